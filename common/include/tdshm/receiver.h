@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The receiver role (PROTOCOL.md §2): finds a sender by name, sets
+ * `supported`, follows postfix changes, notices detach and vanished senders,
+ * drops every handle then, and re-opens when the sender comes back. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tdshm_receiver tdshm_receiver;
+
+typedef struct tdshm_receiver_options {
+	/* How often to look for a missing sender (ms). Default 250. */
+	uint32_t retry_interval_ms;
+	/* How often to check that a connected sender is still alive (ms); for
+	 * senders without this project's extension (TD itself) this drops and
+	 * re-opens the handles (PROTOCOL.md §5). Default 500. */
+	uint32_t liveness_interval_ms;
+	/* Bound on info-lock waits (ms). Default 2. */
+	uint32_t info_timeout_ms;
+} tdshm_receiver_options;
+
+void tdshm_receiver_options_default(tdshm_receiver_options *options);
+
+/* Checks the name; opens nothing yet. options may be NULL for defaults. */
+tdshm_status tdshm_receiver_create(const char *user_name, const tdshm_receiver_options *options,
+				   tdshm_receiver **out, tdshm_error *err) TDSHM_MUST_CHECK;
+
+/* Connects if needed, follows the info block, and takes the data lock within
+ * timeout_ms. Results:
+ *  OK         lock held; *bytes/*size are the whole data segment. Call
+ *             tdshm_receiver_end_read after copying.
+ *  NOT_FOUND  no sender (yet); nothing held. Retried at most every
+ *             retry_interval_ms; calls in between return NOT_FOUND at once.
+ *  GONE       the sender detached or died; every handle was dropped. The
+ *             next calls look for it again.
+ *  TIMED_OUT  a lock was busy; try next frame.
+ *  REFUSED    the info block is not TD's (bad magic); handles dropped.
+ *  other      system errors, with a message. */
+tdshm_status tdshm_receiver_begin_read(tdshm_receiver *receiver, uint32_t timeout_ms,
+				       const uint8_t **bytes, size_t *size, tdshm_error *err)
+	TDSHM_MUST_CHECK;
+void tdshm_receiver_end_read(tdshm_receiver *receiver);
+
+bool tdshm_receiver_connected(const tdshm_receiver *receiver);
+/* true and *serial set when the sender publishes a frame serial (senders of
+ * this project); TD's own senders do not, so callers must re-read anyway. */
+bool tdshm_receiver_frame_serial(const tdshm_receiver *receiver, uint64_t *serial);
+/* Full name of the data segment in use ("" when not connected). */
+const char *tdshm_receiver_data_name(const tdshm_receiver *receiver);
+/* Number of times it (re)connected, for status lines and tests. */
+uint64_t tdshm_receiver_connections(const tdshm_receiver *receiver);
+
+/* Drops every handle now (e.g. the source was hidden for long). */
+void tdshm_receiver_disconnect(tdshm_receiver *receiver);
+void tdshm_receiver_destroy(tdshm_receiver *receiver);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs the Debian 12 packages the build and every test stage need, only
+# those that are missing. Needs root (CI and the dev machines run as root).
+set -euo pipefail
+packages=(
+	build-essential cmake pkg-config git
+	libcmocka-dev libpng-dev
+	clang libclang-rt-14-dev
+	libobs-dev xvfb xauth libgl1-mesa-dri libegl-mesa0 libegl1
+	gcc-mingw-w64-x86-64 wine wine64 nsis
+	dpkg-dev fakeroot file
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Native build (core, tool, plugin when libobs is there) and every cmocka suite.
+set -euo pipefail
+build="$TDSHM_BUILD_ROOT/native"
+cmake -S "$TDSHM_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j2
+cd "$build"
+ctest --output-on-failure -E '^obs_' -j1
