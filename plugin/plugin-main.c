@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The module entry: declares the module and registers each source and filter.
+ * Everything else lives in one file per source/filter. */
+#include <obs-module.h>
+
+OBS_DECLARE_MODULE()
+OBS_MODULE_USE_DEFAULT_LOCALE("obs-tdshm", "en-US")
+
+MODULE_EXPORT const char *obs_module_description(void)
+{
+	return "TouchDesigner shared memory: video and audio between OBS and TouchDesigner";
+}
+
+/* Video in: "TouchDesigner Shared Mem In" (tdshm-source.c). */
+extern struct obs_source_info tdshm_top_source;
+/* Video out filter: extern struct obs_source_info tdshm_top_filter; (tdshm-filter.c) */
+/* Audio in/out: tdshm_chop_source / tdshm_chop_filter (tdshm-chop-*.c) */
+
+bool obs_module_load(void)
+{
+	obs_register_source(&tdshm_top_source);
+	/* register further sources and filters here */
+	/* frontend hook (Tools menu output) here */
+	return true;
+}
+
+void obs_module_unload(void)
+{
+	/* frontend hook teardown here */
+}
