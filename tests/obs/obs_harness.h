@@ -56,6 +56,10 @@ void harness_frame_free(harness_frame *f);
 /* Pixel (x, y) of f, top row first, as B,G,R,A bytes. */
 const uint8_t *harness_frame_pixel(const harness_frame *f, uint32_t x, uint32_t y);
 bool harness_save_png(const harness_frame *f, const char *path);
+/* Called on OBS's video thread for every frame (the view is valid only during
+ * the call); for latency measurements. NULL removes it. */
+typedef void (*harness_frame_hook)(const harness_frame *frame, void *param);
+void harness_set_frame_hook(harness_frame_hook hook, void *param);
 
 /* Audio: the mix on track 0 as float planar at the harness rate. Returns the
  * frames copied into planes[0..channels-1], consuming them. */
@@ -73,6 +77,8 @@ void harness_audio_clear(void);
 
 /* Starts argv[0] (a path) with argv; returns the pid or -1. */
 int harness_spawn(const char *const *argv);
+/* true (and *status = exit code, or 128+signal) once pid has exited. */
+bool harness_exited(int pid, int *status);
 /* Sends SIGTERM (or SIGKILL when hard) and reaps it, bounded to 3 s. */
 void harness_kill(int pid, bool hard);
 

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The headless libobs harness (see obs_harness.h). */
+#include "obs_harness.h"
+
+#include <X11/Xlib.h>
+#include <obs-module.h>
+#include <obs-nix-platform.h>
+#include <png.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness_sources.h"
+
+extern char **environ;
+
+#define HARNESS_AUDIO_MAX_CHANNELS 8
+/* Audio kept when nobody takes it: 10 s at 48 kHz. */
+#define HARNESS_AUDIO_CAP (48000 * 10)
+
+static struct harness_state {
+	pthread_mutex_t mutex;
+	pthread_cond_t cond;
+	bool started;
+	Display *display;
+	obs_module_t *module;
+	/* [video thread writes, tests read, under mutex] */
+	uint64_t frames;
+	uint8_t *latest;
+	size_t latest_cap;
+	uint32_t width, height, linesize;
+	uint64_t latest_ts;
+	harness_frame_hook hook;
+	void *hook_param;
+	/* [audio thread writes, tests consume, under mutex] */
+	uint32_t channels;
+	float *audio[HARNESS_AUDIO_MAX_CHANNELS];
+	size_t audio_frames;
+} harness = {.mutex = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+void harness_config_default(harness_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->width = 640;
+	cfg->height = 360;
+	cfg->fps_num = 60;
+	cfg->fps_den = 1;
+	cfg->audio_rate = 48000;
+	cfg->audio_channels = 2;
+	cfg->module_path = HARNESS_MODULE_PATH;
+	cfg->module_data_path = HARNESS_MODULE_DATA_PATH;
+}
+
+static void harness_on_video(void *param, struct video_data *frame)
+{
+	(void)param;
+	pthread_mutex_lock(&harness.mutex);
+	size_t bytes = (size_t)frame->linesize[0] * harness.height;
+	if (bytes > harness.latest_cap) {
+		free(harness.latest);
+		harness.latest = malloc(bytes);
+		harness.latest_cap = harness.latest ? bytes : 0;
+	}
+	if (harness.latest) {
+		memcpy(harness.latest, frame->data[0], bytes);
+		harness.linesize = frame->linesize[0];
+		harness.latest_ts = frame->timestamp;
+	}
+	harness.frames++;
+	harness_frame_hook hook = harness.hook;
+	void *hook_param = harness.hook_param;
+	if (hook) {
+		harness_frame view = {.bgra = frame->data[0],
+				      .width = harness.width,
+				      .height = harness.height,
+				      .linesize = frame->linesize[0],
+				      .timestamp_ns = frame->timestamp,
+				      .index = harness.frames - 1};
+		hook(&view, hook_param);
+	}
+	pthread_cond_broadcast(&harness.cond);
+	pthread_mutex_unlock(&harness.mutex);
+}
+
+static void harness_on_audio(void *param, size_t mix_idx, struct audio_data *data)
+{
+	(void)param;
+	(void)mix_idx;
+	pthread_mutex_lock(&harness.mutex);
+	size_t n = data->frames;
+	if (harness.audio_frames + n > HARNESS_AUDIO_CAP) {
+		/* Nobody is taking audio: keep the newest. */
+		size_t drop = harness.audio_frames + n - HARNESS_AUDIO_CAP;
+		if (drop > harness.audio_frames)
+			drop = harness.audio_frames;
+		for (uint32_t c = 0; c < harness.channels; c++)
+			memmove(harness.audio[c], harness.audio[c] + drop,
+				(harness.audio_frames - drop) * sizeof(float));
+		harness.audio_frames -= drop;
+		if (n > HARNESS_AUDIO_CAP)
+			n = HARNESS_AUDIO_CAP;
+	}
+	for (uint32_t c = 0; c < harness.channels; c++)
+		memcpy(harness.audio[c] + harness.audio_frames, data->data[c], n * sizeof(float));
+	harness.audio_frames += n;
+	pthread_mutex_unlock(&harness.mutex);
+}
+
+static bool harness_fail(const char *what)
+{
+	fprintf(stderr, "harness: %s\n", what);
+	return false;
+}
+
+bool harness_start(const harness_config *cfg)
+{
+	harness_config defaults;
+	harness_config_default(&defaults);
+	if (!cfg)
+		cfg = &defaults;
+	if (harness.started)
+		return harness_fail("already started (one harness per process)");
+	if (cfg->audio_channels == 0 || cfg->audio_channels > HARNESS_AUDIO_MAX_CHANNELS)
+		return harness_fail("audio_channels must be 1..8");
+
+	harness.display = XOpenDisplay(NULL);
+	if (!harness.display)
+		return harness_fail("cannot open the X display: start Xvfb and set DISPLAY");
+	obs_set_nix_platform(OBS_NIX_PLATFORM_X11_EGL);
+	obs_set_nix_platform_display(harness.display);
+	if (!obs_startup("en-US", NULL, NULL))
+		return harness_fail("obs_startup failed");
+
+	struct obs_video_info ovi = {
+	    .graphics_module = "libobs-opengl",
+	    .fps_num = cfg->fps_num,
+	    .fps_den = cfg->fps_den,
+	    .base_width = cfg->width,
+	    .base_height = cfg->height,
+	    .output_width = cfg->width,
+	    .output_height = cfg->height,
+	    /* BGRA: proven to deliver real pixels here (RGBA gave zeros). */
+	    .output_format = VIDEO_FORMAT_BGRA,
+	    .adapter = 0,
+	    .gpu_conversion = true,
+	    .colorspace = VIDEO_CS_SRGB,
+	    .range = VIDEO_RANGE_FULL,
+	    .scale_type = OBS_SCALE_POINT,
+	};
+	int rc = obs_reset_video(&ovi);
+	if (rc != OBS_VIDEO_SUCCESS) {
+		fprintf(stderr, "harness: obs_reset_video failed (%d)\n", rc);
+		return false;
+	}
+	struct obs_audio_info oai = {.samples_per_sec = cfg->audio_rate,
+				     .speakers = (enum speaker_layout)cfg->audio_channels};
+	if (cfg->audio_channels == 3)
+		oai.speakers = SPEAKERS_2POINT1;
+	else if (cfg->audio_channels == 4)
+		oai.speakers = SPEAKERS_4POINT0;
+	else if (cfg->audio_channels == 5)
+		oai.speakers = SPEAKERS_4POINT1;
+	else if (cfg->audio_channels == 6)
+		oai.speakers = SPEAKERS_5POINT1;
+	else if (cfg->audio_channels >= 7)
+		oai.speakers = SPEAKERS_7POINT1;
+	if (!obs_reset_audio(&oai))
+		return harness_fail("obs_reset_audio failed");
+
+	harness_register_test_sources();
+
+	if (cfg->module_path && *cfg->module_path) {
+		int mrc = obs_open_module(&harness.module, cfg->module_path, cfg->module_data_path);
+		if (mrc != MODULE_SUCCESS) {
+			fprintf(stderr, "harness: cannot open module %s (%d)\n", cfg->module_path,
+				mrc);
+			return false;
+		}
+		if (!obs_init_module(harness.module))
+			return harness_fail("obs_init_module failed");
+	}
+
+	pthread_mutex_lock(&harness.mutex);
+	harness.width = cfg->width;
+	harness.height = cfg->height;
+	harness.channels = audio_output_get_channels(obs_get_audio());
+	for (uint32_t c = 0; c < harness.channels; c++)
+		harness.audio[c] = calloc(HARNESS_AUDIO_CAP, sizeof(float));
+	harness.audio_frames = 0;
+	harness.frames = 0;
+	pthread_mutex_unlock(&harness.mutex);
+
+	struct audio_convert_info aci = {.samples_per_sec = cfg->audio_rate,
+					 .format = AUDIO_FORMAT_FLOAT_PLANAR,
+					 .speakers = oai.speakers};
+	obs_add_raw_video_callback(NULL, harness_on_video, NULL);
+	obs_add_raw_audio_callback(0, &aci, harness_on_audio, NULL);
+	harness.started = true;
+	return true;
+}
+
+void harness_stop(void)
+{
+	if (!harness.started)
+		return;
+	obs_set_output_source(0, NULL);
+	obs_remove_raw_video_callback(harness_on_video, NULL);
+	obs_remove_raw_audio_callback(0, harness_on_audio, NULL);
+	obs_shutdown();
+	if (harness.display)
+		XCloseDisplay(harness.display);
+	pthread_mutex_lock(&harness.mutex);
+	free(harness.latest);
+	harness.latest = NULL;
+	harness.latest_cap = 0;
+	for (uint32_t c = 0; c < HARNESS_AUDIO_MAX_CHANNELS; c++) {
+		free(harness.audio[c]);
+		harness.audio[c] = NULL;
+	}
+	harness.display = NULL;
+	harness.module = NULL;
+	harness.started = false;
+	pthread_mutex_unlock(&harness.mutex);
+}
+
+obs_source_t *harness_create_source(const char *id, const char *name, const char *settings_json)
+{
+	obs_data_t *settings = settings_json ? obs_data_create_from_json(settings_json) : NULL;
+	if (settings_json && !settings) {
+		fprintf(stderr, "harness: bad settings JSON: %s\n", settings_json);
+		return NULL;
+	}
+	obs_source_t *source = obs_source_create(id, name, settings, NULL);
+	obs_data_release(settings);
+	return source;
+}
+
+void harness_set_output(obs_source_t *source)
+{
+	obs_set_output_source(0, source);
+}
+
+uint64_t harness_frame_count(void)
+{
+	pthread_mutex_lock(&harness.mutex);
+	uint64_t n = harness.frames;
+	pthread_mutex_unlock(&harness.mutex);
+	return n;
+}
+
+bool harness_wait_frames(uint64_t count, uint32_t timeout_ms)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&harness.mutex);
+	uint64_t target = harness.frames + count;
+	int rc = 0;
+	while (harness.frames < target && rc == 0)
+		rc = pthread_cond_timedwait(&harness.cond, &harness.mutex, &deadline);
+	bool ok = harness.frames >= target;
+	pthread_mutex_unlock(&harness.mutex);
+	return ok;
+}
+
+bool harness_copy_latest_frame(harness_frame *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&harness.mutex);
+	bool ok = harness.latest && harness.frames > 0;
+	if (ok) {
+		size_t bytes = (size_t)harness.linesize * harness.height;
+		out->bgra = malloc(bytes);
+		ok = out->bgra != NULL;
+		if (ok) {
+			memcpy(out->bgra, harness.latest, bytes);
+			out->width = harness.width;
+			out->height = harness.height;
+			out->linesize = harness.linesize;
+			out->timestamp_ns = harness.latest_ts;
+			out->index = harness.frames - 1;
+		}
+	}
+	pthread_mutex_unlock(&harness.mutex);
+	return ok;
+}
+
+void harness_frame_free(harness_frame *f)
+{
+	if (!f)
+		return;
+	free(f->bgra);
+	f->bgra = NULL;
+}
+
+const uint8_t *harness_frame_pixel(const harness_frame *f, uint32_t x, uint32_t y)
+{
+	return f->bgra + (size_t)y * f->linesize + (size_t)x * 4;
+}
+
+void harness_set_frame_hook(harness_frame_hook hook, void *param)
+{
+	pthread_mutex_lock(&harness.mutex);
+	harness.hook = hook;
+	harness.hook_param = param;
+	pthread_mutex_unlock(&harness.mutex);
+}
+
+bool harness_save_png(const harness_frame *f, const char *path)
+{
+	png_image image;
+	memset(&image, 0, sizeof(image));
+	image.version = PNG_IMAGE_VERSION;
+	image.width = f->width;
+	image.height = f->height;
+	image.format = PNG_FORMAT_BGRA;
+	if (!png_image_write_to_file(&image, path, 0, f->bgra, (png_int_32)f->linesize, NULL)) {
+		fprintf(stderr, "harness: cannot write %s: %s\n", path, image.message);
+		return false;
+	}
+	return true;
+}
+
+size_t harness_audio_take(float **planes, uint32_t channels, size_t max_frames)
+{
+	pthread_mutex_lock(&harness.mutex);
+	size_t n = harness.audio_frames < max_frames ? harness.audio_frames : max_frames;
+	for (uint32_t c = 0; c < harness.channels; c++) {
+		if (c < channels && planes[c])
+			memcpy(planes[c], harness.audio[c], n * sizeof(float));
+		memmove(harness.audio[c], harness.audio[c] + n,
+			(harness.audio_frames - n) * sizeof(float));
+	}
+	for (uint32_t c = harness.channels; c < channels; c++)
+		if (planes[c])
+			memset(planes[c], 0, n * sizeof(float));
+	harness.audio_frames -= n;
+	pthread_mutex_unlock(&harness.mutex);
+	return n;
+}
+
+void harness_audio_clear(void)
+{
+	pthread_mutex_lock(&harness.mutex);
+	harness.audio_frames = 0;
+	pthread_mutex_unlock(&harness.mutex);
+}
+
+int harness_spawn(const char *const *argv)
+{
+	pid_t pid;
+	if (posix_spawn(&pid, argv[0], NULL, NULL, (char *const *)argv, environ) != 0)
+		return -1;
+	return (int)pid;
+}
+
+bool harness_exited(int pid, int *status)
+{
+	int st = 0;
+	pid_t r = waitpid((pid_t)pid, &st, WNOHANG);
+	if (r == (pid_t)pid && status)
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return r == (pid_t)pid;
+}
+
+void harness_kill(int pid, bool hard)
+{
+	if (pid <= 0)
+		return;
+	kill((pid_t)pid, hard ? SIGKILL : SIGTERM);
+	for (int i = 0; i < 300; i++) {
+		if (waitpid((pid_t)pid, NULL, WNOHANG) == (pid_t)pid)
+			return;
+		usleep(10000);
+	}
+	kill((pid_t)pid, SIGKILL);
+	waitpid((pid_t)pid, NULL, 0);
+}
