@@ -8,7 +8,13 @@
 extern "C" {
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__)
+/* mingw's "printf" archetype is msvcrt's, which lacks %zu; the Windows build
+ * uses mingw's C99 stdio (__USE_MINGW_ANSI_STDIO=1, set in the toolchain file). */
+#define TDSHM_MUST_CHECK __attribute__((warn_unused_result))
+#define TDSHM_PRINTF(fmt_index, args_index)                                                    \
+	__attribute__((format(gnu_printf, fmt_index, args_index)))
+#elif defined(__GNUC__) || defined(__clang__)
 #define TDSHM_MUST_CHECK __attribute__((warn_unused_result))
 #define TDSHM_PRINTF(fmt_index, args_index) __attribute__((format(printf, fmt_index, args_index)))
 #else

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Private helpers of the Windows backend: object names as the Win32 API wants
+ * them (UTF-16) and the system's error text in user messages. */
+#pragma once
+
+#include <stddef.h>
+#include <wchar.h>
+
+#include <windows.h>
+
+#include "tdshm/status.h"
+
+/* Longest object name CreateFileMappingW/CreateMutexW take, in UTF-16 code
+ * units without the NUL (MAX_PATH less one). */
+#define TDSHM_WIN_NAME_MAX (MAX_PATH - 1)
+
+/* Converts a full object name from UTF-8 to UTF-16 into out (cap wide
+ * characters, NUL included). INVALID_ARGUMENT when the name is empty, is not
+ * valid UTF-8, is longer than TDSHM_WIN_NAME_MAX, or holds a backslash (which
+ * would leave the session's local namespace, PROTOCOL.md §1). */
+tdshm_status tdshm_win_name_widen(const char *full_name, wchar_t *out, size_t cap,
+				  tdshm_error *err) TDSHM_MUST_CHECK;
+
+/* Records status with "<formatted text>: <Windows' text for code> (error N)"
+ * and returns status. */
+tdshm_status tdshm_win_error(tdshm_error *err, tdshm_status status, DWORD code, const char *fmt,
+			     ...) TDSHM_PRINTF(4, 5);
+
+/* A copy of s in malloc'd memory, NULL when out of memory. */
+char *tdshm_win_strdup(const char *s);
