@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* TD on Windows writes the UTF-16 (wchar_t) postfix layout. */
+#include "tdshm/info.h"
+
+tdshm_info_layout tdshm_info_native_layout(void)
+{
+	return TDSHM_INFO_LAYOUT_WINDOWS;
+}
