@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test_support.h"
 #include "tdshm/platform.h"
@@ -29,8 +30,18 @@ uint8_t *tdshm_test_read_file(const char *path, size_t *size)
 			break;
 	}
 	fclose(f);
+	/* Hand back a block of exactly the file's size, so that under ASan a
+	 * parser reading one byte past the vector is caught (the read buffer
+	 * above has slack). */
+	uint8_t *exact = malloc(used ? used : 1);
+	if (!exact) {
+		free(data);
+		return NULL;
+	}
+	memcpy(exact, data, used);
+	free(data);
 	*size = used;
-	return data;
+	return exact;
 }
 
 const char *tdshm_test_vectors_dir(void)
