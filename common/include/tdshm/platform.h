@@ -40,6 +40,12 @@ void tdshm_shm_close(tdshm_shm *shm);
 /* Unmaps, closes and, on POSIX, unlinks the name if this handle created it.
  * On Windows the mapping disappears once the last handle anywhere is closed. */
 void tdshm_shm_close_and_remove(tdshm_shm *shm);
+/* Removes the name of a segment this handle did not create: what a crashed
+ * sender left behind, before a new sender takes the name over. POSIX
+ * unlinks it (long names through the name directory). Windows has nothing
+ * to remove (a mapping vanishes with its last handle): it returns TDSHM_OK.
+ * TDSHM_NOT_FOUND if there is no such segment. */
+tdshm_status tdshm_shm_remove(const char *full_name, tdshm_error *err) TDSHM_MUST_CHECK;
 
 /* TDSHM_OK if a segment of that name exists now, TDSHM_NOT_FOUND if not. */
 tdshm_status tdshm_shm_probe(const char *full_name, tdshm_error *err) TDSHM_MUST_CHECK;

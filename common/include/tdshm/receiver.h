@@ -35,7 +35,7 @@ tdshm_status tdshm_receiver_create(const char *user_name, const tdshm_receiver_o
 
 /* Connects if needed, follows the info block, and takes the data lock within
  * timeout_ms. Results:
- *  OK         lock held; *bytes/*size are the whole data segment. Call
+ *  OK         lock held; *bytes and *size are the whole data segment. Call
  *             tdshm_receiver_end_read after copying.
  *  NOT_FOUND  no sender (yet); nothing held. Retried at most every
  *             retry_interval_ms; calls in between return NOT_FOUND at once.

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The POSIX name directory: see name_directory.h for the layout. */
+#define _DEFAULT_SOURCE
+#define _DARWIN_C_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "byte_order.h"
+#include "name_directory.h"
+#include "tdshm/platform.h"
+
+#define HEAD TDSHM_NAME_DIRECTORY_HEAD_SIZE
+#define VALUE_PREFIX TDSHM_NAME_DIRECTORY_VALUE_PREFIX
+
+/* One mapping of the directory segment, valid while the directory lock is
+ * held (a registrar that grows it unlinks and re-creates it). */
+typedef struct directory_view {
+	int fd;
+	uint8_t *bytes;
+	size_t size;
+	uint64_t allocated;
+	uint64_t used;
+} directory_view;
+
+static void directory_view_close(directory_view *view)
+{
+	if (view->bytes)
+		munmap(view->bytes, view->size);
+	if (view->fd >= 0)
+		close(view->fd);
+	view->bytes = NULL;
+	view->fd = -1;
+}
+
+static size_t directory_page_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	return page > 0 ? (size_t)page : 4096;
+}
+
+/* Maps an existing directory; NOT_FOUND if there is none. The head is
+ * untrusted (another program wrote it): checked against the mapped size. */
+static tdshm_status directory_view_open(directory_view *view, bool writable, tdshm_error *err)
+{
+	view->fd = shm_open(TDSHM_NAME_DIRECTORY, writable ? O_RDWR : O_RDONLY, 0);
+	view->bytes = NULL;
+	if (view->fd < 0) {
+		if (errno == ENOENT)
+			return tdshm_error_set(
+			    err, TDSHM_NOT_FOUND,
+			    "the shared-memory name directory '%s' does not exist",
+			    TDSHM_NAME_DIRECTORY);
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot open the shared-memory name directory '%s': %s",
+				       TDSHM_NAME_DIRECTORY, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(view->fd, &st) != 0 || st.st_size < HEAD) {
+		directory_view_close(view);
+		return tdshm_error_set(
+		    err, TDSHM_REFUSED,
+		    "the shared-memory name directory '%s' is too small to hold "
+		    "its header: remove it (no TouchDesigner or OBS running) and "
+		    "try again",
+		    TDSHM_NAME_DIRECTORY);
+	}
+	view->size = (size_t)st.st_size;
+	void *map = mmap(NULL, view->size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+			 MAP_SHARED, view->fd, 0);
+	if (map == MAP_FAILED) {
+		int saved = errno;
+		directory_view_close(view);
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot map the shared-memory name directory: %s",
+				       strerror(saved));
+	}
+	view->bytes = map;
+	view->allocated = tdshm_load_u64le(view->bytes, 0);
+	view->used = tdshm_load_u64le(view->bytes, 8);
+	uint64_t version = tdshm_load_u64le(view->bytes, 16);
+	if (version != TDSHM_NAME_DIRECTORY_VERSION || view->allocated > view->size - HEAD ||
+	    view->used > view->allocated) {
+		directory_view_close(view);
+		return tdshm_error_set(err, TDSHM_REFUSED,
+				       "the shared-memory name directory '%s' has an unknown "
+				       "layout (version %llu, %llu of %llu bytes used in %zu)",
+				       TDSHM_NAME_DIRECTORY, (unsigned long long)version,
+				       (unsigned long long)view->used,
+				       (unsigned long long)view->allocated, view->size);
+	}
+	return TDSHM_OK;
+}
+
+/* Creates the directory (which must not exist) at a whole number of pages
+ * holding at least need bytes of entries; entries are copied in. */
+static tdshm_status directory_view_create(directory_view *view, const uint8_t *entries, size_t used,
+					  size_t need, tdshm_error *err)
+{
+	size_t page = directory_page_size();
+	size_t size = (HEAD + need + page - 1) / page * page;
+	view->bytes = NULL;
+	view->fd = shm_open(TDSHM_NAME_DIRECTORY, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (view->fd < 0)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot create the shared-memory name directory '%s': %s",
+				       TDSHM_NAME_DIRECTORY, strerror(errno));
+	if (ftruncate(view->fd, (off_t)size) != 0) {
+		int saved = errno;
+		directory_view_close(view);
+		shm_unlink(TDSHM_NAME_DIRECTORY);
+		return tdshm_error_set(
+		    err, TDSHM_SYSTEM_ERROR,
+		    "cannot size the shared-memory name directory to %zu bytes: %s", size,
+		    strerror(saved));
+	}
+	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, view->fd, 0);
+	if (map == MAP_FAILED) {
+		int saved = errno;
+		directory_view_close(view);
+		shm_unlink(TDSHM_NAME_DIRECTORY);
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot map the shared-memory name directory: %s",
+				       strerror(saved));
+	}
+	view->bytes = map;
+	view->size = size;
+	view->allocated = size - HEAD;
+	view->used = used;
+	if (used)
+		memcpy(view->bytes + HEAD, entries, used);
+	tdshm_store_u64le(view->bytes, 0, view->allocated);
+	tdshm_store_u64le(view->bytes, 8, view->used);
+	tdshm_store_u64le(view->bytes, 16, TDSHM_NAME_DIRECTORY_VERSION);
+	return TDSHM_OK;
+}
+
+/* Walks "key\0value\0" pairs; stops at the first one not wholly inside. */
+typedef struct directory_entry {
+	const char *key;
+	const char *value;
+} directory_entry;
+
+static bool directory_next(const uint8_t *entries, size_t used, size_t *pos, directory_entry *out)
+{
+	size_t at = *pos;
+	const uint8_t *key_end = at < used ? memchr(entries + at, 0, used - at) : NULL;
+	if (!key_end)
+		return false;
+	size_t value_at = (size_t)(key_end - entries) + 1;
+	const uint8_t *value_end =
+	    value_at < used ? memchr(entries + value_at, 0, used - value_at) : NULL;
+	if (!value_end)
+		return false;
+	out->key = (const char *)entries + at;
+	out->value = (const char *)entries + value_at;
+	*pos = (size_t)(value_end - entries) + 1;
+	return true;
+}
+
+static const char *directory_find(const uint8_t *entries, size_t used, const char *key)
+{
+	size_t pos = 0;
+	directory_entry e;
+	while (directory_next(entries, used, &pos, &e))
+		if (strcmp(e.key, key) == 0)
+			return e.value;
+	return NULL;
+}
+
+const char *tdshm_name_directory_key_of(const uint8_t *entries, size_t used, const char *value)
+{
+	size_t pos = 0;
+	directory_entry e;
+	while (directory_next(entries, used, &pos, &e))
+		if (strcmp(e.value, value) == 0)
+			return e.key;
+	return NULL;
+}
+
+/* The smallest n such that "TD44e33-<n>" is no value yet. With k entries the
+ * answer is at most k, so a k+1 table of seen numbers suffices. */
+static uint64_t directory_free_number(const uint8_t *entries, size_t used)
+{
+	size_t count = 0, pos = 0;
+	directory_entry e;
+	while (directory_next(entries, used, &pos, &e))
+		count++;
+	bool *seen = calloc(count + 1, sizeof(*seen));
+	if (!seen)
+		return count; /* still unused: a value above every count */
+	pos = 0;
+	size_t prefix_len = strlen(VALUE_PREFIX);
+	while (directory_next(entries, used, &pos, &e)) {
+		if (strncmp(e.value, VALUE_PREFIX, prefix_len) != 0)
+			continue;
+		const char *digits = e.value + prefix_len;
+		char *end = NULL;
+		if (digits[0] < '0' || digits[0] > '9')
+			continue;
+		unsigned long long n = strtoull(digits, &end, 10);
+		if (*end == '\0' && n <= count)
+			seen[n] = true;
+	}
+	uint64_t n = 0;
+	while (n <= count && seen[n])
+		n++;
+	free(seen);
+	return n;
+}
+
+/* Appends key -> a new value; grows by copy, unlink and re-create when the
+ * entries do not fit (macOS cannot resize a shm object once sized). */
+static tdshm_status directory_register(directory_view *view, const char *key, char *value,
+				       size_t value_cap, tdshm_error *err)
+{
+	const uint8_t *entries = view->bytes + HEAD;
+	int n = snprintf(value, value_cap, VALUE_PREFIX "%llu",
+			 (unsigned long long)directory_free_number(entries, (size_t)view->used));
+	if (n < 0 || (size_t)n >= value_cap)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "directory value too long");
+	size_t key_len = strlen(key) + 1, value_len = (size_t)n + 1;
+	size_t used = (size_t)view->used;
+	if (used + key_len + value_len > view->allocated) {
+		uint8_t *copy = malloc(used ? used : 1);
+		if (!copy)
+			return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+					       "out of memory growing the name directory");
+		memcpy(copy, entries, used);
+		directory_view_close(view);
+		shm_unlink(TDSHM_NAME_DIRECTORY);
+		/* Double, so that a run of registrations copies rarely. */
+		size_t need = (used + key_len + value_len) * 2;
+		tdshm_status status = directory_view_create(view, copy, used, need, err);
+		free(copy);
+		if (status != TDSHM_OK)
+			return status;
+	}
+	uint8_t *at = view->bytes + HEAD + used;
+	memcpy(at, key, key_len);
+	memcpy(at + key_len, value, value_len);
+	/* Entries first, then the count that makes them visible. */
+	view->used = used + key_len + value_len;
+	tdshm_store_u64le(view->bytes, 8, view->used);
+	return TDSHM_OK;
+}
+
+static tdshm_status directory_lock(tdshm_lock **lock, tdshm_error *err)
+{
+	tdshm_status status = tdshm_lock_open(TDSHM_NAME_DIRECTORY_LOCK, lock, err);
+	if (status != TDSHM_OK)
+		return status;
+	status = tdshm_lock_acquire(*lock, TDSHM_NAME_DIRECTORY_TIMEOUT_MS, err);
+	if (status == TDSHM_TIMED_OUT) {
+		/* A dead holder is reclaimed by the failed wait: one more try. */
+		status = tdshm_lock_acquire(*lock, 0, err);
+	}
+	if (status != TDSHM_OK) {
+		tdshm_lock_close(*lock);
+		*lock = NULL;
+	}
+	return status;
+}
+
+static void directory_unlock(tdshm_lock *lock)
+{
+	tdshm_lock_release(lock);
+	tdshm_lock_close(lock);
+}
+
+static tdshm_status directory_resolve(const char *full_name, bool registering, char *out,
+				      size_t cap, tdshm_error *err)
+{
+	tdshm_lock *lock = NULL;
+	tdshm_status status = directory_lock(&lock, err);
+	if (status != TDSHM_OK)
+		return status;
+	directory_view view = {.fd = -1};
+	status = directory_view_open(&view, registering, err);
+	if (status == TDSHM_NOT_FOUND && registering)
+		status = directory_view_create(&view, NULL, 0, 1, err);
+	if (status == TDSHM_NOT_FOUND) {
+		tdshm_error_set(err, TDSHM_NOT_FOUND,
+				"'%s' is longer than %zu characters and no name directory exists "
+				"yet, so nobody has created it",
+				full_name, tdshm_platform_name_max());
+	}
+	if (status == TDSHM_OK) {
+		const char *value = directory_find(view.bytes + HEAD, (size_t)view.used, full_name);
+		if (value && strlen(value) < cap) {
+			memcpy(out, value, strlen(value) + 1);
+		} else if (value) {
+			status = tdshm_error_set(err, TDSHM_REFUSED,
+						 "the name directory maps '%s' to a name too long",
+						 full_name);
+		} else if (registering) {
+			status = directory_register(&view, full_name, out, cap, err);
+		} else {
+			status = tdshm_error_set(err, TDSHM_NOT_FOUND,
+						 "'%s' is not in the name directory: nobody has "
+						 "created it",
+						 full_name);
+		}
+	}
+	directory_view_close(&view);
+	directory_unlock(lock);
+	return status;
+}
+
+tdshm_status tdshm_posix_system_name(const char *full_name, bool registering, char *out, size_t cap,
+				     tdshm_error *err)
+{
+	size_t len = full_name ? strlen(full_name) : 0;
+	if (len == 0)
+		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
+				       "a shared-memory name is empty");
+	if (strchr(full_name, '/'))
+		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
+				       "the shared-memory name '%s' contains '/'", full_name);
+	if (len >= TDSHM_POSIX_NAME_CAP)
+		return tdshm_error_set(
+		    err, TDSHM_INVALID_ARGUMENT,
+		    "the shared-memory name '%.40s...' is %zu characters long; at "
+		    "most %d are supported: choose a shorter Shared Mem Name",
+		    full_name, len, TDSHM_POSIX_NAME_CAP - 1);
+	if (len <= tdshm_platform_name_max()) {
+		if (len >= cap)
+			return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
+					       "name buffer too small for '%s'", full_name);
+		memcpy(out, full_name, len + 1);
+		return TDSHM_OK;
+	}
+	return directory_resolve(full_name, registering, out, cap, err);
+}
+
+tdshm_status tdshm_name_directory_copy(uint8_t **entries, size_t *used, tdshm_error *err)
+{
+	tdshm_lock *lock = NULL;
+	tdshm_status status = directory_lock(&lock, err);
+	if (status != TDSHM_OK)
+		return status;
+	directory_view view = {.fd = -1};
+	status = directory_view_open(&view, false, err);
+	if (status == TDSHM_OK) {
+		*used = (size_t)view.used;
+		*entries = malloc(*used ? *used : 1);
+		if (*entries)
+			memcpy(*entries, view.bytes + HEAD, *used);
+		else
+			status = tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+						 "out of memory reading the name directory");
+	}
+	directory_view_close(&view);
+	directory_unlock(lock);
+	return status;
+}

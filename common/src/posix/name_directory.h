@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The POSIX name directory (PROTOCOL.md §1): how names longer than the
+ * system's shm_open limit (31 characters on macOS) map to short ones.
+ *
+ * Layout of the directory segment, all u64 little-endian (the byte order of
+ * every Mac TouchDesigner runs on):
+ *   @0  allocated  bytes available after the 24-byte head
+ *   @8  used       bytes of entries after the head
+ *   @16 version    1
+ *   @24 entries    "key\0value\0" back to back; key = long name, value =
+ *                  "TD44e33-<n>", n the smallest decimal not yet a value.
+ *
+ * Entries are never removed, by us or (as far as is known) by TouchDesigner:
+ * another process may be about to look a name up, and a removed entry could
+ * make two long names share a short one. Re-creating an object under the same
+ * long name reuses its entry, so the directory grows only with new names
+ * (each postfix resize adds one). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdshm/status.h"
+
+#define TDSHM_NAME_DIRECTORY "TD1zzSharedNameDirectory"
+#define TDSHM_NAME_DIRECTORY_LOCK "TD1zzSharedNameLock"
+#define TDSHM_NAME_DIRECTORY_VALUE_PREFIX "TD44e33-"
+#define TDSHM_NAME_DIRECTORY_HEAD_SIZE 24
+#define TDSHM_NAME_DIRECTORY_VERSION 1
+/* The protocol's wait on the directory lock. */
+#define TDSHM_NAME_DIRECTORY_TIMEOUT_MS 5000
+/* Longest name the system layer handles, long or short, NUL included. */
+#define TDSHM_POSIX_NAME_CAP 512
+
+/* The name to pass to shm_open for full_name: full_name itself when it fits
+ * the limit (tdshm_platform_name_max), else its directory value. registering:
+ * the caller is about to create the object, so a missing entry is added;
+ * otherwise a missing entry is TDSHM_NOT_FOUND. INVALID_ARGUMENT for an empty
+ * name, one with '/', or one longer than TDSHM_POSIX_NAME_CAP - 1. */
+tdshm_status tdshm_posix_system_name(const char *full_name, bool registering, char *out, size_t cap,
+				     tdshm_error *err) TDSHM_MUST_CHECK;
+
+/* A copy of the directory's entries (malloc'd, caller frees) for reverse
+ * lookups; TDSHM_NOT_FOUND when there is no directory. */
+tdshm_status tdshm_name_directory_copy(uint8_t **entries, size_t *used,
+				       tdshm_error *err) TDSHM_MUST_CHECK;
+
+/* The key whose value is value in a copy, or NULL. */
+const char *tdshm_name_directory_key_of(const uint8_t *entries, size_t used, const char *value);

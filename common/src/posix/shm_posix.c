@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Named segments on POSIX: shm_open objects (PROTOCOL.md §1). Names go to
+ * shm_open without a leading slash, as TouchDesigner passes them on macOS
+ * (glibc strips a leading slash anyway, macOS would not); names over the
+ * system's limit go through the name directory. */
+#define _DEFAULT_SOURCE
+#define _DARWIN_C_SOURCE
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "name_directory.h"
+#include "tdshm/platform.h"
+
+/* Where glibc keeps shm_open objects; how `tdshm list` enumerates them. */
+#define TDSHM_POSIX_SHM_DIR "/dev/shm"
+
+struct tdshm_shm {
+	char full_name[TDSHM_POSIX_NAME_CAP];
+	char system_name[TDSHM_POSIX_NAME_CAP]; /* what shm_open saw */
+	uint8_t *bytes;
+	size_t size;
+	bool created; /* this handle made the object: it may unlink it */
+};
+
+static tdshm_status shm_map(tdshm_shm *shm, int fd, size_t size, tdshm_error *err)
+{
+	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot map shared memory '%s' (%zu bytes): %s",
+				       shm->full_name, size, strerror(errno));
+	shm->bytes = map;
+	shm->size = size;
+	return TDSHM_OK;
+}
+
+static tdshm_shm *shm_alloc(const char *full_name, const char *system_name)
+{
+	tdshm_shm *shm = calloc(1, sizeof(*shm));
+	if (!shm)
+		return NULL;
+	/* Both fit: tdshm_posix_system_name checked the length. */
+	strcpy(shm->full_name, full_name);
+	strcpy(shm->system_name, system_name);
+	return shm;
+}
+
+/* Grows an object we reuse, never shrinks it: a receiver that mapped the
+ * old size would fault on the lost pages. macOS refuses to resize a sized
+ * object at all; that comes back as the system error it is. */
+static tdshm_status shm_size_object(tdshm_shm *shm, int fd, size_t size, size_t *mapped,
+				    tdshm_error *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot inspect '%s': %s",
+				       shm->full_name, strerror(errno));
+	if (!shm->created && (size_t)st.st_size >= size) {
+		*mapped = (size_t)st.st_size;
+		return TDSHM_OK;
+	}
+	if (ftruncate(fd, (off_t)size) != 0)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot size shared memory '%s' to %zu bytes: %s",
+				       shm->full_name, size, strerror(errno));
+	*mapped = size;
+	return TDSHM_OK;
+}
+
+tdshm_status tdshm_shm_create(const char *full_name, size_t size, bool exclusive, tdshm_shm **out,
+			      tdshm_error *err)
+{
+	*out = NULL;
+	if (size == 0 || size > (size_t)INT64_MAX)
+		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
+				       "cannot create shared memory '%s' of %zu bytes",
+				       full_name ? full_name : "", size);
+	char system_name[TDSHM_POSIX_NAME_CAP];
+	tdshm_status status =
+	    tdshm_posix_system_name(full_name, true, system_name, sizeof(system_name), err);
+	if (status != TDSHM_OK)
+		return status;
+	tdshm_shm *shm = shm_alloc(full_name, system_name);
+	if (!shm)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "out of memory");
+
+	/* Exclusive first even when reuse is allowed: only then do we know
+	 * whether this handle created the object (and may unlink it). */
+	int fd = shm_open(system_name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd >= 0) {
+		shm->created = true;
+		/* The umask may have taken bits from 0600; the owner needs both. */
+		fchmod(fd, 0600);
+	} else if (errno == EEXIST && !exclusive) {
+		fd = shm_open(system_name, O_RDWR, 0600);
+	}
+	if (fd < 0) {
+		int saved = errno;
+		free(shm);
+		if (saved == EEXIST)
+			return tdshm_error_set(err, TDSHM_EXISTS,
+					       "shared memory '%s' already exists", full_name);
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot create shared memory '%s': %s", full_name,
+				       strerror(saved));
+	}
+	size_t mapped = 0;
+	status = shm_size_object(shm, fd, size, &mapped, err);
+	if (status == TDSHM_OK)
+		status = shm_map(shm, fd, mapped, err);
+	close(fd);
+	if (status != TDSHM_OK) {
+		if (shm->created)
+			shm_unlink(system_name);
+		free(shm);
+		return status;
+	}
+	*out = shm;
+	return TDSHM_OK;
+}
+
+tdshm_status tdshm_shm_open(const char *full_name, tdshm_shm **out, tdshm_error *err)
+{
+	*out = NULL;
+	char system_name[TDSHM_POSIX_NAME_CAP];
+	tdshm_status status =
+	    tdshm_posix_system_name(full_name, false, system_name, sizeof(system_name), err);
+	if (status != TDSHM_OK)
+		return status;
+	int fd = shm_open(system_name, O_RDWR, 0600);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return tdshm_error_set(err, TDSHM_NOT_FOUND,
+					       "shared memory '%s' does not exist", full_name);
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot open shared memory '%s': %s", full_name,
+				       strerror(errno));
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int saved = errno;
+		close(fd);
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot inspect '%s': %s",
+				       full_name, strerror(saved));
+	}
+	if (st.st_size <= 0) {
+		/* Between its creator's shm_open and ftruncate: not there yet. */
+		close(fd);
+		return tdshm_error_set(err, TDSHM_NOT_FOUND,
+				       "shared memory '%s' exists but is still empty", full_name);
+	}
+	tdshm_shm *shm = shm_alloc(full_name, system_name);
+	if (!shm) {
+		close(fd);
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "out of memory");
+	}
+	status = shm_map(shm, fd, (size_t)st.st_size, err);
+	close(fd);
+	if (status != TDSHM_OK) {
+		free(shm);
+		return status;
+	}
+	*out = shm;
+	return TDSHM_OK;
+}
+
+uint8_t *tdshm_shm_bytes(const tdshm_shm *shm)
+{
+	return shm->bytes;
+}
+
+size_t tdshm_shm_size(const tdshm_shm *shm)
+{
+	return shm->size;
+}
+
+const char *tdshm_shm_name(const tdshm_shm *shm)
+{
+	return shm->full_name;
+}
+
+void tdshm_shm_close(tdshm_shm *shm)
+{
+	if (!shm)
+		return;
+	if (shm->bytes)
+		munmap(shm->bytes, shm->size);
+	free(shm);
+}
+
+void tdshm_shm_close_and_remove(tdshm_shm *shm)
+{
+	if (!shm)
+		return;
+	if (shm->created)
+		shm_unlink(shm->system_name);
+	tdshm_shm_close(shm);
+}
+
+tdshm_status tdshm_shm_remove(const char *full_name, tdshm_error *err)
+{
+	char system_name[TDSHM_POSIX_NAME_CAP];
+	tdshm_status status =
+	    tdshm_posix_system_name(full_name, false, system_name, sizeof(system_name), err);
+	if (status != TDSHM_OK)
+		return status;
+	if (shm_unlink(system_name) != 0) {
+		if (errno == ENOENT)
+			return tdshm_error_set(err, TDSHM_NOT_FOUND,
+					       "shared memory '%s' does not exist", full_name);
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot remove shared memory '%s': %s", full_name,
+				       strerror(errno));
+	}
+	return TDSHM_OK;
+}
+
+tdshm_status tdshm_shm_probe(const char *full_name, tdshm_error *err)
+{
+	char system_name[TDSHM_POSIX_NAME_CAP];
+	tdshm_status status =
+	    tdshm_posix_system_name(full_name, false, system_name, sizeof(system_name), err);
+	if (status != TDSHM_OK)
+		return status;
+	int fd = shm_open(system_name, O_RDONLY, 0);
+	if (fd >= 0) {
+		close(fd);
+		return TDSHM_OK;
+	}
+	if (errno == ENOENT)
+		return tdshm_error_set(err, TDSHM_NOT_FOUND, "shared memory '%s' does not exist",
+				       full_name);
+	/* EACCES and the like: something is there. */
+	return TDSHM_OK;
+}
+
+tdshm_status tdshm_shm_list(const char *prefix, void (*visit)(const char *full_name, void *ctx),
+			    void *ctx, tdshm_error *err)
+{
+	DIR *dir = opendir(TDSHM_POSIX_SHM_DIR);
+	if (!dir)
+		return tdshm_error_set(err, TDSHM_NOT_FOUND,
+				       "this system cannot list shared memory (no %s): name the "
+				       "Shared Mem Name directly",
+				       TDSHM_POSIX_SHM_DIR);
+	/* Directory values (short names) are shown as the long names behind
+	 * them; without a directory there are none to resolve. */
+	uint8_t *entries = NULL;
+	size_t used = 0;
+	tdshm_error ignored;
+	if (tdshm_name_directory_copy(&entries, &used, &ignored) != TDSHM_OK) {
+		entries = NULL;
+		used = 0;
+	}
+	size_t prefix_len = prefix ? strlen(prefix) : 0;
+	struct dirent *entry;
+	while ((entry = readdir(dir)) != NULL) {
+		const char *name = entry->d_name;
+		if (name[0] == '.')
+			continue;
+		const char *key = entries ? tdshm_name_directory_key_of(entries, used, name) : NULL;
+		if (key)
+			name = key;
+		if (prefix_len && strncmp(name, prefix, prefix_len) != 0)
+			continue;
+		visit(name, ctx);
+	}
+	closedir(dir);
+	free(entries);
+	return TDSHM_OK;
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The sender role (PROTOCOL.md §2). Portable: segments and locks come from
+ * platform.h, the info block from info.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tdshm/info.h"
+#include "tdshm/names.h"
+#include "tdshm/platform.h"
+#include "tdshm/sender.h"
+
+/* How many fresh postfixes to try when one happens to exist already. */
+#define SENDER_POSTFIX_ATTEMPTS 8
+
+struct tdshm_sender {
+	char user_name[TDSHM_USER_NAME_MAX + 1];
+	char data_lock_name[TDSHM_FULL_NAME_CAP];
+	char info_name[TDSHM_FULL_NAME_CAP];
+	char info_lock_name[TDSHM_FULL_NAME_CAP];
+	char data_name[TDSHM_FULL_NAME_CAP]; /* with the current postfix */
+	char postfix[TDSHM_INFO_POSTFIX_CAP];
+	tdshm_lock *data_lock;
+	tdshm_lock *info_lock;
+	tdshm_shm *info;
+	tdshm_shm *data; /* NULL after a failed resize */
+	uint64_t frames;
+	bool writing;
+};
+
+static tdshm_info_layout sender_layout(void)
+{
+	return tdshm_info_native_layout();
+}
+
+/* Takes the info lock; a wait that failed because the holder died reclaims
+ * the lock, so one immediate retry gets it. */
+static tdshm_status sender_lock_info(tdshm_sender *sender, uint32_t timeout_ms, tdshm_error *err)
+{
+	tdshm_status status = tdshm_lock_acquire(sender->info_lock, timeout_ms, err);
+	if (status == TDSHM_TIMED_OUT)
+		status =
+		    tdshm_lock_acquire(sender->info_lock, 0, err) == TDSHM_OK ? TDSHM_OK : status;
+	return status;
+}
+
+static void sender_random_postfix(char out[TDSHM_INFO_POSTFIX_CAP])
+{
+	uint8_t random[TDSHM_POSTFIX_LEN];
+	tdshm_random_bytes(random, sizeof(random));
+	for (size_t i = 0; i < TDSHM_POSTFIX_LEN; i++)
+		out[i] = (char)('a' + random[i] % 26);
+	out[TDSHM_POSTFIX_LEN] = '\0';
+}
+
+/* Removes a crashed sender's segment. Failure needs no report here: the
+ * create that follows fails with EXISTS and says so. */
+static void sender_remove_leftover(const char *full_name)
+{
+	tdshm_error ignored;
+	if (tdshm_shm_remove(full_name, &ignored) != TDSHM_OK)
+		return;
+}
+
+/* The info segment exists. If it is one of ours whose process has died, the
+ * old sender crashed: remove its segments so the name can be taken over.
+ * Returns TDSHM_OK when something stale was removed (the caller retries). */
+static tdshm_status sender_remove_stale(tdshm_sender *sender, tdshm_error *err)
+{
+	tdshm_shm *old = NULL;
+	tdshm_status status = tdshm_shm_open(sender->info_name, &old, err);
+	if (status == TDSHM_NOT_FOUND)
+		return TDSHM_OK; /* gone meanwhile: just retry */
+	if (status != TDSHM_OK)
+		return status;
+	tdshm_info_ext ext;
+	bool has_ext = tdshm_info_ext_read(tdshm_shm_bytes(old), tdshm_shm_size(old), &ext);
+	tdshm_info info;
+	tdshm_error ignored;
+	bool has_info = tdshm_info_read(tdshm_shm_bytes(old), tdshm_shm_size(old), sender_layout(),
+					&info, &ignored) == TDSHM_OK;
+	tdshm_shm_close(old);
+	if (!has_ext)
+		return tdshm_error_set(err, TDSHM_EXISTS,
+				       "Shared Mem Name '%s' is already used by another sender "
+				       "(TouchDesigner or another program): pick another name or "
+				       "stop that sender",
+				       sender->user_name);
+	if (ext.pid == tdshm_process_id() || tdshm_process_alive(ext.pid))
+		return tdshm_error_set(err, TDSHM_EXISTS,
+				       "Shared Mem Name '%s' is already used by another sender "
+				       "(pid %u): pick another name or stop that sender",
+				       sender->user_name, ext.pid);
+	/* The crashed sender's data segment, under its last postfix and the
+	 * plain name; either may be missing. */
+	char name[TDSHM_FULL_NAME_CAP];
+	if (has_info && info.postfix[0] &&
+	    tdshm_name_data(sender->user_name, info.postfix, name, sizeof(name), &ignored) ==
+		TDSHM_OK)
+		sender_remove_leftover(name);
+	if (tdshm_name_data(sender->user_name, "", name, sizeof(name), &ignored) == TDSHM_OK)
+		sender_remove_leftover(name);
+	status = tdshm_shm_remove(sender->info_name, err);
+	return status == TDSHM_NOT_FOUND ? TDSHM_OK : status;
+}
+
+static tdshm_status sender_create_info(tdshm_sender *sender, tdshm_error *err)
+{
+	tdshm_status status =
+	    tdshm_shm_create(sender->info_name, TDSHM_INFO_SEGMENT_SIZE, true, &sender->info, err);
+	if (status != TDSHM_EXISTS)
+		return status;
+	status = sender_remove_stale(sender, err);
+	if (status != TDSHM_OK)
+		return status;
+	return tdshm_shm_create(sender->info_name, TDSHM_INFO_SEGMENT_SIZE, true, &sender->info,
+				err);
+}
+
+/* Creates the data segment under sender->data_name. Since we own the info
+ * segment, a data segment already there is a crashed sender's: removed once. */
+static tdshm_status sender_create_data(tdshm_sender *sender, size_t size, bool take_over,
+				       tdshm_error *err)
+{
+	tdshm_status status = tdshm_shm_create(sender->data_name, size, true, &sender->data, err);
+	if (status == TDSHM_EXISTS && take_over) {
+		sender_remove_leftover(sender->data_name);
+		status = tdshm_shm_create(sender->data_name, size, true, &sender->data, err);
+	}
+	if (status == TDSHM_EXISTS)
+		tdshm_error_set(err, TDSHM_EXISTS,
+				"the data segment '%s' already exists and could not be replaced",
+				sender->data_name);
+	return status;
+}
+
+static tdshm_status sender_write_info(tdshm_sender *sender, uint32_t timeout_ms, tdshm_error *err)
+{
+	tdshm_status status = sender_lock_info(sender, timeout_ms, err);
+	if (status != TDSHM_OK)
+		return status;
+	tdshm_info info;
+	memset(&info, 0, sizeof(info));
+	info.magic = TDSHM_INFO_MAGIC;
+	info.version = TDSHM_INFO_VERSION;
+	uint8_t *bytes = tdshm_shm_bytes(sender->info);
+	size_t size = tdshm_shm_size(sender->info);
+	status = tdshm_info_write(&info, sender_layout(), bytes, size, err);
+	if (status == TDSHM_OK) {
+		tdshm_info_ext ext = {.pid = tdshm_process_id(), .frame_serial = 0};
+		tdshm_info_ext_write(bytes, size, &ext);
+	}
+	tdshm_lock_release(sender->info_lock);
+	return status;
+}
+
+static tdshm_status sender_names(tdshm_sender *sender, const char *user_name, tdshm_error *err)
+{
+	tdshm_status status = tdshm_name_check(user_name, err);
+	if (status == TDSHM_OK)
+		status = tdshm_name_data_lock(user_name, sender->data_lock_name,
+					      sizeof(sender->data_lock_name), err);
+	if (status == TDSHM_OK)
+		status =
+		    tdshm_name_info(user_name, sender->info_name, sizeof(sender->info_name), err);
+	if (status == TDSHM_OK)
+		status = tdshm_name_info_lock(user_name, sender->info_lock_name,
+					      sizeof(sender->info_lock_name), err);
+	if (status == TDSHM_OK)
+		status = tdshm_name_data(user_name, "", sender->data_name,
+					 sizeof(sender->data_name), err);
+	if (status == TDSHM_OK)
+		snprintf(sender->user_name, sizeof(sender->user_name), "%s", user_name);
+	return status;
+}
+
+static void sender_free(tdshm_sender *sender)
+{
+	tdshm_shm_close_and_remove(sender->data);
+	tdshm_shm_close_and_remove(sender->info);
+	tdshm_lock_close(sender->data_lock);
+	tdshm_lock_close(sender->info_lock);
+	free(sender);
+}
+
+tdshm_status tdshm_sender_create(const char *user_name, size_t data_size, uint32_t info_timeout_ms,
+				 tdshm_sender **out, tdshm_error *err)
+{
+	*out = NULL;
+	if (data_size == 0)
+		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
+				       "a sender needs a data segment of at least one byte");
+	tdshm_sender *sender = calloc(1, sizeof(*sender));
+	if (!sender)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "out of memory");
+	tdshm_status status = sender_names(sender, user_name, err);
+	if (status == TDSHM_OK)
+		status = tdshm_lock_open(sender->data_lock_name, &sender->data_lock, err);
+	if (status == TDSHM_OK)
+		status = tdshm_lock_open(sender->info_lock_name, &sender->info_lock, err);
+	if (status == TDSHM_OK)
+		status = sender_create_info(sender, err);
+	if (status == TDSHM_OK)
+		status = sender_write_info(sender, info_timeout_ms, err);
+	if (status == TDSHM_OK)
+		status = sender_create_data(sender, data_size, true, err);
+	if (status != TDSHM_OK) {
+		sender_free(sender);
+		return status;
+	}
+	*out = sender;
+	return TDSHM_OK;
+}
+
+/* Under the info lock: a new postfix (a receiver follows it) or, when no
+ * receiver said it can, the same name dropped and made again. */
+static tdshm_status sender_replace_data(tdshm_sender *sender, size_t data_size, tdshm_error *err)
+{
+	uint8_t *info_bytes = tdshm_shm_bytes(sender->info);
+	size_t info_size = tdshm_shm_size(sender->info);
+	tdshm_info info;
+	tdshm_status status = tdshm_info_read(info_bytes, info_size, sender_layout(), &info, err);
+	if (status != TDSHM_OK)
+		return status;
+	tdshm_shm_close_and_remove(sender->data);
+	sender->data = NULL;
+	if (!info.supported)
+		return sender_create_data(sender, data_size, true, err);
+
+	for (int attempt = 0; attempt < SENDER_POSTFIX_ATTEMPTS; attempt++) {
+		char postfix[TDSHM_INFO_POSTFIX_CAP];
+		sender_random_postfix(postfix);
+		status = tdshm_name_data(sender->user_name, postfix, sender->data_name,
+					 sizeof(sender->data_name), err);
+		if (status == TDSHM_OK)
+			status = sender_create_data(sender, data_size, false, err);
+		if (status == TDSHM_EXISTS)
+			continue;
+		if (status != TDSHM_OK)
+			return status;
+		memcpy(sender->postfix, postfix, sizeof(postfix));
+		memcpy(info.postfix, postfix, sizeof(postfix));
+		return tdshm_info_write(&info, sender_layout(), info_bytes, info_size, err);
+	}
+	return status;
+}
+
+tdshm_status tdshm_sender_resize(tdshm_sender *sender, size_t data_size, uint32_t info_timeout_ms,
+				 tdshm_error *err)
+{
+	if (data_size == 0)
+		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
+				       "a sender needs a data segment of at least one byte");
+	if (sender->writing)
+		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
+				       "cannot resize '%s' in the middle of a write",
+				       sender->user_name);
+	tdshm_status status = sender_lock_info(sender, info_timeout_ms, err);
+	if (status != TDSHM_OK)
+		return status;
+	status = sender_replace_data(sender, data_size, err);
+	tdshm_lock_release(sender->info_lock);
+	return status;
+}
+
+tdshm_status tdshm_sender_begin_write(tdshm_sender *sender, uint32_t timeout_ms, uint8_t **bytes,
+				      size_t *size, tdshm_error *err)
+{
+	if (!sender->data)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "'%s' has no data segment since its last resize failed; "
+				       "resize again",
+				       sender->user_name);
+	if (sender->writing)
+		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT, "'%s' is already being written",
+				       sender->user_name);
+	tdshm_status status = tdshm_lock_acquire(sender->data_lock, timeout_ms, err);
+	if (status != TDSHM_OK)
+		return status;
+	sender->writing = true;
+	*bytes = tdshm_shm_bytes(sender->data);
+	*size = tdshm_shm_size(sender->data);
+	return TDSHM_OK;
+}
+
+void tdshm_sender_end_write(tdshm_sender *sender)
+{
+	if (!sender->writing)
+		return;
+	/* The serial changes while the data lock is still held, so a receiver
+	 * that reads it under that lock sees it move with the bytes. */
+	sender->frames++;
+	tdshm_info_ext_set_serial(tdshm_shm_bytes(sender->info), tdshm_shm_size(sender->info),
+				  sender->frames);
+	sender->writing = false;
+	tdshm_lock_release(sender->data_lock);
+}
+
+bool tdshm_sender_receiver_attached(tdshm_sender *sender)
+{
+	tdshm_info info;
+	tdshm_error ignored;
+	return tdshm_info_read(tdshm_shm_bytes(sender->info), tdshm_shm_size(sender->info),
+			       sender_layout(), &info, &ignored) == TDSHM_OK &&
+	       info.supported;
+}
+
+size_t tdshm_sender_data_size(const tdshm_sender *sender)
+{
+	return sender->data ? tdshm_shm_size(sender->data) : 0;
+}
+
+const char *tdshm_sender_data_name(const tdshm_sender *sender)
+{
+	return sender->data_name;
+}
+
+uint64_t tdshm_sender_frames_written(const tdshm_sender *sender)
+{
+	return sender->frames;
+}
+
+void tdshm_sender_destroy(tdshm_sender *sender, uint32_t info_timeout_ms)
+{
+	if (!sender)
+		return;
+	if (sender->writing) {
+		sender->writing = false;
+		tdshm_lock_release(sender->data_lock);
+	}
+	tdshm_error ignored;
+	bool locked = sender_lock_info(sender, info_timeout_ms, &ignored) == TDSHM_OK;
+	/* Set even without the lock: a receiver that misses detach would keep
+	 * a dead sender's handles. */
+	tdshm_info_set_detach(tdshm_shm_bytes(sender->info), sender_layout(), true);
+	if (locked)
+		tdshm_lock_release(sender->info_lock);
+	sender_free(sender);
+}
