@@ -17,7 +17,9 @@ toolchain="$root/common/cmake/mingw-w64-x86_64.cmake"
 # The source version is the one of the native libcmocka-dev, so Windows and
 # Linux test against the same cmocka.
 version=$(dpkg-query -W -f='${source:Version}' libcmocka-dev 2>/dev/null || true)
-stamp="$prefix/.built-from-cmocka-${version:-unknown}"
+# Bump recipe when this script changes what it builds, to rebuild caches.
+recipe=2
+stamp="$prefix/.built-from-cmocka-${version:-unknown}-recipe-$recipe"
 if [ -f "$stamp" ] && [ -f "$prefix/lib/libcmocka.a" ] && [ -f "$prefix/include/cmocka.h" ]; then
 	echo "$prefix"
 	exit 0
@@ -76,5 +78,13 @@ fi
 # Drop the DLL and its import library so nothing links the DLL by accident
 # (find_library prefers .dll.a on Windows).
 rm -rf "$prefix/lib/libcmocka.dll.a" "$prefix/bin/cmocka.dll" "$prefix/lib/cmake"
+# The toolchain builds everything with mingw's C99 printf
+# (__USE_MINGW_ANSI_STDIO=1), cmocka included, so %zu works at run time;
+# tell the compiler's format checks the same (its "printf" archetype on
+# mingw is msvcrt's, which would flag every %zu in a test's print_message).
+sed -i 's/__attribute__ ((__format__ (__printf__, a, b)))/__attribute__ ((__format__ (gnu_printf, a, b)))/' \
+	"$prefix/include/cmocka.h"
+grep -q 'gnu_printf, a, b' "$prefix/include/cmocka.h" ||
+	{ echo "build-cmocka-mingw: could not adapt cmocka.h's printf attribute" >&2; exit 1; }
 touch "$stamp"
 echo "$prefix"
