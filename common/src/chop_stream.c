@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The receiving stream: a jitter buffer played at the pace of a clock.
+ *
+ * TouchDesigner writes a block per cook: blocks come late, early, in bursts
+ * after a dropped frame, or not at all while it is paused. Audio must reach
+ * OBS continuously with timestamps that follow the clock. So blocks wait in a
+ * ring until latency_frames are there, then frames are taken out as the clock
+ * says they are due. Running dry plays silence and waits for the buffer to
+ * refill to latency_frames before playing audio again (so one late block
+ * costs one gap, not a gap on every block after it); piling up past
+ * max_frames drops the oldest audio back to latency_frames; a long silence
+ * stops the output until audio comes back. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tdshm/chop_stream.h"
+
+#define NS_PER_S 1000000000ull
+
+struct tdshm_chop_stream {
+	tdshm_chop_stream_options options;
+	float *ring[TDSHM_CHOP_OUTPUT_MAX_CHANNELS];
+	uint32_t capacity; /* frames per ring plane: max_frames */
+	uint32_t head;     /* oldest frame */
+	uint32_t buffered;
+
+	bool playing;
+	bool refilling;       /* ran dry: silence until latency_frames are back */
+	uint64_t anchor_ns;   /* clock time of frame 0 of this play run */
+	uint64_t emitted;     /* frames pulled in this play run */
+	uint64_t floor_ns;    /* end of the last audio pulled: timestamps stay after it */
+	uint64_t silence_run; /* frames of silence pulled in a row */
+	tdshm_chop_stream_stats stats;
+};
+
+void tdshm_chop_stream_options_default(tdshm_chop_stream_options *options, uint32_t rate,
+				       uint32_t channels, uint32_t latency_ms)
+{
+	options->rate = rate;
+	options->channels = channels;
+	options->latency_frames = (uint32_t)((uint64_t)rate * latency_ms / 1000);
+	uint64_t max_ms = latency_ms * 3 < 250 ? 250 : (uint64_t)latency_ms * 3;
+	options->max_frames = (uint32_t)((uint64_t)rate * max_ms / 1000);
+	options->idle_frames = rate;
+}
+
+tdshm_status tdshm_chop_stream_create(const tdshm_chop_stream_options *options,
+				      tdshm_chop_stream **out, tdshm_error *err)
+{
+	*out = NULL;
+	if (options->rate == 0 || options->channels == 0 ||
+	    options->channels > TDSHM_CHOP_OUTPUT_MAX_CHANNELS)
+		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
+				       "audio stream needs a rate and 1 to %u channels (got %u Hz, "
+				       "%u channels)",
+				       TDSHM_CHOP_OUTPUT_MAX_CHANNELS, options->rate,
+				       options->channels);
+	if (options->max_frames == 0 || options->latency_frames > options->max_frames)
+		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
+				       "audio buffer of %u frames cannot hold the latency of %u",
+				       options->max_frames, options->latency_frames);
+	tdshm_chop_stream *stream = calloc(1, sizeof(*stream));
+	if (!stream)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "out of memory for audio stream");
+	stream->options = *options;
+	stream->capacity = options->max_frames;
+	for (uint32_t c = 0; c < options->channels; c++) {
+		stream->ring[c] = calloc(stream->capacity, sizeof(float));
+		if (!stream->ring[c]) {
+			tdshm_chop_stream_destroy(stream);
+			return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+					       "out of memory for %u frames of audio",
+					       stream->capacity);
+		}
+	}
+	*out = stream;
+	return TDSHM_OK;
+}
+
+void tdshm_chop_stream_destroy(tdshm_chop_stream *stream)
+{
+	if (!stream)
+		return;
+	for (uint32_t c = 0; c < TDSHM_CHOP_OUTPUT_MAX_CHANNELS; c++)
+		free(stream->ring[c]);
+	free(stream);
+}
+
+const tdshm_chop_stream_options *tdshm_chop_stream_options_get(const tdshm_chop_stream *stream)
+{
+	return &stream->options;
+}
+
+static void go_idle(tdshm_chop_stream *stream)
+{
+	stream->playing = false;
+	stream->refilling = false;
+	stream->head = 0;
+	stream->buffered = 0;
+	stream->silence_run = 0;
+}
+
+void tdshm_chop_stream_reset(tdshm_chop_stream *stream)
+{
+	go_idle(stream);
+}
+
+static void drop_oldest(tdshm_chop_stream *stream, uint32_t frames)
+{
+	stream->head = (uint32_t)(((uint64_t)stream->head + frames) % stream->capacity);
+	stream->buffered -= frames;
+	stream->stats.dropped_frames += frames;
+}
+
+void tdshm_chop_stream_push(tdshm_chop_stream *stream, const float *const *planes, uint32_t frames)
+{
+	stream->stats.frames_in += frames;
+	uint32_t skip = 0; /* frames at the start of this block not kept */
+	if ((uint64_t)stream->buffered + frames > stream->capacity) {
+		/* More than max_frames waiting: the sender runs ahead or came
+		 * back with a burst. Keep the newest latency_frames. */
+		stream->stats.overflows++;
+		uint64_t keep = stream->options.latency_frames;
+		uint64_t drop = (uint64_t)stream->buffered + frames - keep;
+		uint32_t old = drop < stream->buffered ? (uint32_t)drop : stream->buffered;
+		drop_oldest(stream, old);
+		skip = (uint32_t)(drop - old);
+		stream->stats.dropped_frames += skip;
+	}
+	uint32_t tail = (uint32_t)(((uint64_t)stream->head + stream->buffered) % stream->capacity);
+	uint32_t remaining = frames - skip;
+	uint32_t done = 0;
+	while (done < remaining) {
+		uint32_t run = stream->capacity - tail;
+		if (run > remaining - done)
+			run = remaining - done;
+		for (uint32_t c = 0; c < stream->options.channels; c++)
+			memcpy(stream->ring[c] + tail, planes[c] + skip + done,
+			       run * sizeof(float));
+		done += run;
+		tail = (tail + run) % stream->capacity;
+	}
+	stream->buffered += remaining;
+}
+
+/* Frames of audio in the clock interval [from, to). */
+static uint64_t frames_between(uint64_t from_ns, uint64_t to_ns, uint32_t rate)
+{
+	if (to_ns <= from_ns)
+		return 0;
+	uint64_t d = to_ns - from_ns;
+	return d / NS_PER_S * rate + d % NS_PER_S * rate / NS_PER_S;
+}
+
+static uint64_t run_time_ns(const tdshm_chop_stream *stream, uint64_t frames)
+{
+	uint32_t rate = stream->options.rate;
+	return stream->anchor_ns + frames / rate * NS_PER_S + frames % rate * NS_PER_S / rate;
+}
+
+static void start_run(tdshm_chop_stream *stream, uint64_t now_ns)
+{
+	stream->anchor_ns = now_ns > stream->floor_ns ? now_ns : stream->floor_ns;
+	stream->emitted = 0;
+}
+
+static void take_frames(tdshm_chop_stream *stream, float *const *planes, uint32_t offset,
+			uint32_t frames)
+{
+	uint32_t done = 0;
+	while (done < frames) {
+		uint32_t run = stream->capacity - stream->head;
+		if (run > frames - done)
+			run = frames - done;
+		for (uint32_t c = 0; c < stream->options.channels; c++)
+			memcpy(planes[c] + offset + done, stream->ring[c] + stream->head,
+			       run * sizeof(float));
+		done += run;
+		stream->head = (stream->head + run) % stream->capacity;
+	}
+	stream->buffered -= frames;
+}
+
+uint32_t tdshm_chop_stream_pull(tdshm_chop_stream *stream, uint64_t now_ns, float *const *planes,
+				uint32_t cap, uint64_t *timestamp_ns)
+{
+	const tdshm_chop_stream_options *o = &stream->options;
+	if (!stream->playing) {
+		if (stream->buffered < o->latency_frames || stream->buffered == 0)
+			return 0;
+		stream->playing = true;
+		stream->refilling = false;
+		stream->silence_run = 0;
+		stream->stats.starts++;
+		start_run(stream, now_ns);
+	}
+
+	uint64_t want = frames_between(stream->anchor_ns, now_ns, o->rate) - stream->emitted;
+	if (want > o->max_frames) {
+		/* The caller did not pull for longer than the buffer holds (a
+		 * stalled thread): restart the clock rather than play a backlog
+		 * of silence; timestamps jump forward, never back. */
+		start_run(stream, now_ns);
+		return 0;
+	}
+	if (want == 0 || cap == 0)
+		return 0;
+	uint32_t n = want < cap ? (uint32_t)want : cap;
+
+	if (stream->refilling && stream->buffered >= o->latency_frames)
+		stream->refilling = false;
+	uint32_t audio = 0;
+	if (!stream->refilling) {
+		audio = n < stream->buffered ? n : stream->buffered;
+		take_frames(stream, planes, 0, audio);
+	}
+	if (audio < n) {
+		for (uint32_t c = 0; c < o->channels; c++)
+			memset(planes[c] + audio, 0, (size_t)(n - audio) * sizeof(float));
+		if (!stream->refilling) {
+			stream->refilling = true;
+			stream->stats.underruns++;
+		}
+		stream->stats.silence_frames += n - audio;
+		stream->silence_run = audio > 0 ? n - audio : stream->silence_run + (n - audio);
+	} else {
+		stream->silence_run = 0;
+	}
+
+	*timestamp_ns = run_time_ns(stream, stream->emitted);
+	stream->emitted += n;
+	stream->floor_ns = run_time_ns(stream, stream->emitted);
+	stream->stats.frames_out += n;
+
+	if (stream->silence_run >= o->idle_frames)
+		go_idle(stream);
+	return n;
+}
+
+void tdshm_chop_stream_get_stats(const tdshm_chop_stream *stream, tdshm_chop_stream_stats *out)
+{
+	*out = stream->stats;
+	out->playing = stream->playing;
+	out->buffered = stream->buffered;
+}
