@@ -147,24 +147,30 @@ static tdshm_status receiver_open_handles(tdshm_receiver *r, tdshm_error *err)
 		receiver_drop(r);
 		return status;
 	}
-	tdshm_info_ext ext;
-	r->has_ext = tdshm_info_ext_read(tdshm_shm_bytes(r->info), tdshm_shm_size(r->info), &ext);
-	r->sender_pid = r->has_ext ? ext.pid : 0;
-	if (r->has_ext && !tdshm_process_alive(ext.pid)) {
-		receiver_drop(r);
-		return tdshm_error_set(err, TDSHM_NOT_FOUND,
-				       "the sender of '%s' (pid %u) has died; waiting for it to "
-				       "come back",
-				       r->user_name, ext.pid);
-	}
-
 	status = tdshm_lock_acquire(r->info_lock, r->options.info_timeout_ms, err);
 	if (status != TDSHM_OK) {
 		receiver_drop(r);
 		return status;
 	}
+	/* The sender writes block and extension under this lock: both or
+	 * neither are there. */
+	const uint8_t *bytes = tdshm_shm_bytes(r->info);
+	size_t size = tdshm_shm_size(r->info);
+	tdshm_info_ext ext;
+	r->has_ext = tdshm_info_ext_read(bytes, size, &ext);
+	r->sender_pid = r->has_ext ? ext.pid : 0;
 	tdshm_info info;
-	status = receiver_read_info(r, &info, err);
+	static const uint8_t unwritten[4] = {0};
+	if (size >= sizeof(unwritten) && memcmp(bytes, unwritten, sizeof(unwritten)) == 0)
+		status = tdshm_error_set(err, TDSHM_NOT_FOUND,
+					 "the sender of '%s' is still starting", r->user_name);
+	else if (r->has_ext && !tdshm_process_alive(ext.pid))
+		status = tdshm_error_set(err, TDSHM_NOT_FOUND,
+					 "the sender of '%s' (pid %u) has died; waiting for it to "
+					 "come back",
+					 r->user_name, ext.pid);
+	else
+		status = receiver_read_info(r, &info, err);
 	if (status == TDSHM_OK && receiver_detached(&info))
 		status = tdshm_error_set(err, TDSHM_NOT_FOUND,
 					 "the sender of '%s' has closed; waiting for it to come "

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Named locks (platform.h, POSIX backend): exclusion across processes,
+ * bounded waits, and a dead holder's lock reclaimed after one failed wait. */
+#define _DEFAULT_SOURCE
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_support.h"
+#include "tdshm/platform.h"
+
+static void lock_name(char *out, size_t cap)
+{
+	char unique[128];
+	tdshm_test_unique_name(unique, sizeof(unique), "locktest");
+	snprintf(out, cap, "TouchSHM%sMutex", unique);
+}
+
+/* Lock objects are never removed by the library (TouchDesigner may hold
+ * them); the tests remove their own so /dev/shm does not fill up. */
+static void remove_lock_object(const char *name)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "/dev/shm/%s", name);
+	unlink(path);
+}
+
+static tdshm_lock *open_lock(const char *name)
+{
+	tdshm_lock *lock = NULL;
+	tdshm_error err;
+	tdshm_status status = tdshm_lock_open(name, &lock, &err);
+	if (status != TDSHM_OK)
+		fail_msg("tdshm_lock_open(%s): %s", name, err.message);
+	return lock;
+}
+
+static void test_lock_excludes_second_handle_until_released(void **state)
+{
+	char name[256];
+	lock_name(name, sizeof(name));
+	tdshm_lock *a = open_lock(name), *b = open_lock(name);
+	tdshm_error err;
+	bool held = true;
+	assert_int_equal(tdshm_lock_is_held(a, &held, &err), TDSHM_OK);
+	assert_false(held);
+	assert_int_equal(tdshm_lock_acquire(a, 0, &err), TDSHM_OK);
+	assert_int_equal(tdshm_lock_is_held(b, &held, &err), TDSHM_OK);
+	assert_true(held);
+	assert_int_equal(tdshm_lock_acquire(b, 0, &err), TDSHM_TIMED_OUT);
+	/* The message names the lock and who holds it. */
+	assert_non_null(strstr(err.message, name));
+	char pid[32];
+	snprintf(pid, sizeof(pid), "pid %u", tdshm_process_id());
+	assert_non_null(strstr(err.message, pid));
+	tdshm_lock_release(a);
+	assert_int_equal(tdshm_lock_acquire(b, 0, &err), TDSHM_OK);
+	tdshm_lock_release(b);
+	tdshm_lock_close(a);
+	tdshm_lock_close(b);
+	remove_lock_object(name);
+}
+
+static void test_lock_timed_wait_is_bounded(void **state)
+{
+	char name[256];
+	lock_name(name, sizeof(name));
+	tdshm_lock *a = open_lock(name), *b = open_lock(name);
+	tdshm_error err;
+	assert_int_equal(tdshm_lock_acquire(a, 0, &err), TDSHM_OK);
+	for (int i = 0; i < 3; i++) {
+		uint64_t start = tdshm_clock_ms();
+		assert_int_equal(tdshm_lock_acquire(b, 100, &err), TDSHM_TIMED_OUT);
+		uint64_t took = tdshm_clock_ms() - start;
+		printf("timed wait of 100 ms returned after %llu ms\n", (unsigned long long)took);
+		assert_in_range(took, 50, 150);
+	}
+	/* 0 means one try: no wait at all to speak of. */
+	uint64_t start = tdshm_clock_ms();
+	assert_int_equal(tdshm_lock_acquire(b, 0, &err), TDSHM_TIMED_OUT);
+	assert_in_range(tdshm_clock_ms() - start, 0, 20);
+	tdshm_lock_release(a);
+	tdshm_lock_close(a);
+	tdshm_lock_close(b);
+	remove_lock_object(name);
+}
+
+/* A waiter in another process is woken by the release, not by its bound. */
+static void test_lock_waiter_wakes_on_release_from_other_process(void **state)
+{
+	char name[256];
+	lock_name(name, sizeof(name));
+	tdshm_lock *lock = open_lock(name);
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		tdshm_lock *mine = open_lock(name);
+		tdshm_error err;
+		if (tdshm_lock_acquire(mine, 1000, &err) != TDSHM_OK)
+			_exit(2);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(3);
+		tdshm_sleep_ms(150);
+		tdshm_lock_release(mine);
+		_exit(0);
+	}
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	tdshm_error err;
+	uint64_t start = tdshm_clock_ms();
+	assert_int_equal(tdshm_lock_acquire(lock, 3000, &err), TDSHM_OK);
+	uint64_t took = tdshm_clock_ms() - start;
+	printf("waited %llu ms for a 150 ms hold in another process\n", (unsigned long long)took);
+	assert_in_range(took, 100, 600);
+	tdshm_lock_release(lock);
+	int wstatus;
+	assert_int_equal(waitpid(child, &wstatus, 0), child);
+	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+	close(ready[0]);
+	close(ready[1]);
+	tdshm_lock_close(lock);
+	remove_lock_object(name);
+}
+
+/* Two processes bump a shared counter 2000 times each under the lock with a
+ * deliberately racy read-modify-write: without exclusion updates get lost. */
+static void test_lock_makes_cross_process_updates_atomic(void **state)
+{
+	char name[256], counter_name[300];
+	lock_name(name, sizeof(name));
+	snprintf(counter_name, sizeof(counter_name), "%sCounter", name);
+	tdshm_shm *counter = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_shm_create(counter_name, 64, true, &counter, &err), TDSHM_OK);
+	volatile uint32_t *value = (volatile uint32_t *)tdshm_shm_bytes(counter);
+	*value = 0;
+	enum { PER_PROCESS = 2000 };
+	pid_t children[2];
+	for (int c = 0; c < 2; c++) {
+		children[c] = fork();
+		assert_true(children[c] >= 0);
+		if (children[c] == 0) {
+			tdshm_lock *lock = open_lock(name);
+			tdshm_error child_err;
+			for (int i = 0; i < PER_PROCESS; i++) {
+				if (tdshm_lock_acquire(lock, 5000, &child_err) != TDSHM_OK)
+					_exit(2);
+				uint32_t seen = *value;
+				if (i % 64 == 0)
+					sched_yield();
+				*value = seen + 1;
+				tdshm_lock_release(lock);
+			}
+			_exit(0);
+		}
+	}
+	for (int c = 0; c < 2; c++) {
+		int wstatus;
+		assert_int_equal(waitpid(children[c], &wstatus, 0), children[c]);
+		assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+	}
+	assert_int_equal(*value, 2 * PER_PROCESS);
+	tdshm_shm_close_and_remove(counter);
+	remove_lock_object(name);
+}
+
+/* A holder killed with the lock taken: the next timed wait fails within its
+ * bound and says the holder died; the one after succeeds. */
+static void test_lock_held_by_killed_process_is_reclaimed(void **state)
+{
+	char name[256];
+	lock_name(name, sizeof(name));
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		tdshm_lock *mine = open_lock(name);
+		tdshm_error err;
+		if (tdshm_lock_acquire(mine, 1000, &err) != TDSHM_OK)
+			_exit(2);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(kill(child, SIGKILL), 0);
+	int wstatus;
+	assert_int_equal(waitpid(child, &wstatus, 0), child);
+
+	tdshm_lock *lock = open_lock(name);
+	tdshm_error err;
+	bool held = false;
+	assert_int_equal(tdshm_lock_is_held(lock, &held, &err), TDSHM_OK);
+	assert_true(held);
+	uint64_t start = tdshm_clock_ms();
+	assert_int_equal(tdshm_lock_acquire(lock, 100, &err), TDSHM_TIMED_OUT);
+	uint64_t took = tdshm_clock_ms() - start;
+	assert_in_range(took, 50, 150);
+	printf("dead holder: %s\n", err.message);
+	char why[64];
+	snprintf(why, sizeof(why), "process %d, which has died", (int)child);
+	assert_non_null(strstr(err.message, why));
+	assert_non_null(strstr(err.message, "reclaimed"));
+	assert_int_equal(tdshm_lock_acquire(lock, 100, &err), TDSHM_OK);
+	tdshm_lock_release(lock);
+	close(ready[0]);
+	close(ready[1]);
+	tdshm_lock_close(lock);
+	remove_lock_object(name);
+}
+
+static void test_lock_rejects_unusable_names(void **state)
+{
+	tdshm_lock *lock = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_lock_open("", &lock, &err), TDSHM_INVALID_ARGUMENT);
+	assert_null(lock);
+	assert_non_null(strstr(err.message, "empty"));
+	assert_int_equal(tdshm_lock_open("TouchSHMa/bMutex", &lock, &err), TDSHM_INVALID_ARGUMENT);
+	assert_non_null(strstr(err.message, "'/'"));
+	char huge[700];
+	memset(huge, 'x', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	assert_int_equal(tdshm_lock_open(huge, &lock, &err), TDSHM_INVALID_ARGUMENT);
+	assert_null(lock);
+	assert_non_null(strstr(err.message, "699 characters long"));
+}
+
+/* Only the same user may touch a lock: created 0600, never unlinked. */
+static void test_lock_object_is_private_and_persistent(void **state)
+{
+	char name[256], path[300];
+	lock_name(name, sizeof(name));
+	tdshm_lock *lock = open_lock(name);
+	tdshm_lock_close(lock);
+	snprintf(path, sizeof(path), "/dev/shm/%s", name);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* Bigger than TouchDesigner's block: room for the holder's pid. */
+	assert_true((size_t)st.st_size > 40 + 48);
+	remove_lock_object(name);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_lock_excludes_second_handle_until_released),
+	    cmocka_unit_test(test_lock_timed_wait_is_bounded),
+	    cmocka_unit_test(test_lock_waiter_wakes_on_release_from_other_process),
+	    cmocka_unit_test(test_lock_makes_cross_process_updates_atomic),
+	    cmocka_unit_test(test_lock_held_by_killed_process_is_reclaimed),
+	    cmocka_unit_test(test_lock_rejects_unusable_names),
+	    cmocka_unit_test(test_lock_object_is_private_and_persistent),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
