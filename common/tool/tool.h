@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the tdshm tool's commands share: exit codes, argument parsing, the
+ * stop flag set by Ctrl+C, PNG output and the command entry points. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdshm/status.h"
+
+/* Exit codes, the same for every command. */
+enum {
+	TOOL_EXIT_OK = 0,
+	TOOL_EXIT_VERIFY_FAILED = 1, /* data arrived but was wrong */
+	TOOL_EXIT_USAGE = 2,         /* the command line is unusable */
+	TOOL_EXIT_RUNTIME = 3,       /* the system or the other side failed */
+};
+
+/* ---- arguments (tool_args.c) ------------------------------------------- */
+
+/* Walks one command's arguments: options "--name value" / "--flag" and
+ * positional words, in any order. */
+typedef struct tool_args {
+	const char *command; /* for messages: "send", "receive", ... */
+	int argc;
+	char **argv;
+	int index;
+} tool_args;
+
+void tool_args_init(tool_args *args, const char *command, int argc, char **argv);
+/* Next argument; false at the end. */
+bool tool_args_next(tool_args *args, const char **word);
+/* The value following option; prints a usage error and returns false when
+ * there is none. */
+bool tool_args_value(tool_args *args, const char *option, const char **value);
+
+/* Parsers print "tdshm COMMAND: OPTION ..." on failure and return false. */
+bool tool_parse_u32(const tool_args *args, const char *option, const char *text, uint32_t min,
+		    uint32_t max, uint32_t *out);
+bool tool_parse_double(const tool_args *args, const char *option, const char *text, double min,
+		       double max, double *out);
+/* "1920x1080". */
+bool tool_parse_size(const tool_args *args, const char *option, const char *text, uint32_t *width,
+		     uint32_t *height);
+/* Splits "a,b,c" into at most max items of at most item_cap-1 bytes each;
+ * returns the count, or -1 after printing an error. */
+int tool_parse_list(const tool_args *args, const char *option, const char *text, char *items,
+		    size_t item_cap, int max);
+
+/* Prints "tdshm COMMAND: <message>" to stderr, returns TOOL_EXIT_USAGE. */
+int tool_usage_error(const tool_args *args, const char *fmt, ...) TDSHM_PRINTF(2, 3);
+/* Prints "tdshm COMMAND: <what>: <err message>" and returns the exit code
+ * that fits the status (usage for INVALID_ARGUMENT, else runtime). */
+int tool_report_error(const char *command, const char *what, const tdshm_error *err);
+
+/* ---- stopping (tool_signal.c) ------------------------------------------ */
+
+/* Ctrl+C / SIGTERM set a flag instead of killing the process, so senders
+ * can set detach and remove their segments. */
+void tool_signal_install(void);
+bool tool_stop_requested(void);
+/* Sleeps until the monotonic clock reaches deadline_ns, in short steps, or
+ * until a stop is requested. */
+void tool_sleep_until_ns(uint64_t deadline_ns);
+/* Seconds since the first call, for time stamps on status lines. */
+double tool_elapsed_seconds(void);
+
+/* ---- PNG output (png_write_libpng.c or png_write_none.c) ----------------- */
+
+/* Writes width x height 8-bit RGBA pixels (top row first, tightly packed). */
+tdshm_status tool_png_write(const char *path, uint32_t width, uint32_t height, const uint8_t *rgba,
+			    tdshm_error *err) TDSHM_MUST_CHECK;
+
+/* ---- commands: each takes the arguments after its name ------------------ */
+
+int tool_cmd_send(int argc, char **argv);
+int tool_cmd_receive(int argc, char **argv);
+int tool_cmd_chop_send(int argc, char **argv);
+int tool_cmd_chop_receive(int argc, char **argv);
+int tool_cmd_info(int argc, char **argv);
+int tool_cmd_list(int argc, char **argv);
+int tool_cmd_bench(int argc, char **argv);

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Command-line parsing for the tool: small and dependency-free, because the
+ * Windows build has no getopt_long. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+void tool_args_init(tool_args *args, const char *command, int argc, char **argv)
+{
+	args->command = command;
+	args->argc = argc;
+	args->argv = argv;
+	args->index = 0;
+}
+
+bool tool_args_next(tool_args *args, const char **word)
+{
+	if (args->index >= args->argc)
+		return false;
+	*word = args->argv[args->index++];
+	return true;
+}
+
+bool tool_args_value(tool_args *args, const char *option, const char **value)
+{
+	if (args->index >= args->argc) {
+		tool_usage_error(args, "%s needs a value", option);
+		return false;
+	}
+	*value = args->argv[args->index++];
+	return true;
+}
+
+int tool_usage_error(const tool_args *args, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "tdshm %s: ", args->command);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see 'tdshm help')\n");
+	va_end(ap);
+	return TOOL_EXIT_USAGE;
+}
+
+int tool_report_error(const char *command, const char *what, const tdshm_error *err)
+{
+	fprintf(stderr, "tdshm %s: %s: %s\n", command, what,
+		err->message[0] ? err->message : tdshm_status_name(err->status));
+	return err->status == TDSHM_INVALID_ARGUMENT ? TOOL_EXIT_USAGE : TOOL_EXIT_RUNTIME;
+}
+
+bool tool_parse_u32(const tool_args *args, const char *option, const char *text, uint32_t min,
+		    uint32_t max, uint32_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || value < min || value > max) {
+		tool_usage_error(args, "%s needs a whole number from %u to %u, got '%s'", option,
+				 min, max, text);
+		return false;
+	}
+	*out = (uint32_t)value;
+	return true;
+}
+
+bool tool_parse_double(const tool_args *args, const char *option, const char *text, double min,
+		       double max, double *out)
+{
+	char *end = NULL;
+	errno = 0;
+	double value = strtod(text, &end);
+	if (errno || end == text || *end || !isfinite(value) || value < min || value > max) {
+		tool_usage_error(args, "%s needs a number from %g to %g, got '%s'", option, min,
+				 max, text);
+		return false;
+	}
+	*out = value;
+	return true;
+}
+
+bool tool_parse_size(const tool_args *args, const char *option, const char *text, uint32_t *width,
+		     uint32_t *height)
+{
+	unsigned w = 0, h = 0;
+	char tail = 0;
+	if (sscanf(text, "%ux%u%c", &w, &h, &tail) != 2 || w == 0 || h == 0 || w > 32768 ||
+	    h > 32768) {
+		tool_usage_error(args, "%s needs WIDTHxHEIGHT (1..32768 each), got '%s'", option,
+				 text);
+		return false;
+	}
+	*width = w;
+	*height = h;
+	return true;
+}
+
+int tool_parse_list(const tool_args *args, const char *option, const char *text, char *items,
+		    size_t item_cap, int max)
+{
+	int count = 0;
+	const char *start = text;
+	for (;;) {
+		const char *comma = strchr(start, ',');
+		size_t len = comma ? (size_t)(comma - start) : strlen(start);
+		if (len == 0 || len >= item_cap) {
+			tool_usage_error(args,
+					 "%s needs a comma-separated list of non-empty items of "
+					 "at most %zu characters, got '%s'",
+					 option, item_cap - 1, text);
+			return -1;
+		}
+		if (count == max) {
+			tool_usage_error(args, "%s takes at most %d items, got '%s'", option, max,
+					 text);
+			return -1;
+		}
+		memcpy(items + (size_t)count * item_cap, start, len);
+		items[(size_t)count * item_cap + len] = '\0';
+		count++;
+		if (!comma)
+			return count;
+		start = comma + 1;
+	}
+}
