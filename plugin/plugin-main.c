@@ -11,14 +11,17 @@ MODULE_EXPORT const char *obs_module_description(void)
 	return "TouchDesigner shared memory: video and audio between OBS and TouchDesigner";
 }
 
-/* Video in: "TouchDesigner Shared Mem In" (tdshm-source.c). */
+/* Video in: "TouchDesigner Shared Mem In" (tdshm-source.c) and the private
+ * source its async mode feeds (source-async.c). */
 extern struct obs_source_info tdshm_top_source;
+extern struct obs_source_info tdshm_top_frames;
 /* Video out filter: extern struct obs_source_info tdshm_top_filter; (tdshm-filter.c) */
 /* Audio in/out: tdshm_chop_source / tdshm_chop_filter (tdshm-chop-*.c) */
 
 bool obs_module_load(void)
 {
 	obs_register_source(&tdshm_top_source);
+	obs_register_source(&tdshm_top_frames);
 	/* register further sources and filters here */
 	/* frontend hook (Tools menu output) here */
 	return true;
