@@ -17,11 +17,15 @@ extern struct obs_source_info tdshm_top_source;
 extern struct obs_source_info tdshm_top_frames;
 /* Video out filter: extern struct obs_source_info tdshm_top_filter; (tdshm-filter.c) */
 /* Audio in/out: tdshm_chop_source / tdshm_chop_filter (tdshm-chop-*.c) */
+extern struct obs_source_info tdshm_chop_source;
+extern struct obs_source_info tdshm_chop_filter;
 
 bool obs_module_load(void)
 {
 	obs_register_source(&tdshm_top_source);
 	obs_register_source(&tdshm_top_frames);
+	obs_register_source(&tdshm_chop_source);
+	obs_register_source(&tdshm_chop_filter);
 	/* register further sources and filters here */
 	/* frontend hook (Tools menu output) here */
 	return true;
