@@ -114,12 +114,13 @@ static tdshm_status receiver_open_data(tdshm_receiver *r, const char *postfix, t
 /* Reads the info block (the caller holds the info lock). */
 static tdshm_status receiver_read_info(tdshm_receiver *r, tdshm_info *info, tdshm_error *err)
 {
+	tdshm_error why;
 	tdshm_status status = tdshm_info_read(tdshm_shm_bytes(r->info), tdshm_shm_size(r->info),
-					      tdshm_info_native_layout(), info, err);
+					      tdshm_info_native_layout(), info, &why);
 	if (status != TDSHM_OK)
 		return tdshm_error_set(err, status,
 				       "'%s' is not a TouchDesigner shared-memory sender: %s",
-				       r->user_name, err ? err->message : "bad info block");
+				       r->user_name, why.message);
 	return TDSHM_OK;
 }
 

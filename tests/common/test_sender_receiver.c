@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The sender and receiver roles (PROTOCOL.md §2) on real segments, in one
+ * process and across fork(): info block, supported, bytes, resizes with and
+ * without a receiver, detach, names taken, senders that crash. Every test runs
+ * twice: with Linux's own name limit and with macOS's 31 characters
+ * (TDSHM_POSIX_NAME_MAX), where the name directory carries the long names. */
+#define _DEFAULT_SOURCE
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_support.h"
+#include "tdshm/info.h"
+#include "tdshm/names.h"
+#include "tdshm/platform.h"
+#include "tdshm/receiver.h"
+#include "tdshm/sender.h"
+
+#define INFO_WAIT TDSHM_INFO_LOCK_TIMEOUT_MS
+
+typedef struct names {
+	char user[128];
+	char info[TDSHM_FULL_NAME_CAP];
+	char data[TDSHM_FULL_NAME_CAP];
+	char data_lock[TDSHM_FULL_NAME_CAP];
+	char info_lock[TDSHM_FULL_NAME_CAP];
+} names;
+
+static void names_make(names *n, const char *stem)
+{
+	tdshm_error err;
+	tdshm_test_unique_name(n->user, sizeof(n->user), stem);
+	assert_int_equal(tdshm_name_info(n->user, n->info, sizeof(n->info), &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_data(n->user, "", n->data, sizeof(n->data), &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_data_lock(n->user, n->data_lock, sizeof(n->data_lock), &err),
+			 TDSHM_OK);
+	assert_int_equal(tdshm_name_info_lock(n->user, n->info_lock, sizeof(n->info_lock), &err),
+			 TDSHM_OK);
+}
+
+/* Locks are never removed by the library (TouchDesigner may hold them): a
+ * test removes its own. Everything else must already be gone. */
+static void names_cleanup(const names *n)
+{
+	tdshm_error err;
+	if (tdshm_shm_remove(n->data_lock, &err) != TDSHM_OK)
+		fail_msg("data lock: %s", err.message);
+	if (tdshm_shm_remove(n->info_lock, &err) != TDSHM_OK)
+		fail_msg("info lock: %s", err.message);
+}
+
+static tdshm_sender *sender_new(const char *user, size_t size)
+{
+	tdshm_sender *sender = NULL;
+	tdshm_error err;
+	if (tdshm_sender_create(user, size, INFO_WAIT, &sender, &err) != TDSHM_OK)
+		fail_msg("sender '%s': %s", user, err.message);
+	return sender;
+}
+
+static tdshm_receiver *receiver_new(const char *user, uint32_t retry_ms, uint32_t liveness_ms)
+{
+	tdshm_receiver_options options;
+	tdshm_receiver_options_default(&options);
+	options.retry_interval_ms = retry_ms;
+	options.liveness_interval_ms = liveness_ms;
+	options.info_timeout_ms = 100;
+	tdshm_receiver *receiver = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_receiver_create(user, &options, &receiver, &err), TDSHM_OK);
+	return receiver;
+}
+
+static void fill(uint8_t *bytes, size_t size, unsigned seed)
+{
+	for (size_t i = 0; i < size; i++)
+		bytes[i] = (uint8_t)(seed * 31 + i * 7);
+}
+
+static bool holds(const uint8_t *bytes, size_t size, unsigned seed)
+{
+	for (size_t i = 0; i < size; i++)
+		if (bytes[i] != (uint8_t)(seed * 31 + i * 7))
+			return false;
+	return true;
+}
+
+static void write_frame(tdshm_sender *sender, unsigned seed)
+{
+	uint8_t *bytes;
+	size_t size;
+	tdshm_error err;
+	if (tdshm_sender_begin_write(sender, 1000, &bytes, &size, &err) != TDSHM_OK)
+		fail_msg("begin_write: %s", err.message);
+	fill(bytes, size, seed);
+	tdshm_sender_end_write(sender);
+}
+
+/* Reads one frame, retrying NOT_FOUND / TIMED_OUT for up to wait_ms. */
+static tdshm_status read_frame(tdshm_receiver *receiver, uint32_t wait_ms, unsigned seed,
+			       size_t *size_out, tdshm_error *err)
+{
+	uint64_t deadline = tdshm_clock_ms() + wait_ms;
+	for (;;) {
+		const uint8_t *bytes;
+		size_t size;
+		tdshm_status status = tdshm_receiver_begin_read(receiver, 100, &bytes, &size, err);
+		if (status == TDSHM_OK) {
+			bool ok = holds(bytes, size, seed);
+			tdshm_receiver_end_read(receiver);
+			if (size_out)
+				*size_out = size;
+			return ok ? TDSHM_OK
+				  : tdshm_error_set(err, TDSHM_REFUSED, "frame %u mismatch", seed);
+		}
+		if ((status != TDSHM_NOT_FOUND && status != TDSHM_TIMED_OUT) ||
+		    tdshm_clock_ms() >= deadline)
+			return status;
+		tdshm_sleep_ms(5);
+	}
+}
+
+static tdshm_info info_now(const names *n)
+{
+	tdshm_shm *info_shm = NULL;
+	tdshm_error err;
+	if (tdshm_shm_open(n->info, &info_shm, &err) != TDSHM_OK)
+		fail_msg("info: %s", err.message);
+	tdshm_info info;
+	if (tdshm_info_read(tdshm_shm_bytes(info_shm), tdshm_shm_size(info_shm),
+			    TDSHM_INFO_LAYOUT_POSIX, &info, &err) != TDSHM_OK)
+		fail_msg("info block: %s", err.message);
+	tdshm_shm_close(info_shm);
+	return info;
+}
+
+static bool exists(const char *full_name)
+{
+	tdshm_error err;
+	return tdshm_shm_probe(full_name, &err) == TDSHM_OK;
+}
+
+/* ---- in one process ----------------------------------------------------- */
+
+static void test_sender_writes_info_block_receiver_sets_supported(void **state)
+{
+	names n;
+	names_make(&n, "srinfo");
+	tdshm_sender *sender = sender_new(n.user, 256);
+	assert_string_equal(tdshm_sender_data_name(sender), n.data);
+
+	/* The block is TD's POSIX layout: the vector with supported and the
+	 * postfix cleared. The extension sits after it. */
+	size_t vector_size = 0;
+	uint8_t *vector = tdshm_test_read_vector("info_posix.bin", &vector_size);
+	assert_non_null(vector);
+	assert_int_equal(vector_size, TDSHM_INFO_SIZE_POSIX);
+	vector[8] = 0;
+	memset(vector + 9, 0, 32);
+	tdshm_shm *info_shm = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_shm_open(n.info, &info_shm, &err), TDSHM_OK);
+	assert_int_equal(tdshm_shm_size(info_shm), TDSHM_INFO_SEGMENT_SIZE);
+	assert_memory_equal(tdshm_shm_bytes(info_shm), vector, vector_size);
+	tdshm_info_ext ext;
+	assert_true(tdshm_info_ext_read(tdshm_shm_bytes(info_shm), tdshm_shm_size(info_shm), &ext));
+	assert_int_equal(ext.pid, tdshm_process_id());
+	assert_false(tdshm_sender_receiver_attached(sender));
+
+	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	write_frame(sender, 1);
+	assert_int_equal(read_frame(receiver, 1000, 1, NULL, &err), TDSHM_OK);
+	assert_int_equal(tdshm_shm_bytes(info_shm)[8], 1);
+	assert_true(tdshm_sender_receiver_attached(sender));
+	assert_true(tdshm_receiver_connected(receiver));
+	assert_string_equal(tdshm_receiver_data_name(receiver), n.data);
+	tdshm_shm_close(info_shm);
+	free(vector);
+	tdshm_receiver_destroy(receiver);
+	tdshm_sender_destroy(sender, INFO_WAIT);
+	names_cleanup(&n);
+}
+
+static void test_receiver_reads_each_frame_with_its_serial(void **state)
+{
+	names n;
+	names_make(&n, "srbytes");
+	tdshm_sender *sender = sender_new(n.user, 4000);
+	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	tdshm_error err;
+	for (unsigned frame = 1; frame <= 5; frame++) {
+		write_frame(sender, frame);
+		size_t size = 0;
+		assert_int_equal(read_frame(receiver, 1000, frame, &size, &err), TDSHM_OK);
+		assert_int_equal(size, 4000);
+		uint64_t serial = 0;
+		assert_true(tdshm_receiver_frame_serial(receiver, &serial));
+		assert_int_equal(serial, frame);
+	}
+	assert_int_equal(tdshm_sender_frames_written(sender), 5);
+	assert_int_equal(tdshm_receiver_connections(receiver), 1);
+	tdshm_receiver_destroy(receiver);
+	tdshm_sender_destroy(sender, INFO_WAIT);
+	names_cleanup(&n);
+}
+
+static void test_receiver_follows_postfix_on_resize(void **state)
+{
+	names n;
+	names_make(&n, "srpostfix");
+	tdshm_sender *sender = sender_new(n.user, 64);
+	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	tdshm_error err;
+	write_frame(sender, 1);
+	assert_int_equal(read_frame(receiver, 1000, 1, NULL, &err), TDSHM_OK);
+
+	char previous[TDSHM_FULL_NAME_CAP];
+	snprintf(previous, sizeof(previous), "%s", n.data);
+	for (int round = 0; round < 2; round++) {
+		size_t size = 8192 * (size_t)(round + 1);
+		assert_int_equal(tdshm_sender_resize(sender, size, INFO_WAIT, &err), TDSHM_OK);
+		const char *now = tdshm_sender_data_name(sender);
+		/* TouchSHM + N + 31 letters a-z, stored in the info block. */
+		size_t base = strlen(n.data);
+		assert_int_equal(strlen(now), base + TDSHM_POSTFIX_LEN);
+		assert_memory_equal(now, n.data, base);
+		for (size_t i = base; i < strlen(now); i++)
+			assert_true(now[i] >= 'a' && now[i] <= 'z');
+		assert_string_not_equal(now, previous);
+		tdshm_info info = info_now(&n);
+		assert_string_equal(info.postfix, now + base);
+		assert_false(exists(previous));
+		assert_true(exists(now));
+
+		write_frame(sender, 10 + round);
+		size_t got = 0;
+		assert_int_equal(read_frame(receiver, 1000, 10 + round, &got, &err), TDSHM_OK);
+		assert_int_equal(got, size);
+		assert_string_equal(tdshm_receiver_data_name(receiver), now);
+		snprintf(previous, sizeof(previous), "%s", now);
+	}
+	assert_int_equal(tdshm_receiver_connections(receiver), 1);
+	tdshm_receiver_destroy(receiver);
+	tdshm_sender_destroy(sender, INFO_WAIT);
+	assert_false(exists(previous));
+	names_cleanup(&n);
+}
+
+static void test_resize_without_receiver_recreates_same_name(void **state)
+{
+	names n;
+	names_make(&n, "srsame");
+	tdshm_sender *sender = sender_new(n.user, 100);
+	tdshm_error err;
+	assert_int_equal(tdshm_sender_resize(sender, 5000, INFO_WAIT, &err), TDSHM_OK);
+	assert_string_equal(tdshm_sender_data_name(sender), n.data);
+	assert_int_equal(tdshm_sender_data_size(sender), 5000);
+	tdshm_shm *data = NULL;
+	assert_int_equal(tdshm_shm_open(n.data, &data, &err), TDSHM_OK);
+	assert_int_equal(tdshm_shm_size(data), 5000);
+	tdshm_shm_close(data);
+	assert_string_equal(info_now(&n).postfix, "");
+
+	/* A receiver arriving afterwards reads the new segment. */
+	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	write_frame(sender, 3);
+	size_t got = 0;
+	assert_int_equal(read_frame(receiver, 1000, 3, &got, &err), TDSHM_OK);
+	assert_int_equal(got, 5000);
+	tdshm_receiver_destroy(receiver);
+	tdshm_sender_destroy(sender, INFO_WAIT);
+	names_cleanup(&n);
+}
+
+static void test_destroy_sets_detach_and_removes_segments(void **state)
+{
+	names n;
+	names_make(&n, "srdestroy");
+	tdshm_sender *sender = sender_new(n.user, 128);
+	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	tdshm_error err;
+	write_frame(sender, 1);
+	assert_int_equal(read_frame(receiver, 1000, 1, NULL, &err), TDSHM_OK);
+	/* A mapping outlives the unlink: it shows what the sender wrote last. */
+	tdshm_shm *watch = NULL;
+	assert_int_equal(tdshm_shm_open(n.info, &watch, &err), TDSHM_OK);
+	tdshm_sender_destroy(sender, INFO_WAIT);
+	assert_int_equal(tdshm_shm_bytes(watch)[41], 1); /* detach, POSIX layout */
+	tdshm_shm_close(watch);
+	assert_false(exists(n.info));
+	assert_false(exists(n.data));
+
+	const uint8_t *bytes;
+	size_t size;
+	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err), TDSHM_GONE);
+	assert_non_null(strstr(err.message, n.user));
+	assert_false(tdshm_receiver_connected(receiver));
+	assert_string_equal(tdshm_receiver_data_name(receiver), "");
+	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err),
+			 TDSHM_NOT_FOUND);
+	tdshm_receiver_destroy(receiver);
+	names_cleanup(&n);
+}
+
+static void test_second_sender_with_same_name_is_refused(void **state)
+{
+	names n;
+	names_make(&n, "srtwice");
+	tdshm_sender *first = sender_new(n.user, 64);
+	tdshm_sender *second = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_sender_create(n.user, 64, INFO_WAIT, &second, &err), TDSHM_EXISTS);
+	assert_null(second);
+	char pid[32];
+	snprintf(pid, sizeof(pid), "pid %u", tdshm_process_id());
+	assert_non_null(strstr(err.message, "already used by another sender"));
+	assert_non_null(strstr(err.message, pid));
+	/* The refused sender left the first one whole. */
+	assert_true(exists(n.info));
+	assert_true(exists(n.data));
+	tdshm_sender_destroy(first, INFO_WAIT);
+	names_cleanup(&n);
+}
+
+static void test_receiver_before_sender_finds_it_at_next_retry(void **state)
+{
+	names n;
+	names_make(&n, "srearly");
+	tdshm_receiver *receiver = receiver_new(n.user, 150, 500);
+	const uint8_t *bytes;
+	size_t size;
+	tdshm_error err;
+	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err),
+			 TDSHM_NOT_FOUND);
+	assert_non_null(strstr(err.message, n.user));
+	tdshm_sender *sender = sender_new(n.user, 64);
+	write_frame(sender, 4);
+	/* Within the retry interval it does not look again: an instant miss. */
+	uint64_t start = tdshm_clock_ms();
+	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err),
+			 TDSHM_NOT_FOUND);
+	assert_in_range(tdshm_clock_ms() - start, 0, 5);
+	tdshm_sleep_ms(160);
+	assert_int_equal(read_frame(receiver, 0, 4, NULL, &err), TDSHM_OK);
+	assert_int_equal(tdshm_receiver_connections(receiver), 1);
+	tdshm_receiver_destroy(receiver);
+	tdshm_sender_destroy(sender, INFO_WAIT);
+	names_cleanup(&n);
+}
+
+static void test_receiver_refuses_foreign_info_block(void **state)
+{
+	names n;
+	names_make(&n, "srforeign");
+	tdshm_shm *info = NULL, *data = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_shm_create(n.info, 64, true, &info, &err), TDSHM_OK);
+	assert_int_equal(tdshm_shm_create(n.data, 64, true, &data, &err), TDSHM_OK);
+	memset(tdshm_shm_bytes(info), 0x41, 64);
+	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	const uint8_t *bytes;
+	size_t size;
+	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err),
+			 TDSHM_REFUSED);
+	assert_non_null(strstr(err.message, "magic"));
+	assert_false(tdshm_receiver_connected(receiver));
+	/* It never wrote `supported` into someone else's memory. */
+	assert_int_equal(tdshm_shm_bytes(info)[8], 0x41);
+	tdshm_receiver_destroy(receiver);
+	tdshm_shm_close_and_remove(info);
+	tdshm_shm_close_and_remove(data);
+	names_cleanup(&n);
+}
+
+/* A sender like TouchDesigner's, without this project's extension: the
+ * receiver re-opens every liveness interval and notices the segments gone. */
+static void test_receiver_notices_vanished_sender_without_extension(void **state)
+{
+	names n;
+	names_make(&n, "srtdlike");
+	tdshm_shm *info = NULL, *data = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_shm_create(n.info, TDSHM_INFO_SIZE_POSIX, true, &info, &err),
+			 TDSHM_OK);
+	tdshm_info block = {.magic = TDSHM_INFO_MAGIC, .version = TDSHM_INFO_VERSION};
+	assert_int_equal(tdshm_info_write(&block, TDSHM_INFO_LAYOUT_POSIX, tdshm_shm_bytes(info),
+					  tdshm_shm_size(info), &err),
+			 TDSHM_OK);
+	assert_int_equal(tdshm_shm_create(n.data, 32, true, &data, &err), TDSHM_OK);
+	fill(tdshm_shm_bytes(data), 32, 9);
+
+	tdshm_receiver *receiver = receiver_new(n.user, 0, 100);
+	uint64_t start = tdshm_clock_ms();
+	while (tdshm_clock_ms() - start < 350)
+		assert_int_equal(read_frame(receiver, 0, 9, NULL, &err), TDSHM_OK);
+	/* Re-opened several times, still one connection and no serial. */
+	assert_int_equal(tdshm_receiver_connections(receiver), 1);
+	uint64_t serial;
+	assert_false(tdshm_receiver_frame_serial(receiver, &serial));
+	assert_int_equal(tdshm_shm_bytes(info)[8], 1);
+
+	tdshm_shm_close_and_remove(info);
+	tdshm_shm_close_and_remove(data);
+	start = tdshm_clock_ms();
+	tdshm_status status;
+	do {
+		const uint8_t *bytes;
+		size_t size;
+		status = tdshm_receiver_begin_read(receiver, 10, &bytes, &size, &err);
+		if (status == TDSHM_OK)
+			tdshm_receiver_end_read(receiver);
+		tdshm_sleep_ms(5);
+	} while (status == TDSHM_OK && tdshm_clock_ms() - start < 1000);
+	assert_int_equal(status, TDSHM_GONE);
+	assert_in_range(tdshm_clock_ms() - start, 0, 250);
+	tdshm_receiver_destroy(receiver);
+	names_cleanup(&n);
+}
+
+/* ---- across processes --------------------------------------------------- */
+
+/* Starts a child that creates a sender, writes frame 1 and, if in_write,
+ * keeps the data lock; it reports over a pipe, then waits to be killed. */
+static pid_t spawn_sender(const char *user, size_t size, bool in_write)
+{
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(ready[0]);
+		tdshm_sender *sender = NULL;
+		tdshm_error err;
+		if (tdshm_sender_create(user, size, INFO_WAIT, &sender, &err) != TDSHM_OK)
+			_exit(2);
+		uint8_t *bytes;
+		size_t got;
+		if (tdshm_sender_begin_write(sender, 1000, &bytes, &got, &err) != TDSHM_OK)
+			_exit(3);
+		fill(bytes, got, 1);
+		if (!in_write)
+			tdshm_sender_end_write(sender);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(4);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return child;
+}
+
+static void kill_child(pid_t child)
+{
+	int wstatus;
+	assert_int_equal(kill(child, SIGKILL), 0);
+	assert_int_equal(waitpid(child, &wstatus, 0), child);
+}
+
+static void test_receiver_sees_killed_sender_gone_within_a_second(void **state)
+{
+	names n;
+	names_make(&n, "srkilled");
+	pid_t child = spawn_sender(n.user, 512, false);
+	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	tdshm_error err;
+	assert_int_equal(read_frame(receiver, 1000, 1, NULL, &err), TDSHM_OK);
+	kill_child(child);
+	uint64_t start = tdshm_clock_ms();
+	tdshm_status status;
+	do {
+		const uint8_t *bytes;
+		size_t size;
+		status = tdshm_receiver_begin_read(receiver, 10, &bytes, &size, &err);
+		if (status == TDSHM_OK)
+			tdshm_receiver_end_read(receiver);
+		tdshm_sleep_ms(10);
+	} while (status == TDSHM_OK && tdshm_clock_ms() - start < 2000);
+	uint64_t took = tdshm_clock_ms() - start;
+	printf("receiver saw the killed sender gone after %llu ms: %s\n", (unsigned long long)took,
+	       err.message);
+	assert_int_equal(status, TDSHM_GONE);
+	assert_in_range(took, 0, 1000);
+	assert_non_null(strstr(err.message, "died"));
+	/* Its leftovers do not look like a sender. */
+	const uint8_t *bytes;
+	size_t size;
+	assert_int_equal(tdshm_receiver_begin_read(receiver, 10, &bytes, &size, &err),
+			 TDSHM_NOT_FOUND);
+	tdshm_receiver_destroy(receiver);
+
+	/* A new sender takes the crashed one's name over. */
+	tdshm_sender *sender = sender_new(n.user, 64);
+	tdshm_sender_destroy(sender, INFO_WAIT);
+	assert_false(exists(n.info));
+	assert_false(exists(n.data));
+	names_cleanup(&n);
+}
+
+/* Killed in the middle of a write, holding the data lock: the next sender
+ * takes the name over, its first bounded write reports the dead holder and
+ * the one after succeeds; a receiver then reads the new sender's frames. */
+static void test_new_sender_takes_over_crashed_senders_lock(void **state)
+{
+	names n;
+	names_make(&n, "srtakeover");
+	pid_t child = spawn_sender(n.user, 256, true);
+	kill_child(child);
+	tdshm_sender *sender = sender_new(n.user, 256);
+	uint8_t *bytes;
+	size_t size;
+	tdshm_error err;
+	assert_int_equal(tdshm_sender_begin_write(sender, 100, &bytes, &size, &err),
+			 TDSHM_TIMED_OUT);
+	assert_non_null(strstr(err.message, "died"));
+	write_frame(sender, 6);
+	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	assert_int_equal(read_frame(receiver, 1000, 6, NULL, &err), TDSHM_OK);
+	tdshm_receiver_destroy(receiver);
+	tdshm_sender_destroy(sender, INFO_WAIT);
+	names_cleanup(&n);
+}
+
+/* The child sends 200 frames, growing the segment every 50 with the
+ * receiver attached; the parent checks that every frame it reads is whole
+ * (never torn: written under the lock) and that it followed each resize. */
+static void test_sender_and_receiver_in_two_processes(void **state)
+{
+	names n;
+	names_make(&n, "srfork");
+	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(go[1]);
+		tdshm_sender *sender = NULL;
+		tdshm_error err;
+		if (tdshm_sender_create(n.user, 1000, INFO_WAIT, &sender, &err) != TDSHM_OK)
+			_exit(2);
+		/* Wait for the receiver to attach so resizes use postfixes. */
+		char c;
+		if (read(go[0], &c, 1) != 1)
+			_exit(3);
+		for (unsigned frame = 1; frame <= 200; frame++) {
+			if (frame % 50 == 0 && tdshm_sender_resize(sender, 1000 + frame * 100,
+								   INFO_WAIT, &err) != TDSHM_OK)
+				_exit(4);
+			uint8_t *bytes;
+			size_t size;
+			if (tdshm_sender_begin_write(sender, 1000, &bytes, &size, &err) != TDSHM_OK)
+				_exit(5);
+			fill(bytes, size, frame);
+			tdshm_sender_end_write(sender);
+			tdshm_sleep_ms(2);
+		}
+		tdshm_sleep_ms(100);
+		tdshm_sender_destroy(sender, INFO_WAIT);
+		_exit(0);
+	}
+	close(go[0]);
+	tdshm_error err;
+	const uint8_t *bytes;
+	size_t size;
+	tdshm_status status;
+	uint64_t deadline = tdshm_clock_ms() + 2000;
+	do {
+		status = tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err);
+		tdshm_sleep_ms(2);
+	} while (status == TDSHM_NOT_FOUND && tdshm_clock_ms() < deadline);
+	assert_int_equal(status, TDSHM_OK);
+	tdshm_receiver_end_read(receiver);
+	assert_int_equal(write(go[1], "g", 1), 1);
+
+	unsigned reads = 0, torn = 0, sizes_seen = 0;
+	size_t last_size = 0;
+	uint64_t last_serial = 0;
+	deadline = tdshm_clock_ms() + 10000;
+	for (;;) {
+		status = tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err);
+		if (status == TDSHM_GONE || tdshm_clock_ms() > deadline)
+			break;
+		if (status != TDSHM_OK)
+			continue;
+		uint64_t serial = 0;
+		assert_true(tdshm_receiver_frame_serial(receiver, &serial));
+		if (serial > 0) {
+			reads++;
+			if (!holds(bytes, size, (unsigned)serial))
+				torn++;
+			assert_true(serial >= last_serial);
+			if (size != last_size)
+				sizes_seen++;
+			last_size = size;
+			last_serial = serial;
+		}
+		tdshm_receiver_end_read(receiver);
+		tdshm_sleep_ms(1);
+	}
+	printf("read %u frames up to serial %llu across %u sizes, %u torn\n", reads,
+	       (unsigned long long)last_serial, sizes_seen, torn);
+	assert_int_equal(status, TDSHM_GONE);
+	assert_int_equal(torn, 0);
+	assert_int_equal(last_serial, 200);
+	assert_int_equal(last_size, 1000 + 200 * 100);
+	assert_int_equal(sizes_seen, 5); /* 1000, then 4 resizes */
+	int wstatus;
+	assert_int_equal(waitpid(child, &wstatus, 0), child);
+	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+	close(go[1]);
+	tdshm_receiver_destroy(receiver);
+	assert_false(exists(n.info));
+	names_cleanup(&n);
+}
+
+static int use_system_limit(void **state)
+{
+	unsetenv("TDSHM_POSIX_NAME_MAX");
+	return 0;
+}
+
+static int use_macos_limit(void **state)
+{
+	setenv("TDSHM_POSIX_NAME_MAX", "31", 1);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sender_writes_info_block_receiver_sets_supported),
+	    cmocka_unit_test(test_receiver_reads_each_frame_with_its_serial),
+	    cmocka_unit_test(test_receiver_follows_postfix_on_resize),
+	    cmocka_unit_test(test_resize_without_receiver_recreates_same_name),
+	    cmocka_unit_test(test_destroy_sets_detach_and_removes_segments),
+	    cmocka_unit_test(test_second_sender_with_same_name_is_refused),
+	    cmocka_unit_test(test_receiver_before_sender_finds_it_at_next_retry),
+	    cmocka_unit_test(test_receiver_refuses_foreign_info_block),
+	    cmocka_unit_test(test_receiver_notices_vanished_sender_without_extension),
+	    cmocka_unit_test(test_receiver_sees_killed_sender_gone_within_a_second),
+	    cmocka_unit_test(test_new_sender_takes_over_crashed_senders_lock),
+	    cmocka_unit_test(test_sender_and_receiver_in_two_processes),
+	};
+	int failed =
+	    cmocka_run_group_tests_name("system name limit", tests, use_system_limit, NULL);
+	failed += cmocka_run_group_tests_name("macOS name limit (name directory)", tests,
+					      use_macos_limit, NULL);
+	return failed;
+}
