@@ -15,6 +15,7 @@
 # Usage: installer/selfcheck.sh [--module FILE] [--data DIR] [--tdshm FILE]
 #                               [--selfcheck FILE] [--out DIR] [--name NAME]
 #                               [--timeout-ms MS]
+# (TDSHM_SELFCHECK_NAME sets the default name, e.g. for parallel CI runs.)
 # Defaults are the per-user install of installer/install.sh.
 set -uo pipefail
 
@@ -27,7 +28,7 @@ data="$user_plugin/data"
 tdshm=""
 selfcheck="${TDSHM_SELFCHECK:-}"
 out="${TMPDIR:-/tmp}/obs-tdshm-selfcheck-$(id -u)"
-name="tdshm-selfcheck"
+name="${TDSHM_SELFCHECK_NAME:-tdshm-selfcheck}"
 timeout_ms=15000
 size="1920x1080"
 

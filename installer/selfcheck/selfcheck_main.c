@@ -114,7 +114,10 @@ static bool selfcheck_wait_for_bars(const selfcheck_args *args, selfcheck_frame 
 		char detail[256];
 		uint32_t source_width, source_height;
 		selfcheck_obs_source_size(&source_width, &source_height);
-		if (source_width != args->width || source_height != args->height)
+		if (source_width == 0 || source_height == 0)
+			snprintf(detail, sizeof(detail),
+				 "the source has no picture: it found no segment of that name");
+		else if (source_width != args->width || source_height != args->height)
 			snprintf(detail, sizeof(detail), "the source is %ux%u, not %ux%u",
 				 source_width, source_height, args->width, args->height);
 		else if (selfcheck_match_bars(&frame, detail, sizeof(detail)))

@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installer tests (issue #6):
+#   user    installer/install.sh into a temporary HOME, the self-check against
+#           that install, --check, --uninstall leaves HOME as it was; the same
+#           for --portable DIR
+#   deb     the .deb built with CPack, dpkg -i, the self-check against
+#           /usr/lib/x86_64-linux-gnu/obs-plugins, dpkg -r leaves nothing
+#   windows the mingw-built DLL + tdshm.exe in the NSIS installer, run silently
+#           under Wine (normal and portable OBS), layout checked under Wine's
+#           ProgramData, the uninstaller removes it; the installed tdshm.exe
+#           sends to and receives from itself through the Windows backend
+# Run one part alone with TDSHM_INSTALLER_PARTS="user deb" (default: all).
+set -uo pipefail
+
+root="${TDSHM_ROOT:?run through tests/run.sh}"
+work="${TDSHM_BUILD_ROOT:?}/installer"
+linux_build="$work/linux"
+parts=(${TDSHM_INSTALLER_PARTS:-user deb windows})
+# A Shared Mem Name no parallel run shares.
+export TDSHM_SELFCHECK_NAME="tdshm-selfcheck-$$"
+mkdir -p "$work"
+
+failures=()
+pass() { echo "  ok   $*"; }
+fail() {
+	echo "  FAIL $*"
+	failures+=("$*")
+}
+# expect_file PATH WHAT
+expect_file() { if [ -f "$1" ]; then pass "$2"; else fail "$2: missing $1"; fi; }
+# The file and directory list under a tree, for before/after comparisons.
+tree_list() { (cd "$1" && find . -mindepth 1 | LC_ALL=C sort); }
+# expect_selfcheck_ok OUTPUT WHAT: the OK line with the size and format asked for.
+expect_selfcheck_ok() {
+	local line
+	line=$(grep -E '^(OK|FAIL)' <<<"$1" | tail -n 1)
+	echo "       $line"
+	if [[ "$line" =~ ^OK:\ received\ 1920x1080\ BGRA8\ from\ TouchDesigner\ segment\ \'$TDSHM_SELFCHECK_NAME\'\ in\ [0-9]+\ ms ]]; then
+		pass "$2"
+	else
+		fail "$2"
+	fi
+}
+# expect_png FILE WHAT: a 1920x1080 PNG.
+expect_png() {
+	if file "$1" 2>/dev/null | grep -q 'PNG image data, 1920 x 1080'; then
+		pass "$2"
+	else
+		fail "$2 ($(file "$1" 2>&1))"
+	fi
+}
+
+# One Linux build serves install.sh, the .deb and the Windows import list.
+# Configured for /usr so GNUInstallDirs picks Debian's multiarch libdir.
+build_linux() {
+	cmake -S "$root" -B "$linux_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCMAKE_INSTALL_PREFIX=/usr -DTDSHM_BUILD_TESTS=OFF >/dev/null &&
+		cmake --build "$linux_build" -j2 >/dev/null
+}
+
+part_user() {
+	echo "--- install.sh into a temporary HOME"
+	local home
+	home=$(mktemp -d "$work/home.XXXXXX")
+	mkdir -p "$home/.config" # a lived-in HOME; install.sh creates the rest
+	local before after output
+	before=$(tree_list "$home")
+	mkdir "$home/.tmp-check" # where the self-check leaves its PNG and logs
+	output=$(env HOME="$home" XDG_CONFIG_HOME= XDG_DATA_HOME= TMPDIR="$home/.tmp-check" \
+		bash "$root/installer/install.sh" --no-deps --build-dir "$linux_build" 2>&1)
+	local status=$?
+	[ $status -eq 0 ] && pass "install.sh exits 0" || { fail "install.sh exits $status"; echo "$output" | tail -n 20; }
+	expect_selfcheck_ok "$output" "install.sh ran the self-check and it printed OK"
+	local plugin="$home/.config/obs-studio/plugins/obs-tdshm"
+	expect_file "$plugin/bin/64bit/obs-tdshm.so" "module in ~/.config/obs-studio/plugins/obs-tdshm/bin/64bit/"
+	expect_file "$plugin/data/locale/en-US.ini" "locale in ~/.config/obs-studio/plugins/obs-tdshm/data/"
+	expect_file "$home/.local/bin/tdshm" "tdshm in ~/.local/bin"
+	expect_png "$home/.tmp-check/obs-tdshm-selfcheck-$(id -u)/tdshm-selfcheck.png" "self-check PNG is 1920x1080"
+
+	output=$(env HOME="$home" XDG_CONFIG_HOME= XDG_DATA_HOME= TMPDIR="$home/.tmp-check" \
+		bash "$root/installer/install.sh" --check --no-deps --build-dir "$linux_build" 2>&1)
+	expect_selfcheck_ok "$output" "install.sh --check prints OK"
+
+	# A broken install must say FAIL, not OK: take the data away.
+	mv "$plugin/data" "$home/data.moved"
+	output=$(env HOME="$home" XDG_CONFIG_HOME= XDG_DATA_HOME= TMPDIR="$home/.tmp-check" \
+		bash "$root/installer/install.sh" --check --no-deps --build-dir "$linux_build" 2>&1)
+	if [ $? -ne 0 ] && grep -q '^FAIL: .*data' <<<"$output"; then
+		pass "--check on a broken install prints FAIL and exits non-zero"
+	else
+		fail "--check on a broken install: $(tail -n 2 <<<"$output")"
+	fi
+	mv "$home/data.moved" "$plugin/data"
+
+	rm -rf "$home/.tmp-check"
+	output=$(env HOME="$home" XDG_CONFIG_HOME= XDG_DATA_HOME= \
+		bash "$root/installer/install.sh" --uninstall 2>&1) || fail "install.sh --uninstall: $output"
+	after=$(tree_list "$home")
+	if [ "$before" = "$after" ]; then
+		pass "--uninstall leaves HOME exactly as before ($(wc -l <<<"$before") entries)"
+	else
+		fail "--uninstall left behind: $(diff <(echo "$before") <(echo "$after") | grep '^>' | head -n 5 | tr '\n' ' ')"
+	fi
+
+	echo "--- install.sh --portable"
+	local portable="$home/obs-portable"
+	mkdir -p "$portable/bin/64bit" "$portable/data/obs-studio" "$portable/obs-plugins/64bit"
+	touch "$portable/bin/64bit/obs" "$portable/portable_mode.txt"
+	before=$(tree_list "$portable")
+	output=$(env HOME="$home" bash "$root/installer/install.sh" --portable "$portable" --no-deps \
+		--no-check --build-dir "$linux_build" 2>&1) || fail "install.sh --portable: $(tail -n 5 <<<"$output")"
+	expect_file "$portable/obs-plugins/64bit/obs-tdshm.so" "portable: module in obs-plugins/64bit/"
+	expect_file "$portable/data/obs-plugins/obs-tdshm/locale/en-US.ini" "portable: data in data/obs-plugins/obs-tdshm/"
+	output=$(env HOME="$home" TMPDIR="$home/.tmp-check" bash "$root/installer/install.sh" \
+		--portable "$portable" --check --no-deps --build-dir "$linux_build" 2>&1)
+	expect_selfcheck_ok "$output" "portable: the self-check against the portable install prints OK"
+	output=$(env HOME="$home" bash "$root/installer/install.sh" --portable "$portable" --uninstall 2>&1) ||
+		fail "install.sh --portable --uninstall: $output"
+	after=$(tree_list "$portable")
+	if [ "$before" = "$after" ]; then
+		pass "portable: --uninstall leaves the OBS folder exactly as before"
+	else
+		fail "portable: --uninstall left behind: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
+	fi
+	rm -rf "$home"
+}
+
+part_deb() {
+	echo "--- the .deb"
+	local debdir="$work/deb"
+	rm -rf "$debdir"
+	(cd "$linux_build" && cpack -G DEB -B "$debdir" >/dev/null) || { fail "cpack -G DEB"; return; }
+	local deb
+	deb=$(ls "$debdir"/obs-tdshm_*.deb 2>/dev/null | head -n 1)
+	[ -n "$deb" ] || { fail "no obs-tdshm_*.deb in $debdir"; return; }
+	pass "built $(basename "$deb")"
+	local contents depends
+	contents=$(dpkg-deb -c "$deb" | awk '{print $NF}')
+	for path in ./usr/lib/x86_64-linux-gnu/obs-plugins/obs-tdshm.so \
+		./usr/share/obs/obs-plugins/obs-tdshm/locale/en-US.ini ./usr/bin/tdshm; do
+		grep -qx "$path" <<<"$contents" && pass "deb holds $path" || fail "deb lacks $path"
+	done
+	depends=$(dpkg-deb -f "$deb" Depends)
+	grep -q 'libobs0' <<<"$depends" && pass "deb depends on libobs0 ($depends)" || fail "deb Depends lacks libobs0: $depends"
+
+	if dpkg-query -W -f='${Status}' obs-tdshm 2>/dev/null | grep -q "install ok installed"; then
+		fail "obs-tdshm is already installed on this machine; not touching it"
+		return
+	fi
+	local before_usr
+	before_usr=$(find /usr/lib/x86_64-linux-gnu/obs-plugins /usr/share/obs /usr/bin -maxdepth 3 2>/dev/null | LC_ALL=C sort)
+	dpkg -i "$deb" >/dev/null 2>&1 && pass "dpkg -i" || { fail "dpkg -i $deb"; return; }
+	local output
+	output=$(TMPDIR="$work/deb-check" bash "$root/installer/selfcheck.sh" \
+		--module /usr/lib/x86_64-linux-gnu/obs-plugins/obs-tdshm.so \
+		--data /usr/share/obs/obs-plugins/obs-tdshm --tdshm /usr/bin/tdshm \
+		--selfcheck "$linux_build/installer/selfcheck/tdshm-selfcheck" 2>&1)
+	expect_selfcheck_ok "$output" "self-check against the system location (/usr) prints OK"
+	dpkg -r obs-tdshm >/dev/null 2>&1 && pass "dpkg -r" || fail "dpkg -r obs-tdshm"
+	local after_usr
+	after_usr=$(find /usr/lib/x86_64-linux-gnu/obs-plugins /usr/share/obs /usr/bin -maxdepth 3 2>/dev/null | LC_ALL=C sort)
+	if [ "$before_usr" = "$after_usr" ]; then
+		pass "dpkg -r leaves /usr as before"
+	else
+		fail "dpkg -r left: $(diff <(echo "$before_usr") <(echo "$after_usr") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
+	fi
+	rm -rf "$work/deb-check"
+}
+
+# ---- Windows under Wine --------------------------------------------------------
+wine_xvfb_pid=""
+wine_stop() {
+	[ -n "${WINEPREFIX:-}" ] && timeout 20 wineserver -k 2>/dev/null
+	[ -n "$wine_xvfb_pid" ] && kill "$wine_xvfb_pid" 2>/dev/null && wait "$wine_xvfb_pid" 2>/dev/null
+	wine_xvfb_pid=""
+}
+# wine_run TIMEOUT PROGRAM ARGS...: runs and then waits for every process of
+# the prefix (NSIS uninstallers re-launch themselves from a temporary copy).
+wine_run() {
+	local limit="$1"
+	shift
+	timeout "$limit" wine "$@" >>"$work/wine.log" 2>&1
+	local status=$?
+	timeout "$limit" wineserver -w
+	return $status
+}
+
+part_windows() {
+	echo "--- Windows: mingw build, NSIS installer under Wine"
+	local win="$work/win"
+	if ! bash "$root/installer/windows/build-windows.sh" --out "$win" \
+		--linux-module "$linux_build/plugin/obs-tdshm.so" >"$work/build-windows.log" 2>&1; then
+		fail "installer/windows/build-windows.sh (see $work/build-windows.log)"
+		tail -n 15 "$work/build-windows.log"
+		return
+	fi
+	grep "imports:" "$work/build-windows.log" | sed 's/^/       /'
+	local setup
+	setup=$(ls "$win"/obs-tdshm-*-windows-x64-setup.exe | head -n 1)
+	pass "built $(basename "$setup")"
+
+	export WINEPREFIX="$work/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+	: >"$work/wine.log"
+	# NSIS draws (hidden) windows even with /S: give Wine a display.
+	if [ -z "${DISPLAY:-}" ]; then
+		: >"$work/wine-xvfb.display"
+		Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$work/wine-xvfb.display" >/dev/null 2>&1 &
+		wine_xvfb_pid=$!
+		for _ in $(seq 1 100); do [ -s "$work/wine-xvfb.display" ] && break; sleep 0.1; done
+		export DISPLAY=":$(tr -dc 0-9 <"$work/wine-xvfb.display")"
+	fi
+	[ -d "$WINEPREFIX" ] || timeout 120 wineboot -i >>"$work/wine.log" 2>&1
+	local drive_c="$WINEPREFIX/drive_c"
+	local programdata="$drive_c/ProgramData"
+	local plugin="$programdata/obs-studio/plugins/obs-tdshm"
+	rm -rf "$programdata/obs-studio"
+	mkdir -p "$programdata"
+	local before after
+	before=$(tree_list "$programdata")
+
+	wine_run 120 "$setup" /S && pass "setup.exe /S exits 0" || fail "setup.exe /S (see $work/wine.log)"
+	expect_file "$plugin/bin/64bit/obs-tdshm.dll" "ProgramData\\obs-studio\\plugins\\obs-tdshm\\bin\\64bit\\obs-tdshm.dll"
+	expect_file "$plugin/bin/64bit/tdshm.exe" "...\\bin\\64bit\\tdshm.exe"
+	expect_file "$plugin/data/locale/en-US.ini" "...\\data\\locale\\en-US.ini"
+	expect_file "$plugin/uninstall-obs-tdshm.exe" "...\\uninstall-obs-tdshm.exe"
+	if cmp -s "$plugin/bin/64bit/obs-tdshm.dll" "$win/stage/obs-tdshm.dll"; then
+		pass "installed DLL is the built one"
+	else
+		fail "installed DLL differs from $win/stage/obs-tdshm.dll"
+	fi
+	wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\obs-tdshm' >/dev/null 2>&1 &&
+		pass "Add/Remove Programs entry written" || fail "no Uninstall registry entry"
+
+	echo "--- Windows: the installed tdshm.exe sends to and receives from itself"
+	local exe="$plugin/bin/64bit/tdshm.exe" name="tdshm-wine-$$"
+	timeout 60 wine "$exe" send "$name" --size 640x360 --format bgra8 --pattern bars --fps 30 \
+		>"$work/wine-send.log" 2>&1 &
+	local sender=$!
+	local receive_output
+	receive_output=$(timeout 60 wine "$exe" receive "$name" --frames 30 --expect bars --timeout 30 2>&1)
+	local receive_status=$?
+	kill "$sender" 2>/dev/null
+	wait "$sender" 2>/dev/null
+	echo "$receive_output" | tail -n 3 | sed 's/^/       /'
+	if [ $receive_status -eq 0 ]; then
+		pass "tdshm.exe receive got 30 frames of bars from tdshm.exe send (Windows backend under Wine)"
+	else
+		fail "tdshm.exe receive exited $receive_status (sender log: $(tail -n 2 "$work/wine-send.log" | tr '\n' ' '))"
+	fi
+
+	wine_run 120 "$plugin/uninstall-obs-tdshm.exe" /S || fail "uninstall-obs-tdshm.exe /S"
+	after=$(tree_list "$programdata")
+	if [ "$before" = "$after" ]; then
+		pass "the uninstaller leaves ProgramData as before"
+	else
+		fail "the uninstaller left: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
+	fi
+	wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\obs-tdshm' >/dev/null 2>&1 &&
+		fail "the Uninstall registry entry is still there" || pass "Uninstall registry entry removed"
+
+	echo "--- Windows: portable OBS folder"
+	local portable="$drive_c/obs-portable"
+	rm -rf "$portable"
+	mkdir -p "$portable/bin/64bit" "$portable/data/obs-studio" "$portable/obs-plugins/64bit"
+	touch "$portable/bin/64bit/obs64.exe" "$portable/portable_mode.txt"
+	before=$(tree_list "$portable")
+	wine_run 120 "$setup" /S '/PORTABLE=C:\obs-portable' || fail "setup.exe /S /PORTABLE=C:\\obs-portable"
+	expect_file "$portable/obs-plugins/64bit/obs-tdshm.dll" "portable: obs-plugins\\64bit\\obs-tdshm.dll"
+	expect_file "$portable/data/obs-plugins/obs-tdshm/locale/en-US.ini" "portable: data\\obs-plugins\\obs-tdshm\\locale\\en-US.ini"
+	[ -e "$plugin" ] && fail "portable install also wrote to ProgramData" || pass "portable install left ProgramData alone"
+	wine_run 120 "$portable/data/obs-plugins/obs-tdshm/uninstall-obs-tdshm.exe" /S ||
+		fail "portable uninstaller"
+	after=$(tree_list "$portable")
+	if [ "$before" = "$after" ]; then
+		pass "portable: the uninstaller leaves the OBS folder as before"
+	else
+		fail "portable: the uninstaller left: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
+	fi
+	rm -rf "$portable"
+	wine_stop
+}
+trap wine_stop EXIT
+
+echo "--- building (native, prefix /usr) in $linux_build"
+if ! build_linux; then
+	echo "FAIL: the Linux build failed; nothing to install"
+	exit 1
+fi
+for part in "${parts[@]}"; do
+	"part_$part"
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "installer stage: ${#failures[@]} failed:"
+	printf '  - %s\n' "${failures[@]}"
+	exit 1
+fi
+echo "installer stage: all checks passed"
