@@ -15,7 +15,12 @@ MODULE_EXPORT const char *obs_module_description(void)
  * source its async mode feeds (source-async.c). */
 extern struct obs_source_info tdshm_top_source;
 extern struct obs_source_info tdshm_top_frames;
-/* Video out filter: extern struct obs_source_info tdshm_top_filter; (tdshm-filter.c) */
+/* Video out: the filter (tdshm-filter.c) and the Tools-menu program output
+ * (tdshm-output.c, tdshm-output-ui.c). */
+extern struct obs_source_info tdshm_top_filter;
+void tdshm_output_load(void);
+void tdshm_output_ui_load(void);
+void tdshm_output_ui_unload(void);
 /* Audio in/out: tdshm_chop_source / tdshm_chop_filter (tdshm-chop-*.c) */
 extern struct obs_source_info tdshm_chop_source;
 extern struct obs_source_info tdshm_chop_filter;
@@ -26,12 +31,14 @@ bool obs_module_load(void)
 	obs_register_source(&tdshm_top_frames);
 	obs_register_source(&tdshm_chop_source);
 	obs_register_source(&tdshm_chop_filter);
+	obs_register_source(&tdshm_top_filter);
+	tdshm_output_load();
 	/* register further sources and filters here */
-	/* frontend hook (Tools menu output) here */
+	tdshm_output_ui_load();
 	return true;
 }
 
 void obs_module_unload(void)
 {
-	/* frontend hook teardown here */
+	tdshm_output_ui_unload();
 }
