@@ -72,13 +72,26 @@ static uint32_t pattern_part_start(uint32_t part, uint32_t total, uint32_t n)
 	return (uint32_t)(((uint64_t)part * total + n - 1) / n);
 }
 
-/* Bit i of the 64 counter cells: the frame number's 32 bits, most
- * significant first, then their complement (the redundancy the check uses). */
+/* The check word stored in cells 32..63: a mix of the frame number (the
+ * murmur3 finaliser), so that a flipped or mirrored counter, an all-black or
+ * an all-white picture almost never passes for a valid one. */
+static uint32_t pattern_counter_check_word(uint32_t frame_number)
+{
+	uint32_t h = frame_number ^ 0x9e3779b9u;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/* Cell i of the 64: the frame number's 32 bits, most significant first,
+ * then the 32 bits of its check word. */
 static bool pattern_counter_bit(uint32_t frame_number, uint32_t cell)
 {
-	uint32_t bit = cell % 32;
-	bool value = (frame_number >> (31 - bit)) & 1u;
-	return cell < 32 ? value : !value;
+	uint32_t word = cell < 32 ? frame_number : pattern_counter_check_word(frame_number);
+	return (word >> (31 - cell % 32)) & 1u;
 }
 
 void tdshm_pattern_ideal_rgba(tdshm_pattern_kind kind, uint32_t frame_number, uint32_t x,
@@ -336,7 +349,7 @@ static float pattern_luma_signal(const void *opaque, uint32_t x, uint32_t y)
 
 /* Averages a few samples from the middle half of each cell (away from edges
  * blurred by scaling or subsampling); a cell must be clearly dark or clearly
- * light, and the second 32 cells must be the complement of the first. */
+ * light, and the last 32 cells must hold the check word of the first 32. */
 static bool pattern_counter_decode(pattern_signal_fn signal, const void *ctx, uint32_t width,
 				   uint32_t height, uint32_t *frame_number)
 {
@@ -364,12 +377,13 @@ static bool pattern_counter_decode(pattern_signal_fn signal, const void *ctx, ui
 			bits[cy * GRID + cx] = mean > 0.7f;
 		}
 	}
-	uint32_t value = 0;
+	uint32_t value = 0, check = 0;
 	for (uint32_t i = 0; i < 32; i++) {
-		if (bits[i] == bits[32 + i])
-			return false;
 		value = (value << 1) | (bits[i] ? 1u : 0u);
+		check = (check << 1) | (bits[32 + i] ? 1u : 0u);
 	}
+	if (check != pattern_counter_check_word(value))
+		return false;
 	*frame_number = value;
 	return true;
 }

@@ -4,7 +4,7 @@
  * colour per pixel (image coordinates, top row is y = 0), so it can be written
  * into any TOP pixel format and checked after any conversion that keeps the
  * picture: the counter encodes its frame number in an 8 x 8 grid of pure
- * black/white cells (32 bits and their complement), which survives 8-bit
+ * black/white cells (32 bits and a 32-bit check word), which survives 8-bit
  * quantisation, colour-space conversion and chroma subsampling. */
 #pragma once
 
@@ -27,7 +27,8 @@ typedef enum tdshm_pattern_kind {
 } tdshm_pattern_kind;
 
 /* The counter grid: bits 0..31 of the frame number (most significant first,
- * row by row from the top left), then the same 32 bits inverted. */
+ * row by row from the top left), then 32 bits of a hash of it, so a flipped,
+ * mirrored, blank or damaged counter is refused rather than misread. */
 #define TDSHM_PATTERN_COUNTER_GRID 8
 /* Smallest image the counter fits in (one pixel per cell). */
 #define TDSHM_PATTERN_COUNTER_MIN_SIZE TDSHM_PATTERN_COUNTER_GRID
@@ -79,7 +80,7 @@ typedef struct tdshm_pattern_check_options {
 
 typedef struct tdshm_pattern_result {
 	bool ok;
-	/* Counter only: the cells decoded to a frame number whose complement
+	/* Counter only: the cells decoded to a frame number whose check word
 	 * matched. When false, the frame is counted as corrupted. */
 	bool frame_number_valid;
 	uint32_t frame_number;
@@ -100,7 +101,7 @@ tdshm_status tdshm_pattern_check(tdshm_pattern_kind kind, const tdshm_pattern_im
 
 /* Decodes the counter from an 8-bit luma plane (e.g. the Y plane of an NV12
  * or I420 frame, full or limited range). false when the cells cannot be read
- * or the complement does not match. */
+ * or the check word does not match. */
 bool tdshm_pattern_counter_decode_luma(const uint8_t *luma, size_t stride, uint32_t width,
 				       uint32_t height, bool bottom_up, uint32_t *frame_number);
 
