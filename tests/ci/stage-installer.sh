@@ -54,16 +54,22 @@ expect_png() {
 # One Linux build serves install.sh, the .deb and the Windows import list.
 # Configured for /usr so GNUInstallDirs picks Debian's multiarch libdir.
 build_linux() {
-	cmake -S "$root" -B "$linux_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DCMAKE_INSTALL_PREFIX=/usr -DTDSHM_BUILD_TESTS=OFF >/dev/null &&
-		cmake --build "$linux_build" -j2 >/dev/null
+	{ cmake -S "$root" -B "$linux_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCMAKE_INSTALL_PREFIX=/usr -DTDSHM_BUILD_TESTS=OFF &&
+		cmake --build "$linux_build" -j2; } >"$work/build-linux.log" 2>&1 ||
+		{ tail -n 30 "$work/build-linux.log"; return 1; }
 }
 
 part_user() {
 	echo "--- install.sh into a temporary HOME"
 	local home
 	home=$(mktemp -d "$work/home.XXXXXX")
-	mkdir -p "$home/.config" # a lived-in HOME; install.sh creates the rest
+	# A lived-in HOME: OBS config and another plugin already there, which
+	# the install must share and the uninstall must leave alone.
+	mkdir -p "$home/.config/obs-studio/basic/profiles/Untitled" \
+		"$home/.config/obs-studio/plugins/other-plugin/bin/64bit" "$home/.local/share/other-app"
+	touch "$home/.config/obs-studio/global.ini" "$home/.config/obs-studio/plugins/other-plugin/bin/64bit/other-plugin.so" \
+		"$home/.local/share/other-app/state"
 	local before after output
 	before=$(tree_list "$home")
 	mkdir "$home/.tmp-check" # where the self-check leaves its PNG and logs
@@ -93,9 +99,40 @@ part_user() {
 	fi
 	mv "$home/data.moved" "$plugin/data"
 
+	# The self-check must be able to fail on the picture itself: a sender of
+	# another pattern gives FAIL naming the pixels.
+	local sender_name="tdshm-wrong-$$" sender_pid
+	"$home/.local/bin/tdshm" send "$sender_name" --size 1920x1080 --format bgra8 --pattern ramp \
+		>/dev/null 2>&1 &
+	sender_pid=$!
+	output=$(DISPLAY= bash -c '
+		Xvfb -displayfd 3 -screen 0 640x480x24 -nolisten tcp 3>"$1/xd" >/dev/null 2>&1 & x=$!
+		for _ in $(seq 1 100); do [ -s "$1/xd" ] && break; sleep 0.1; done
+		DISPLAY=":$(tr -dc 0-9 <"$1/xd")" "$2" --module "$3/bin/64bit/obs-tdshm.so" --data "$3/data" \
+			--name "$4" --timeout-ms 3000 --png "$1/wrong.png"
+		s=$?; kill $x; wait $x 2>/dev/null; exit $s' _ "$home/.tmp-check" \
+		"$linux_build/installer/selfcheck/tdshm-selfcheck" "$plugin" "$sender_name" 2>/dev/null)
+	local status=$?
+	kill "$sender_pid" 2>/dev/null
+	wait "$sender_pid" 2>/dev/null
+	echo "       $output"
+	if [ $status -ne 0 ] && grep -q '^FAIL: .*pixels differ' <<<"$output"; then
+		pass "a ramp instead of bars gives FAIL with the differing pixels"
+	else
+		fail "the self-check did not refuse a ramp: $output"
+	fi
+
+	# A file of the user's inside the plugin folder survives --uninstall.
+	touch "$plugin/data/user-notes.txt"
 	rm -rf "$home/.tmp-check"
 	output=$(env HOME="$home" XDG_CONFIG_HOME= XDG_DATA_HOME= \
 		bash "$root/installer/install.sh" --uninstall 2>&1) || fail "install.sh --uninstall: $output"
+	if [ -f "$plugin/data/user-notes.txt" ] && [ ! -e "$plugin/bin" ]; then
+		pass "--uninstall removed its files and kept the user's own file in the plugin folder"
+	else
+		fail "--uninstall and a user file: $(find "$plugin" 2>&1 | head -n 5 | tr '\n' ' ')"
+	fi
+	rm -rf "$plugin"
 	after=$(tree_list "$home")
 	if [ "$before" = "$after" ]; then
 		pass "--uninstall leaves HOME exactly as before ($(wc -l <<<"$before") entries)"
