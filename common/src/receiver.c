@@ -79,8 +79,8 @@ tdshm_status tdshm_receiver_create(const char *user_name, const tdshm_receiver_o
 	return TDSHM_OK;
 }
 
-/* Closes every handle (never removes: the segments are the sender's). */
-static void receiver_drop(tdshm_receiver *r)
+/* Closes the two segments (never removes them: they are the sender's). */
+static void receiver_close_segments(tdshm_receiver *r)
 {
 	if (r->reading) {
 		tdshm_lock_release(r->data_lock);
@@ -88,16 +88,22 @@ static void receiver_drop(tdshm_receiver *r)
 	}
 	tdshm_shm_close(r->data);
 	tdshm_shm_close(r->info);
-	tdshm_lock_close(r->data_lock);
-	tdshm_lock_close(r->info_lock);
 	r->data = NULL;
 	r->info = NULL;
-	r->data_lock = NULL;
-	r->info_lock = NULL;
 	r->data_name[0] = '\0';
 	r->postfix[0] = '\0';
 	r->has_ext = false;
 	r->serial_valid = false;
+}
+
+/* Closes every handle, locks included. */
+static void receiver_drop(tdshm_receiver *r)
+{
+	receiver_close_segments(r);
+	tdshm_lock_close(r->data_lock);
+	tdshm_lock_close(r->info_lock);
+	r->data_lock = NULL;
+	r->info_lock = NULL;
 }
 
 static tdshm_status receiver_open_data(tdshm_receiver *r, const char *postfix, tdshm_error *err)
@@ -129,21 +135,21 @@ static bool receiver_detached(const tdshm_info *info)
 	return info->version > 1 && info->detach;
 }
 
-/* Opens locks, info and data, and sets `supported` (PROTOCOL.md §2 step 1).
- * On failure every handle is dropped. */
+/* Opens info, locks (unless still open) and data, and sets `supported`
+ * (PROTOCOL.md §2 step 1). The info segment comes first: while no sender is
+ * there, a look costs one failed open. On failure every handle is dropped. */
 static tdshm_status receiver_open_handles(tdshm_receiver *r, tdshm_error *err)
 {
-	tdshm_status status = tdshm_lock_open(r->data_lock_name, &r->data_lock, err);
-	if (status == TDSHM_OK)
+	tdshm_status status = tdshm_shm_open(r->info_name, &r->info, err);
+	if (status == TDSHM_NOT_FOUND)
+		tdshm_error_set(err, TDSHM_NOT_FOUND,
+				"no sender named '%s' (start the Shared Mem Out in TouchDesigner, "
+				"or check the name)",
+				r->user_name);
+	if (status == TDSHM_OK && !r->data_lock)
+		status = tdshm_lock_open(r->data_lock_name, &r->data_lock, err);
+	if (status == TDSHM_OK && !r->info_lock)
 		status = tdshm_lock_open(r->info_lock_name, &r->info_lock, err);
-	if (status == TDSHM_OK) {
-		status = tdshm_shm_open(r->info_name, &r->info, err);
-		if (status == TDSHM_NOT_FOUND)
-			tdshm_error_set(err, TDSHM_NOT_FOUND,
-					"no sender named '%s' (start the Shared Mem Out in "
-					"TouchDesigner, or check the name)",
-					r->user_name);
-	}
 	if (status != TDSHM_OK) {
 		receiver_drop(r);
 		return status;
@@ -180,9 +186,10 @@ static tdshm_status receiver_open_handles(tdshm_receiver *r, tdshm_error *err)
 	if (status == TDSHM_OK)
 		tdshm_info_set_supported(tdshm_shm_bytes(r->info), tdshm_info_native_layout(),
 					 true);
-	tdshm_lock_release(r->info_lock);
+	/* Still under the lock: the postfix cannot change before it is open. */
 	if (status == TDSHM_OK)
 		status = receiver_open_data(r, info.postfix, err);
+	tdshm_lock_release(r->info_lock);
 	if (status != TDSHM_OK)
 		receiver_drop(r);
 	return status;
@@ -240,9 +247,10 @@ static tdshm_status receiver_check_liveness(tdshm_receiver *r, uint64_t now, tds
 			return receiver_gone(r, err, "has removed its shared memory");
 		return TDSHM_OK;
 	}
-	/* No pid to ask (TouchDesigner): drop and re-open; what cannot be
-	 * opened again is gone (PROTOCOL.md §5). */
-	receiver_drop(r);
+	/* No pid to ask (TouchDesigner): drop the segments and open them
+	 * again; what cannot be opened again is gone (PROTOCOL.md §5). Locks
+	 * are kept: they are open-or-create and never go away. */
+	receiver_close_segments(r);
 	tdshm_status status = receiver_open_handles(r, err);
 	if (status == TDSHM_NOT_FOUND)
 		return receiver_gone(r, err, "is no longer there");

@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -259,6 +262,57 @@ static void test_lock_object_is_private_and_persistent(void **state)
 	remove_lock_object(name);
 }
 
+/* TouchDesigner's block, as its creator lays it out. */
+struct td_block {
+	pthread_mutex_t mutex;
+	pthread_cond_t cond;
+	bool locked;
+};
+
+/* A lock object made the way TouchDesigner makes it on macOS: just the
+ * block, initialised process-shared, in an object the system rounded up to
+ * a page, with no pid slot or ready mark of ours. It must work as a lock;
+ * a stuck holder can only be reported, not named. */
+static void test_lock_made_by_touchdesigner_works_without_pid_slot(void **state)
+{
+	char name[256];
+	lock_name(name, sizeof(name));
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	struct td_block *block = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(block != MAP_FAILED);
+	close(fd);
+	pthread_mutexattr_t mattr;
+	pthread_condattr_t cattr;
+	pthread_mutexattr_init(&mattr);
+	pthread_mutexattr_setpshared(&mattr, PTHREAD_PROCESS_SHARED);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setpshared(&cattr, PTHREAD_PROCESS_SHARED);
+	assert_int_equal(pthread_mutex_init(&block->mutex, &mattr), 0);
+	assert_int_equal(pthread_cond_init(&block->cond, &cattr), 0);
+	block->locked = false;
+
+	uint64_t start = tdshm_clock_ms();
+	tdshm_lock *a = open_lock(name), *b = open_lock(name);
+	assert_in_range(tdshm_clock_ms() - start, 0, 200);
+	tdshm_error err;
+	assert_int_equal(tdshm_lock_acquire(a, 0, &err), TDSHM_OK);
+	assert_true(block->locked);
+	assert_int_equal(tdshm_lock_acquire(b, 50, &err), TDSHM_TIMED_OUT);
+	assert_non_null(strstr(err.message, "possibly TouchDesigner"));
+	tdshm_lock_release(a);
+	assert_false(block->locked);
+	/* Nothing of ours was written past TouchDesigner's block. */
+	const uint8_t *after = (const uint8_t *)(block + 1);
+	for (size_t i = 0; i < 4096 - sizeof(*block); i++)
+		assert_int_equal(after[i], 0);
+	tdshm_lock_close(a);
+	tdshm_lock_close(b);
+	munmap(block, 4096);
+	remove_lock_object(name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +323,7 @@ int main(void)
 	    cmocka_unit_test(test_lock_held_by_killed_process_is_reclaimed),
 	    cmocka_unit_test(test_lock_rejects_unusable_names),
 	    cmocka_unit_test(test_lock_object_is_private_and_persistent),
+	    cmocka_unit_test(test_lock_made_by_touchdesigner_works_without_pid_slot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

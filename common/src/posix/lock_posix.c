@@ -50,6 +50,9 @@ typedef struct lock_extension {
 #define LOCK_OBJECT_SIZE (LOCK_EXT_OFFSET + sizeof(lock_extension))
 /* How long an opener waits for a creator to finish initialising. */
 #define LOCK_INIT_WAIT_MS 1000
+/* How long an opener waits for our ready mark before taking the object for
+ * one TouchDesigner made (see lock_attach). */
+#define LOCK_MARK_WAIT_MS 20
 /* Condition waits are cut into slices: a missed signal (a waiter that died,
  * a clock step) then costs at most one slice, never the whole bound. */
 #define LOCK_WAIT_SLICE_MS 50
@@ -211,13 +214,17 @@ static tdshm_status lock_attach(tdshm_lock *lock, int fd, tdshm_error *err)
 			tdshm_sleep_ms(20);
 		return TDSHM_OK;
 	}
+	/* Large enough for the extension but no ready mark: either one of
+	 * ours between ftruncate and initialisation (microseconds), or
+	 * TouchDesigner's, whose object the system rounded up to a page
+	 * (macOS does) and which never gets a mark. After a short wait it is
+	 * taken as TouchDesigner's: no pid slot. */
+	uint64_t mark_deadline = tdshm_clock_ms() + LOCK_MARK_WAIT_MS;
 	while (atomic_load_explicit(&lock->ext->ready, memory_order_acquire) != LOCK_READY) {
-		if (tdshm_clock_ms() >= deadline)
-			return tdshm_error_set(
-			    err, TDSHM_REFUSED,
-			    "lock '%s' was never initialised: its creator stopped "
-			    "half-way; remove it while no TouchDesigner or OBS runs",
-			    lock->full_name);
+		if (tdshm_clock_ms() >= mark_deadline) {
+			lock->ext = NULL;
+			break;
+		}
 		tdshm_sleep_ms(1);
 	}
 	return TDSHM_OK;
