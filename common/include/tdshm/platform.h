@@ -65,7 +65,12 @@ tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out, tdshm_erro
 /* Waits at most timeout_ms (0 = try once). TDSHM_OK: held by the caller.
  * TDSHM_TIMED_OUT: not acquired; the message says how long and, when it can
  * tell, that the holder has died (such a lock is reclaimed so that a later
- * acquire succeeds). Never waits without a bound. */
+ * acquire succeeds). Never waits without a bound.
+ * Not recursive on any platform: a second acquire while held, even by the
+ * same thread, waits and times out. Release on the thread that acquired:
+ * on Windows the lock is a named mutex, owned by a thread (a release from
+ * another thread is ignored; a thread that exits holding it abandons it,
+ * and the next acquire gets it). */
 tdshm_status tdshm_lock_acquire(tdshm_lock *lock, uint32_t timeout_ms, tdshm_error *err) TDSHM_MUST_CHECK;
 void tdshm_lock_release(tdshm_lock *lock);
 /* Whether some process holds it right now (for `tdshm info`). */
