@@ -493,7 +493,7 @@ static tdshm_status check_params(const tdshm_top_params *params, uint64_t *image
 
 tdshm_status tdshm_top_segment_size(const tdshm_top_params *params, size_t *out, tdshm_error *err)
 {
-	uint64_t image_size;
+	uint64_t image_size = 0;
 	tdshm_status status = check_params(params, &image_size, err);
 	if (status != TDSHM_OK)
 		return status;

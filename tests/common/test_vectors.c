@@ -328,7 +328,7 @@ static void test_info_vectors_read_and_written_byte_for_byte(void **state)
 		if (!starts_with(file, "info_"))
 			continue;
 		const char *layout_name = tdshm_json_string(entry, "layout");
-		tdshm_info_layout layout;
+		tdshm_info_layout layout = TDSHM_INFO_LAYOUT_POSIX;
 		if (strcmp(layout_name, "posix") == 0)
 			layout = TDSHM_INFO_LAYOUT_POSIX;
 		else if (strcmp(layout_name, "windows") == 0)
