@@ -180,8 +180,10 @@ static int chop_send_run(const chop_send_options *o)
 		tool_sleep_until_ns(start_ns + (block + 1) * period_ns);
 	}
 	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
-	printf("[%.3f] stopped after %llu blocks (%llu dropped on a busy lock)\n",
-	       tool_elapsed_seconds(), (unsigned long long)block, (unsigned long long)dropped);
+	printf("[%.3f] stopped%s after %llu blocks (%llu dropped on a busy lock); segments "
+	       "removed\n",
+	       tool_elapsed_seconds(), tool_stop_requested() ? " by signal" : "",
+	       (unsigned long long)block, (unsigned long long)dropped);
 	fflush(stdout);
 	free(samples);
 	return code;
