@@ -41,6 +41,7 @@ Var RadioNormal
 Var RadioPortable
 Var DirField
 Var BrowseButton
+Var CreatedCount   ; directories this install created (recorded for the uninstaller)
 
 !define MUI_ABORTWARNING
 !insertmacro MUI_PAGE_WELCOME
@@ -126,12 +127,50 @@ FunctionEnd
 
 ; ---- install ----------------------------------------------------------------
 
+; Notes a directory the install is about to create, so that the uninstaller
+; removes it again (and only it: folders that were there before stay).
+!macro RecordNewDir DIR
+	${IfNot} ${FileExists} "${DIR}\*.*"
+		WriteINIStr "$PLUGINSDIR\created.ini" "created" "dir$CreatedCount" "${DIR}"
+		IntOp $CreatedCount $CreatedCount + 1
+	${EndIf}
+!macroend
+
 Section "obs-tdshm" SecMain
 	SectionIn RO
 	Call ChooseLayout
 	${If} $Portable == 1
 	${AndIfNot} ${FileExists} "$PortableDir\*.*"
 		Abort "The portable OBS folder $PortableDir does not exist."
+	${EndIf}
+
+	StrCpy $CreatedCount 0
+	InitPluginsDir
+	; Installing over an earlier install keeps its record of what it created.
+	${If} ${FileExists} "$PluginRoot\obs-tdshm-install.ini"
+		ReadINIStr $0 "$PluginRoot\obs-tdshm-install.ini" "install" "CreatedCount"
+		${If} $0 == ""
+			StrCpy $0 0
+		${EndIf}
+		${While} $CreatedCount < $0
+			ReadINIStr $1 "$PluginRoot\obs-tdshm-install.ini" "created" "dir$CreatedCount"
+			WriteINIStr "$PLUGINSDIR\created.ini" "created" "dir$CreatedCount" "$1"
+			IntOp $CreatedCount $CreatedCount + 1
+		${EndWhile}
+	${EndIf}
+	${If} $Portable == 1
+		!insertmacro RecordNewDir "$PortableDir\obs-plugins"
+		!insertmacro RecordNewDir "$ModuleDir"
+		!insertmacro RecordNewDir "$PortableDir\data"
+		!insertmacro RecordNewDir "$PortableDir\data\obs-plugins"
+		!insertmacro RecordNewDir "$DataDir"
+	${Else}
+		!insertmacro RecordNewDir "$APPDATA\obs-studio"
+		!insertmacro RecordNewDir "$APPDATA\obs-studio\plugins"
+		!insertmacro RecordNewDir "$PluginRoot"
+		!insertmacro RecordNewDir "$PluginRoot\bin"
+		!insertmacro RecordNewDir "$ModuleDir"
+		!insertmacro RecordNewDir "$DataDir"
 	${EndIf}
 
 	SetOutPath "$ModuleDir"
@@ -145,6 +184,13 @@ Section "obs-tdshm" SecMain
 	WriteINIStr "$PluginRoot\obs-tdshm-install.ini" "install" "ModuleDir" "$ModuleDir"
 	WriteINIStr "$PluginRoot\obs-tdshm-install.ini" "install" "DataDir" "$DataDir"
 	WriteINIStr "$PluginRoot\obs-tdshm-install.ini" "install" "Portable" "$Portable"
+	WriteINIStr "$PluginRoot\obs-tdshm-install.ini" "install" "CreatedCount" "$CreatedCount"
+	StrCpy $0 0
+	${While} $0 < $CreatedCount
+		ReadINIStr $1 "$PLUGINSDIR\created.ini" "created" "dir$0"
+		WriteINIStr "$PluginRoot\obs-tdshm-install.ini" "created" "dir$0" "$1"
+		IntOp $0 $0 + 1
+	${EndWhile}
 	WriteUninstaller "$PluginRoot\uninstall-obs-tdshm.exe"
 
 	${If} $Portable == 0
@@ -170,6 +216,7 @@ Section "Uninstall"
 	ReadINIStr $ModuleDir "$INSTDIR\obs-tdshm-install.ini" "install" "ModuleDir"
 	ReadINIStr $DataDir "$INSTDIR\obs-tdshm-install.ini" "install" "DataDir"
 	ReadINIStr $Portable "$INSTDIR\obs-tdshm-install.ini" "install" "Portable"
+	ReadINIStr $CreatedCount "$INSTDIR\obs-tdshm-install.ini" "install" "CreatedCount"
 	${If} $ModuleDir == ""
 		Abort "obs-tdshm-install.ini is missing beside the uninstaller; remove the plugin folder by hand."
 	${EndIf}
@@ -179,16 +226,20 @@ Section "Uninstall"
 	; One Delete line per data file, then RMDir (non-recursive) per data
 	; directory, deepest first: folders holding anything else stay.
 	!include "${UNFILES_NSH}"
+	; The ini lives in a folder that may be removed below: read it from a copy.
+	InitPluginsDir
+	CopyFiles /SILENT "$INSTDIR\obs-tdshm-install.ini" "$PLUGINSDIR\install.ini"
 	Delete "$INSTDIR\obs-tdshm-install.ini"
 	Delete "$INSTDIR\uninstall-obs-tdshm.exe"
-
-	${If} $Portable == 1
-		RMDir "$DataDir"
-	${Else}
-		RMDir "$ModuleDir"
-		RMDir "$INSTDIR\bin"
-		RMDir "$DataDir"
-		RMDir "$INSTDIR"
+	; The directories the install created, deepest first; RMDir without /r
+	; leaves any that now hold something else.
+	StrCpy $0 $CreatedCount
+	${While} $0 > 0
+		IntOp $0 $0 - 1
+		ReadINIStr $1 "$PLUGINSDIR\install.ini" "created" "dir$0"
+		RMDir "$1"
+	${EndWhile}
+	${If} $Portable == 0
 		DeleteRegKey HKLM "${UNINSTALL_KEY}"
 	${EndIf}
 SectionEnd
