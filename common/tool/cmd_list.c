@@ -40,33 +40,47 @@ static void list_visit(const char *full_name, void *ctx)
 	}
 }
 
-/* "top 640x360 bgra8 (current v1)", "chop 2 ch x 800 @ 48000 Hz", or why not. */
-static void list_describe(const char *user_name, char *out, size_t cap)
+/* "top 640x360 bgra8 (current v1)", "chop 2 ch x 800 @ 48000 Hz", or why not.
+ * false when the sender is gone by now (it closed after the enumeration, or
+ * only a stale name-directory entry was left): not listed. */
+static bool list_describe(const char *user_name, char *out, size_t cap)
 {
 	char info_name[TDSHM_FULL_NAME_CAP], data_name[TDSHM_FULL_NAME_CAP];
 	tdshm_error err;
 	tdshm_error_clear(&err);
 	tdshm_shm *info_shm = NULL, *data = NULL;
 	tdshm_info info;
-	if (tdshm_name_info(user_name, info_name, sizeof(info_name), &err) != TDSHM_OK ||
-	    tdshm_shm_open(info_name, &info_shm, &err) != TDSHM_OK ||
+	if (tdshm_name_info(user_name, info_name, sizeof(info_name), &err) != TDSHM_OK)
+		return false;
+	tdshm_status status = tdshm_shm_open(info_name, &info_shm, &err);
+	if (status == TDSHM_NOT_FOUND)
+		return false;
+	if (status != TDSHM_OK ||
 	    tdshm_info_read(tdshm_shm_bytes(info_shm), tdshm_shm_size(info_shm),
 			    tdshm_info_native_layout(), &info, &err) != TDSHM_OK) {
 		snprintf(out, cap, "info block unreadable: %s", err.message);
 		if (info_shm)
 			tdshm_shm_close(info_shm);
-		return;
+		return true;
 	}
+	tdshm_info_ext ext;
+	bool dead =
+	    tdshm_info_ext_read(tdshm_shm_bytes(info_shm), tdshm_shm_size(info_shm), &ext) &&
+	    !tdshm_process_alive(ext.pid);
 	tdshm_shm_close(info_shm);
+	if (dead) {
+		snprintf(out, cap, "stale: its sender (pid %u) is not running", ext.pid);
+		return true;
+	}
 	if (info.detach) {
 		snprintf(out, cap, "closed (detach set)");
-		return;
+		return true;
 	}
 	if (tdshm_name_data(user_name, info.postfix, data_name, sizeof(data_name), &err) !=
 		TDSHM_OK ||
 	    tdshm_shm_open(data_name, &data, &err) != TDSHM_OK) {
 		snprintf(out, cap, "no data segment: %s", err.message);
-		return;
+		return true;
 	}
 	/* Read without the lock: a torn header only gives a wrong line here. */
 	const uint8_t *bytes = tdshm_shm_bytes(data);
@@ -83,6 +97,7 @@ static void list_describe(const char *user_name, char *out, size_t cap)
 	else
 		snprintf(out, cap, "data segment %s holds no valid header yet", data_name);
 	tdshm_shm_close(data);
+	return true;
 }
 
 int tool_cmd_list(int argc, char **argv)
@@ -104,14 +119,17 @@ int tool_cmd_list(int argc, char **argv)
 	}
 	if (status != TDSHM_OK)
 		return tool_report_error("list", "cannot enumerate shared memory", &err);
-	if (list.count == 0)
-		printf("no senders found\n");
+	size_t shown = 0;
 	for (size_t i = 0; i < list.count; i++) {
 		char description[TDSHM_ERROR_MESSAGE_MAX + 300];
-		list_describe(list.names[i], description, sizeof(description));
-		printf("%-32s %s\n", list.names[i], description);
+		if (list_describe(list.names[i], description, sizeof(description))) {
+			printf("%-32s %s\n", list.names[i], description);
+			shown++;
+		}
 		free(list.names[i]);
 	}
+	if (shown == 0)
+		printf("no senders found\n");
 	if (list.truncated)
 		printf("(only the first %d are shown)\n", LIST_MAX);
 	return TOOL_EXIT_OK;

@@ -7,3 +7,5 @@ cmake -S "$TDSHM_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j2
 cd "$build"
 ctest --output-on-failure -E '^obs_' -j1
+# The tool's acceptance commands from the issue, with the tool just built.
+bash "$TDSHM_ROOT/tests/ci/acceptance-tool.sh" "$build/common/tool/tdshm"
