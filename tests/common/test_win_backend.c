@@ -428,6 +428,15 @@ static void test_process_alive_and_clock(void **state)
 	/* The two clocks agree within a millisecond or two. */
 	assert_true(ns / 1000000 + 3 >= ms && ns / 1000000 <= ms + 3);
 
+	/* Short sleeps are short: Sleep(2) on a default Windows tick would
+	 * take 15.6 ms; a pacing loop needs the millisecond. */
+	uint64_t many0 = tdshm_clock_ns();
+	for (int i = 0; i < 20; i++)
+		tdshm_sleep_ms(2);
+	double each_ms = (double)(tdshm_clock_ns() - many0) / 20 / 1e6;
+	print_message("sleep 2 ms: %.2f ms each on average\n", each_ms);
+	assert_true(each_ms >= 1.9 && each_ms < 6.0);
+
 	uint8_t a[32] = {0}, b[32] = {0}, zero[32] = {0};
 	tdshm_random_bytes(a, sizeof(a));
 	tdshm_random_bytes(b, sizeof(b));

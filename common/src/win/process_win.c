@@ -61,9 +61,34 @@ uint64_t tdshm_clock_ns(void)
 	return tdshm_clock_scaled(1000000000u);
 }
 
+#ifndef CREATE_WAITABLE_TIMER_HIGH_RESOLUTION
+#define CREATE_WAITABLE_TIMER_HIGH_RESOLUTION 0x00000002 /* Windows 10 1803+ */
+#endif
+
 void tdshm_sleep_ms(uint32_t ms)
 {
-	Sleep(ms >= INFINITE ? INFINITE - 1 : ms);
+	DWORD bounded = ms >= INFINITE ? INFINITE - 1 : ms;
+	/* Sleep() rounds up to the system tick, 15.6 ms unless some program
+	 * raised the timer resolution: a 60 fps pacing loop or a 2 ms retry
+	 * would run several times too slow. A high-resolution waitable timer
+	 * sleeps to the millisecond without changing the tick for the whole
+	 * system; older systems (and Wine, whose Sleep is already precise)
+	 * refuse the flag and get Sleep(). */
+	if (bounded > 0 && bounded < INFINITE - 1000) {
+		HANDLE timer = CreateWaitableTimerExW(
+		    NULL, NULL, CREATE_WAITABLE_TIMER_HIGH_RESOLUTION, TIMER_ALL_ACCESS);
+		if (timer) {
+			LARGE_INTEGER due;
+			due.QuadPart = -(LONGLONG)bounded * 10000; /* relative, 100 ns units */
+			bool armed = SetWaitableTimer(timer, &due, 0, NULL, NULL, FALSE);
+			if (armed)
+				WaitForSingleObject(timer, bounded + 1000);
+			CloseHandle(timer);
+			if (armed)
+				return;
+		}
+	}
+	Sleep(bounded);
 }
 
 void tdshm_random_bytes(void *buf, size_t len)
