@@ -139,9 +139,11 @@ FunctionEnd
 Section "obs-tdshm" SecMain
 	SectionIn RO
 	Call ChooseLayout
+	; Silent installs skip the page's check, so it is repeated here.
 	${If} $Portable == 1
-	${AndIfNot} ${FileExists} "$PortableDir\*.*"
-		Abort "The portable OBS folder $PortableDir does not exist."
+	${AndIfNot} ${FileExists} "$PortableDir\bin\64bit\*.*"
+		SetErrorLevel 2
+		Abort "$PortableDir is not a portable OBS Studio folder (it has no bin\64bit)."
 	${EndIf}
 
 	StrCpy $CreatedCount 0

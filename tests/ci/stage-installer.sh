@@ -257,6 +257,9 @@ part_windows() {
 	before=$(tree_list "$programdata")
 
 	wine_run 120 "$setup" /S && pass "setup.exe /S exits 0" || fail "setup.exe /S (see $work/wine.log)"
+	# Installing again over it (an upgrade) must not lose track of what the
+	# first install created.
+	wine_run 120 "$setup" /S && pass "setup.exe /S again over the install" || fail "second setup.exe /S"
 	expect_file "$plugin/bin/64bit/obs-tdshm.dll" "ProgramData\\obs-studio\\plugins\\obs-tdshm\\bin\\64bit\\obs-tdshm.dll"
 	expect_file "$plugin/bin/64bit/tdshm.exe" "...\\bin\\64bit\\tdshm.exe"
 	expect_file "$plugin/data/locale/en-US.ini" "...\\data\\locale\\en-US.ini"
@@ -302,6 +305,12 @@ part_windows() {
 	mkdir -p "$portable/bin/64bit" "$portable/data/obs-studio" "$portable/obs-plugins/64bit"
 	touch "$portable/bin/64bit/obs64.exe" "$portable/portable_mode.txt"
 	before=$(tree_list "$portable")
+	if wine_run 120 "$setup" /S '/PORTABLE=C:\no-such-obs'; then
+		fail "setup.exe /PORTABLE=C:\\no-such-obs succeeded"
+	else
+		[ -e "$drive_c/no-such-obs" ] && fail "setup.exe created C:\\no-such-obs" ||
+			pass "setup.exe refuses a portable folder that does not exist"
+	fi
 	wine_run 120 "$setup" /S '/PORTABLE=C:\obs-portable' || fail "setup.exe /S /PORTABLE=C:\\obs-portable"
 	expect_file "$portable/obs-plugins/64bit/obs-tdshm.dll" "portable: obs-plugins\\64bit\\obs-tdshm.dll"
 	expect_file "$portable/data/obs-plugins/obs-tdshm/locale/en-US.ini" "portable: data\\obs-plugins\\obs-tdshm\\locale\\en-US.ini"
