@@ -22,7 +22,38 @@
 #include "test_support.h"
 #include "tdshm/platform.h"
 
-#define DIRECTORY_PATH "/dev/shm/" TDSHM_NAME_DIRECTORY
+/* This process's own directory (TDSHM_POSIX_NAME_DIRECTORY), so that the
+ * bytes checked are ours alone and nothing is left behind. */
+static char directory_stem[16];
+
+static void directory_path(char *out, size_t cap, const char *what)
+{
+	snprintf(out, cap, "/dev/shm/%s%s", getenv("TDSHM_POSIX_NAME_DIRECTORY"), what);
+}
+
+/* Switches to a fresh directory of its own (removing any left over). */
+static void use_fresh_directory(const char *stem)
+{
+	char path[128];
+	setenv("TDSHM_POSIX_NAME_DIRECTORY", stem, 1);
+	directory_path(path, sizeof(path), "Directory");
+	unlink(path);
+}
+
+/* Back to this process's main one. */
+static void use_main_directory(void)
+{
+	setenv("TDSHM_POSIX_NAME_DIRECTORY", directory_stem, 1);
+}
+
+static void remove_directory(void)
+{
+	char path[128];
+	directory_path(path, sizeof(path), "Directory");
+	unlink(path);
+	directory_path(path, sizeof(path), "Lock");
+	unlink(path);
+}
 
 /* A parsed copy of the directory segment, read under its lock. */
 typedef struct directory_image {
@@ -33,11 +64,14 @@ typedef struct directory_image {
 
 static void directory_image_read(directory_image *image)
 {
+	char lock_name[64], path[128];
+	snprintf(lock_name, sizeof(lock_name), "%sLock", getenv("TDSHM_POSIX_NAME_DIRECTORY"));
+	directory_path(path, sizeof(path), "Directory");
 	tdshm_lock *lock = NULL;
 	tdshm_error err;
-	assert_int_equal(tdshm_lock_open(TDSHM_NAME_DIRECTORY_LOCK, &lock, &err), TDSHM_OK);
+	assert_int_equal(tdshm_lock_open(lock_name, &lock, &err), TDSHM_OK);
 	assert_int_equal(tdshm_lock_acquire(lock, 5000, &err), TDSHM_OK);
-	image->bytes = tdshm_test_read_file(DIRECTORY_PATH, &image->size);
+	image->bytes = tdshm_test_read_file(path, &image->size);
 	tdshm_lock_release(lock);
 	tdshm_lock_close(lock);
 	assert_non_null(image->bytes);
@@ -133,6 +167,9 @@ static void test_long_segment_name_maps_to_directory_value(void **state)
 
 static void test_directory_bytes_follow_protocol(void **state)
 {
+	char stem[16];
+	snprintf(stem, sizeof(stem), "TDl%u", tdshm_process_id());
+	use_fresh_directory(stem);
 	char names[3][256];
 	tdshm_shm *shms[3];
 	tdshm_error err;
@@ -142,71 +179,136 @@ static void test_directory_bytes_follow_protocol(void **state)
 	}
 	directory_image image;
 	directory_image_read(&image);
-	long page = sysconf(_SC_PAGESIZE);
-	/* 24-byte head: allocated, used, version 1; a whole number of pages. */
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	/* 24-byte head: allocated, used, version 1; one whole page. */
+	assert_int_equal(image.size, page);
+	assert_int_equal(image.allocated, page - 24);
 	assert_int_equal(image.version, 1);
-	assert_int_equal(image.size, 24 + image.allocated);
-	assert_int_equal(image.size % (size_t)page, 0);
-	assert_true(image.used <= image.allocated);
-	assert_int_equal(image.bytes[24 + image.used - 1], 0);
-
-	/* Every value is TD44e33-<n>, each n once, and together they are
-	 * 0..k-1: each registration took the smallest unused number. */
-	size_t count = 0;
-	const char *at = (const char *)image.bytes + 24, *end = at + image.used;
-	while (at < end) {
-		at += strlen(at) + 1;
-		count++;
-		at += strlen(at) + 1;
-	}
-	bool *seen = calloc(count, sizeof(*seen));
-	assert_non_null(seen);
-	at = (const char *)image.bytes + 24;
-	while (at < end) {
-		const char *value = at + strlen(at) + 1;
-		assert_int_equal(strncmp(value, "TD44e33-", 8), 0);
-		char *stop = NULL;
-		unsigned long n = strtoul(value + 8, &stop, 10);
-		assert_true(stop != value + 8 && *stop == '\0');
-		assert_true(n < count);
-		assert_false(seen[n]);
-		seen[n] = true;
-		at = value + strlen(value) + 1;
-	}
-	free(seen);
-
-	/* Ours were appended in order, so their numbers rise. */
-	long previous = -1;
+	/* Then exactly key\0value\0 three times, values TD44e33-0, -1, -2. */
+	uint8_t expected[1024];
+	size_t used = 0;
 	for (int i = 0; i < 3; i++) {
-		const char *value = directory_image_value(&image, names[i]);
-		assert_non_null(value);
-		long n = strtol(value + 8, NULL, 10);
-		assert_true(n > previous);
-		previous = n;
-		tdshm_shm_close_and_remove(shms[i]);
+		char value[16];
+		snprintf(value, sizeof(value), "TD44e33-%d", i);
+		memcpy(expected + used, names[i], strlen(names[i]) + 1);
+		used += strlen(names[i]) + 1;
+		memcpy(expected + used, value, strlen(value) + 1);
+		used += strlen(value) + 1;
+		assert_true(shm_file_exists(value));
 	}
+	assert_int_equal(image.used, used);
+	assert_memory_equal(image.bytes + 24, expected, used);
+	/* The rest of the page is untouched. */
+	for (size_t i = 24 + used; i < image.size; i++)
+		assert_int_equal(image.bytes[i], 0);
+	for (int i = 0; i < 3; i++)
+		tdshm_shm_close_and_remove(shms[i]);
 	free(image.bytes);
+	remove_directory();
+	use_main_directory();
+}
+
+/* A directory TouchDesigner wrote may have gaps and foreign values: a new
+ * name takes the smallest number not yet used as a value. */
+static void test_new_name_takes_smallest_unused_number(void **state)
+{
+	char stem[16], path[128];
+	snprintf(stem, sizeof(stem), "TDg%u", tdshm_process_id());
+	use_fresh_directory(stem);
+	static const char entries[] = "TouchSHMTouchSHMfirst_long_name_4jhd783h\0TD44e33-0\0"
+				      "TouchSHMTouchSHMthird_long_name_4jhd783h\0TD44e33-2\0"
+				      "TouchSHMTouchSHMother_long_name_4jhd783h\0TD44e33-x1\0";
+	size_t used = sizeof(entries) - 1;
+	uint8_t page[4096] = {0};
+	tdshm_store_u64le(page, 0, sizeof(page) - 24);
+	tdshm_store_u64le(page, 8, used);
+	tdshm_store_u64le(page, 16, 1);
+	memcpy(page + 24, entries, used);
+	directory_path(path, sizeof(path), "Directory");
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(page, 1, sizeof(page), f), sizeof(page));
+	fclose(f);
+
+	char name[256];
+	long_name(name, sizeof(name), "dirgap");
+	tdshm_shm *shm = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_shm_create(name, 8, true, &shm, &err), TDSHM_OK);
+	directory_image image;
+	directory_image_read(&image);
+	assert_string_equal(directory_image_value(&image, name), "TD44e33-1");
+	assert_memory_equal(image.bytes + 24, entries, used); /* appended after */
+	tdshm_shm_close_and_remove(shm);
+	free(image.bytes);
+	remove_directory();
+	use_main_directory();
+}
+
+/* A directory whose head does not add up is refused, never read past. */
+static void test_corrupt_directory_is_refused(void **state)
+{
+	char stem[16], path[128];
+	snprintf(stem, sizeof(stem), "TDc%u", tdshm_process_id());
+	use_fresh_directory(stem);
+	uint8_t page[4096] = {0};
+	tdshm_store_u64le(page, 0, 1u << 30); /* allocated beyond the segment */
+	tdshm_store_u64le(page, 8, 100);
+	tdshm_store_u64le(page, 16, 1);
+	directory_path(path, sizeof(path), "Directory");
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(page, 1, sizeof(page), f), sizeof(page));
+	fclose(f);
+	char name[256];
+	long_name(name, sizeof(name), "dirbad");
+	tdshm_shm *shm = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_shm_open(name, &shm, &err), TDSHM_REFUSED);
+	assert_non_null(strstr(err.message, "unknown layout"));
+	assert_int_equal(tdshm_shm_create(name, 8, true, &shm, &err), TDSHM_REFUSED);
+	assert_null(shm);
+	remove_directory();
+	use_main_directory();
 }
 
 static void test_opener_never_registers(void **state)
 {
+	char stem[16];
+	snprintf(stem, sizeof(stem), "TDo%u", tdshm_process_id());
+	use_fresh_directory(stem);
 	char name[256];
 	long_name(name, sizeof(name), "dirmissing");
-	directory_image before;
-	directory_image_read(&before);
 	tdshm_shm *shm = NULL;
 	tdshm_error err;
+	/* No directory at all: not found, and none gets created. */
 	assert_int_equal(tdshm_shm_open(name, &shm, &err), TDSHM_NOT_FOUND);
 	assert_null(shm);
+	assert_non_null(strstr(err.message, "no name directory"));
+	char path[128];
+	directory_path(path, sizeof(path), "Directory");
+	assert_int_not_equal(access(path, F_OK), 0);
+
+	/* A directory without the name: not found, nothing appended. */
+	char other[256];
+	long_name(other, sizeof(other), "dirpresent");
+	tdshm_shm *present = NULL;
+	assert_int_equal(tdshm_shm_create(other, 8, true, &present, &err), TDSHM_OK);
+	directory_image before;
+	directory_image_read(&before);
+	assert_int_equal(tdshm_shm_open(name, &shm, &err), TDSHM_NOT_FOUND);
 	assert_non_null(strstr(err.message, name));
+	assert_non_null(strstr(err.message, "not in the name directory"));
 	assert_int_equal(tdshm_shm_probe(name, &err), TDSHM_NOT_FOUND);
 	directory_image after;
 	directory_image_read(&after);
-	assert_null(directory_image_value(&after, name));
-	/* Others may register meanwhile, but never this name. */
-	assert_true(after.used >= before.used);
+	assert_int_equal(after.used, before.used);
+	assert_memory_equal(after.bytes, before.bytes, before.size);
+	tdshm_shm_close_and_remove(present);
 	free(before.bytes);
 	free(after.bytes);
+	remove_directory();
+	use_main_directory();
 }
 
 static void test_recreated_long_name_reuses_its_entry(void **state)
@@ -235,17 +337,19 @@ static void test_recreated_long_name_reuses_its_entry(void **state)
  * was there is still there, byte for byte, and still resolves. */
 static void test_directory_grows_keeping_every_entry(void **state)
 {
-	directory_image before;
-	directory_image_read(&before);
+	char stem[16];
+	snprintf(stem, sizeof(stem), "TDw%u", tdshm_process_id());
+	use_fresh_directory(stem);
 	char first[256];
 	long_name(first, sizeof(first), "dirgrow");
 	tdshm_shm *keep = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_shm_create(first, 8, true, &keep, &err), TDSHM_OK);
+	directory_image before;
+	directory_image_read(&before);
 
 	size_t room = (size_t)(before.allocated - before.used);
 	size_t needed = room / 40 + 2; /* entries here are over 40 bytes */
-	assert_true(needed < 20000);
 	for (size_t i = 0; i < needed; i++) {
 		char name[256];
 		long_name(name, sizeof(name), "dirgrow");
@@ -270,6 +374,8 @@ static void test_directory_grows_keeping_every_entry(void **state)
 	tdshm_shm_close_and_remove(keep);
 	free(before.bytes);
 	free(after.bytes);
+	remove_directory();
+	use_main_directory();
 }
 
 static void test_long_lock_name_maps_and_excludes(void **state)
@@ -329,19 +435,29 @@ static void test_list_shows_long_names_not_directory_values(void **state)
 	assert_int_equal(none.count, 0);
 }
 
+static int remove_own_directory(void **state)
+{
+	remove_directory();
+	return 0;
+}
+
 int main(void)
 {
 	/* macOS's limit, so the directory path runs here. */
 	setenv("TDSHM_POSIX_NAME_MAX", "31", 1);
+	snprintf(directory_stem, sizeof(directory_stem), "TDn%u", tdshm_process_id());
+	use_main_directory();
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_limit_comes_from_the_environment),
 	    cmocka_unit_test(test_long_segment_name_maps_to_directory_value),
 	    cmocka_unit_test(test_directory_bytes_follow_protocol),
+	    cmocka_unit_test(test_new_name_takes_smallest_unused_number),
+	    cmocka_unit_test(test_corrupt_directory_is_refused),
 	    cmocka_unit_test(test_opener_never_registers),
 	    cmocka_unit_test(test_recreated_long_name_reuses_its_entry),
 	    cmocka_unit_test(test_directory_grows_keeping_every_entry),
 	    cmocka_unit_test(test_long_lock_name_maps_and_excludes),
 	    cmocka_unit_test(test_list_shows_long_names_not_directory_values),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, remove_own_directory);
 }

@@ -22,6 +22,7 @@
 /* One mapping of the directory segment, valid while the directory lock is
  * held (a registrar that grows it unlinks and re-creates it). */
 typedef struct directory_view {
+	char name[TDSHM_NAME_DIRECTORY_STEM_MAX + 16]; /* the directory segment */
 	int fd;
 	uint8_t *bytes;
 	size_t size;
@@ -49,17 +50,16 @@ static size_t directory_page_size(void)
  * untrusted (another program wrote it): checked against the mapped size. */
 static tdshm_status directory_view_open(directory_view *view, bool writable, tdshm_error *err)
 {
-	view->fd = shm_open(TDSHM_NAME_DIRECTORY, writable ? O_RDWR : O_RDONLY, 0);
+	view->fd = shm_open(view->name, writable ? O_RDWR : O_RDONLY, 0);
 	view->bytes = NULL;
 	if (view->fd < 0) {
 		if (errno == ENOENT)
 			return tdshm_error_set(
 			    err, TDSHM_NOT_FOUND,
-			    "the shared-memory name directory '%s' does not exist",
-			    TDSHM_NAME_DIRECTORY);
+			    "the shared-memory name directory '%s' does not exist", view->name);
 		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
 				       "cannot open the shared-memory name directory '%s': %s",
-				       TDSHM_NAME_DIRECTORY, strerror(errno));
+				       view->name, strerror(errno));
 	}
 	struct stat st;
 	if (fstat(view->fd, &st) != 0 || st.st_size < HEAD) {
@@ -69,7 +69,7 @@ static tdshm_status directory_view_open(directory_view *view, bool writable, tds
 		    "the shared-memory name directory '%s' is too small to hold "
 		    "its header: remove it (no TouchDesigner or OBS running) and "
 		    "try again",
-		    TDSHM_NAME_DIRECTORY);
+		    view->name);
 	}
 	view->size = (size_t)st.st_size;
 	void *map = mmap(NULL, view->size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
@@ -91,7 +91,7 @@ static tdshm_status directory_view_open(directory_view *view, bool writable, tds
 		return tdshm_error_set(err, TDSHM_REFUSED,
 				       "the shared-memory name directory '%s' has an unknown "
 				       "layout (version %llu, %llu of %llu bytes used in %zu)",
-				       TDSHM_NAME_DIRECTORY, (unsigned long long)version,
+				       view->name, (unsigned long long)version,
 				       (unsigned long long)view->used,
 				       (unsigned long long)view->allocated, view->size);
 	}
@@ -106,15 +106,15 @@ static tdshm_status directory_view_create(directory_view *view, const uint8_t *e
 	size_t page = directory_page_size();
 	size_t size = (HEAD + need + page - 1) / page * page;
 	view->bytes = NULL;
-	view->fd = shm_open(TDSHM_NAME_DIRECTORY, O_RDWR | O_CREAT | O_EXCL, 0600);
+	view->fd = shm_open(view->name, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (view->fd < 0)
 		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
 				       "cannot create the shared-memory name directory '%s': %s",
-				       TDSHM_NAME_DIRECTORY, strerror(errno));
+				       view->name, strerror(errno));
 	if (ftruncate(view->fd, (off_t)size) != 0) {
 		int saved = errno;
 		directory_view_close(view);
-		shm_unlink(TDSHM_NAME_DIRECTORY);
+		shm_unlink(view->name);
 		return tdshm_error_set(
 		    err, TDSHM_SYSTEM_ERROR,
 		    "cannot size the shared-memory name directory to %zu bytes: %s", size,
@@ -124,7 +124,7 @@ static tdshm_status directory_view_create(directory_view *view, const uint8_t *e
 	if (map == MAP_FAILED) {
 		int saved = errno;
 		directory_view_close(view);
-		shm_unlink(TDSHM_NAME_DIRECTORY);
+		shm_unlink(view->name);
 		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
 				       "cannot map the shared-memory name directory: %s",
 				       strerror(saved));
@@ -234,7 +234,7 @@ static tdshm_status directory_register(directory_view *view, const char *key, ch
 					       "out of memory growing the name directory");
 		memcpy(copy, entries, used);
 		directory_view_close(view);
-		shm_unlink(TDSHM_NAME_DIRECTORY);
+		shm_unlink(view->name);
 		/* Double, so that a run of registrations copies rarely. */
 		size_t need = (used + key_len + value_len) * 2;
 		tdshm_status status = directory_view_create(view, copy, used, need, err);
@@ -251,9 +251,23 @@ static tdshm_status directory_register(directory_view *view, const char *key, ch
 	return TDSHM_OK;
 }
 
-static tdshm_status directory_lock(tdshm_lock **lock, tdshm_error *err)
+/* The directory's two names: TouchDesigner's, or a test's own stem from
+ * TDSHM_POSIX_NAME_DIRECTORY (see name_directory.h). */
+static void directory_names(directory_view *view, char *lock_name, size_t lock_cap)
 {
-	tdshm_status status = tdshm_lock_open(TDSHM_NAME_DIRECTORY_LOCK, lock, err);
+	const char *stem = getenv("TDSHM_POSIX_NAME_DIRECTORY");
+	if (!stem || !stem[0] || strlen(stem) > TDSHM_NAME_DIRECTORY_STEM_MAX || strchr(stem, '/'))
+		stem = TDSHM_NAME_DIRECTORY_STEM;
+	snprintf(view->name, sizeof(view->name), "%sDirectory", stem);
+	snprintf(lock_name, lock_cap, "%sLock", stem);
+	view->fd = -1;
+	view->bytes = NULL;
+}
+
+static tdshm_status directory_lock(const char *lock_name, tdshm_lock **lock, tdshm_error *err)
+{
+	/* Short enough never to go through the directory itself. */
+	tdshm_status status = tdshm_lock_open(lock_name, lock, err);
 	if (status != TDSHM_OK)
 		return status;
 	status = tdshm_lock_acquire(*lock, TDSHM_NAME_DIRECTORY_TIMEOUT_MS, err);
@@ -277,11 +291,13 @@ static void directory_unlock(tdshm_lock *lock)
 static tdshm_status directory_resolve(const char *full_name, bool registering, char *out,
 				      size_t cap, tdshm_error *err)
 {
+	directory_view view;
+	char lock_name[TDSHM_NAME_DIRECTORY_STEM_MAX + 16];
+	directory_names(&view, lock_name, sizeof(lock_name));
 	tdshm_lock *lock = NULL;
-	tdshm_status status = directory_lock(&lock, err);
+	tdshm_status status = directory_lock(lock_name, &lock, err);
 	if (status != TDSHM_OK)
 		return status;
-	directory_view view = {.fd = -1};
 	status = directory_view_open(&view, registering, err);
 	if (status == TDSHM_NOT_FOUND && registering)
 		status = directory_view_create(&view, NULL, 0, 1, err);
@@ -341,11 +357,13 @@ tdshm_status tdshm_posix_system_name(const char *full_name, bool registering, ch
 
 tdshm_status tdshm_name_directory_copy(uint8_t **entries, size_t *used, tdshm_error *err)
 {
+	directory_view view;
+	char lock_name[TDSHM_NAME_DIRECTORY_STEM_MAX + 16];
+	directory_names(&view, lock_name, sizeof(lock_name));
 	tdshm_lock *lock = NULL;
-	tdshm_status status = directory_lock(&lock, err);
+	tdshm_status status = directory_lock(lock_name, &lock, err);
 	if (status != TDSHM_OK)
 		return status;
-	directory_view view = {.fd = -1};
 	status = directory_view_open(&view, false, err);
 	if (status == TDSHM_OK) {
 		*used = (size_t)view.used;

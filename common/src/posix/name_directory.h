@@ -25,6 +25,14 @@
 
 #define TDSHM_NAME_DIRECTORY "TD1zzSharedNameDirectory"
 #define TDSHM_NAME_DIRECTORY_LOCK "TD1zzSharedNameLock"
+/* Both names are a stem + "Directory" / "Lock". Tests set their own stem in
+ * the environment variable TDSHM_POSIX_NAME_DIRECTORY (at most 15
+ * characters, so "<stem>Directory" fits even a 24-character limit) to work
+ * on a directory of their own and remove it afterwards: the shared one is
+ * never shrunk, so test runs would otherwise grow it for ever. Never set it
+ * when working with TouchDesigner. */
+#define TDSHM_NAME_DIRECTORY_STEM "TD1zzSharedName"
+#define TDSHM_NAME_DIRECTORY_STEM_MAX 15
 #define TDSHM_NAME_DIRECTORY_VALUE_PREFIX "TD44e33-"
 #define TDSHM_NAME_DIRECTORY_HEAD_SIZE 24
 #define TDSHM_NAME_DIRECTORY_VERSION 1
