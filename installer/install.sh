@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
 	--no-deps) deps=0; shift ;;
 	--no-check) check=0; shift ;;
 	-j) jobs="$2"; shift 2 ;;
-	-h | --help) sed -n '3,22p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done

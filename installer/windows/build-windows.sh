@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 	--out) out="$2"; shift 2 ;;
 	--linux-module) linux_module="$2"; shift 2 ;;
 	-j) jobs="$2"; shift 2 ;;
-	-h | --help) sed -n '3,19p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "build-windows.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
