@@ -70,7 +70,7 @@ tdshm_status tdshm_chop_stream_create(const tdshm_chop_stream_options *options,
 			tdshm_chop_stream_destroy(stream);
 			return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
 					       "out of memory for %u frames of audio",
-					       stream->capacity);
+					       options->max_frames);
 		}
 	}
 	*out = stream;
