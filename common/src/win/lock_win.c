@@ -26,13 +26,25 @@ struct tdshm_lock {
 	char *name; /* UTF-8, as given */
 	/* Guarded by tdshm_held_guard: set while this handle holds the mutex. */
 	bool held;
-	DWORD holder_thread;
+	uint64_t holder; /* tdshm_lock_thread_token() of the holding thread */
 	struct tdshm_lock *next_held;
 };
 
 /* Every lock handle of this process that holds its mutex right now. */
 static SRWLOCK tdshm_held_guard = SRWLOCK_INIT;
 static struct tdshm_lock *tdshm_held_list;
+
+/* Identifies the calling thread for the held list. Not the thread id:
+ * Windows reuses those once a thread has exited, and a reused id would make
+ * a stale entry (a thread that died holding a lock) look like recursion. */
+static uint64_t tdshm_lock_thread_token(void)
+{
+	static _Thread_local uint64_t token;
+	static volatile LONG64 last_token;
+	if (!token)
+		token = (uint64_t)InterlockedIncrement64(&last_token);
+	return token;
+}
 
 /* Under the guard. */
 static void tdshm_held_unlink(struct tdshm_lock *lock)
@@ -97,14 +109,15 @@ tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out, tdshm_erro
 }
 
 /* After the wait succeeded: records the hold, or undoes it when it was only
- * recursion. Returns whether this thread already held it before. */
-static bool tdshm_lock_record_hold(tdshm_lock *lock)
+ * recursion. Returns whether this thread already held it before. An
+ * abandoned mutex is never recursion: its owner had died. */
+static bool tdshm_lock_record_hold(tdshm_lock *lock, bool abandoned)
 {
-	DWORD self = GetCurrentThreadId();
+	uint64_t self = tdshm_lock_thread_token();
 	bool recursive = false;
 	AcquireSRWLockExclusive(&tdshm_held_guard);
 	struct tdshm_lock *previous = tdshm_held_find(lock->name);
-	if (previous && previous->holder_thread == self) {
+	if (previous && !abandoned && previous->holder == self) {
 		recursive = true;
 	} else {
 		/* A previous entry of another thread is stale: that thread
@@ -112,7 +125,7 @@ static bool tdshm_lock_record_hold(tdshm_lock *lock)
 		if (previous)
 			tdshm_held_unlink(previous);
 		lock->held = true;
-		lock->holder_thread = self;
+		lock->holder = self;
 		lock->next_held = tdshm_held_list;
 		tdshm_held_list = lock;
 	}
@@ -131,7 +144,7 @@ tdshm_status tdshm_lock_acquire(tdshm_lock *lock, uint32_t timeout_ms, tdshm_err
 	switch (result) {
 	case WAIT_OBJECT_0:
 	case WAIT_ABANDONED:
-		if (!tdshm_lock_record_hold(lock))
+		if (!tdshm_lock_record_hold(lock, result == WAIT_ABANDONED))
 			return TDSHM_OK;
 		/* This thread holds it already: wait as a POSIX lock would,
 		 * since nothing can release it meanwhile. */
@@ -177,7 +190,8 @@ tdshm_status tdshm_lock_is_held(tdshm_lock *lock, bool *held, tdshm_error *err)
 		 * held, by us. */
 		AcquireSRWLockExclusive(&tdshm_held_guard);
 		struct tdshm_lock *previous = tdshm_held_find(lock->name);
-		*held = previous && previous->holder_thread == GetCurrentThreadId();
+		*held = previous && result == WAIT_OBJECT_0 &&
+			previous->holder == tdshm_lock_thread_token();
 		if (previous && !*held)
 			tdshm_held_unlink(previous);
 		ReleaseSRWLockExclusive(&tdshm_held_guard);
