@@ -192,7 +192,8 @@ static void chop_receive_check(chop_receive_state *s)
 			}
 		}
 		chop_freq_add(&s->freq[c], x, b->length);
-		if (s->o->print) {
+		/* The first block's first samples always; every block's with --print. */
+		if (s->o->print || s->blocks == 0) {
 			printf("  block %llu %s:", (unsigned long long)s->blocks, s->names[c]);
 			for (uint32_t i = 0; i < b->length && i < 4; i++)
 				printf(" %+.5f", (double)x[i]);

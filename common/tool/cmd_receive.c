@@ -337,7 +337,8 @@ int tool_cmd_receive(int argc, char **argv)
 	       tool_elapsed_seconds(), (unsigned long long)s.stats.received,
 	       (unsigned long long)s.stats.repeated, (unsigned long long)s.stats.skipped,
 	       (unsigned long long)s.stats.corrupted, (unsigned long long)s.stats.reconnects);
-	if (o.png && code == TOOL_EXIT_OK) {
+	/* After a timeout with no frame, the timeout message below says it all. */
+	if (o.png && code == TOOL_EXIT_OK && (s.have_image || !timed_out)) {
 		int png_code = receive_write_png(&s);
 		if (png_code != TOOL_EXIT_OK)
 			code = png_code;
