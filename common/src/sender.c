@@ -38,9 +38,10 @@ static tdshm_info_layout sender_layout(void)
 static tdshm_status sender_lock_info(tdshm_sender *sender, uint32_t timeout_ms, tdshm_error *err)
 {
 	tdshm_status status = tdshm_lock_acquire(sender->info_lock, timeout_ms, err);
-	if (status == TDSHM_TIMED_OUT)
-		status =
-		    tdshm_lock_acquire(sender->info_lock, 0, err) == TDSHM_OK ? TDSHM_OK : status;
+	tdshm_error retry_err; /* the first wait's message is the one to keep */
+	if (status == TDSHM_TIMED_OUT &&
+	    tdshm_lock_acquire(sender->info_lock, 0, &retry_err) == TDSHM_OK)
+		status = TDSHM_OK;
 	return status;
 }
 

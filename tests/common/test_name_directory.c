@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,6 +46,14 @@ static void use_fresh_directory(const char *stem)
 static void use_main_directory(void)
 {
 	setenv("TDSHM_POSIX_NAME_DIRECTORY", directory_stem, 1);
+}
+
+/* What values start with in the directory in use. */
+static const char *value_prefix(void)
+{
+	static char prefix[32];
+	snprintf(prefix, sizeof(prefix), "%s-", getenv("TDSHM_POSIX_NAME_DIRECTORY"));
+	return prefix;
 }
 
 static void remove_directory(void)
@@ -137,7 +147,7 @@ static void test_long_segment_name_maps_to_directory_value(void **state)
 	directory_image_read(&image);
 	const char *value = directory_image_value(&image, name);
 	assert_non_null(value);
-	assert_int_equal(strncmp(value, "TD44e33-", 8), 0);
+	assert_int_equal(strncmp(value, value_prefix(), strlen(value_prefix())), 0);
 	assert_true(shm_file_exists(value));
 	char path[300];
 	snprintf(path, sizeof(path), "/dev/shm/%s", value);
@@ -184,12 +194,12 @@ static void test_directory_bytes_follow_protocol(void **state)
 	assert_int_equal(image.size, page);
 	assert_int_equal(image.allocated, page - 24);
 	assert_int_equal(image.version, 1);
-	/* Then exactly key\0value\0 three times, values TD44e33-0, -1, -2. */
+	/* Then exactly key\0value\0 three times, values <prefix>0, 1, 2. */
 	uint8_t expected[1024];
 	size_t used = 0;
 	for (int i = 0; i < 3; i++) {
-		char value[16];
-		snprintf(value, sizeof(value), "TD44e33-%d", i);
+		char value[64];
+		snprintf(value, sizeof(value), "%s%d", value_prefix(), i);
 		memcpy(expected + used, names[i], strlen(names[i]) + 1);
 		used += strlen(names[i]) + 1;
 		memcpy(expected + used, value, strlen(value) + 1);
@@ -209,16 +219,24 @@ static void test_directory_bytes_follow_protocol(void **state)
 }
 
 /* A directory TouchDesigner wrote may have gaps and foreign values: a new
- * name takes the smallest number not yet used as a value. */
+ * name takes the smallest number not yet used as a value, skipping names
+ * that an existing object already has. */
 static void test_new_name_takes_smallest_unused_number(void **state)
 {
 	char stem[16], path[128];
 	snprintf(stem, sizeof(stem), "TDg%u", tdshm_process_id());
 	use_fresh_directory(stem);
-	static const char entries[] = "TouchSHMTouchSHMfirst_long_name_4jhd783h\0TD44e33-0\0"
-				      "TouchSHMTouchSHMthird_long_name_4jhd783h\0TD44e33-2\0"
-				      "TouchSHMTouchSHMother_long_name_4jhd783h\0TD44e33-x1\0";
-	size_t used = sizeof(entries) - 1;
+	/* Values 0 and 2 taken, one value of another form; and an object
+	 * named like value 1 already exists (a directory lost and re-made):
+	 * the next name gets 3. */
+	char entries[512];
+	int len = snprintf(entries, sizeof(entries),
+			   "TouchSHMTouchSHMfirst_long_name_4jhd783h%c%s0%c"
+			   "TouchSHMTouchSHMthird_long_name_4jhd783h%c%s2%c"
+			   "TouchSHMTouchSHMother_long_name_4jhd783h%c%sx1%c",
+			   0, value_prefix(), 0, 0, value_prefix(), 0, 0, value_prefix(), 0);
+	assert_true(len > 0);
+	size_t used = (size_t)len;
 	uint8_t page[4096] = {0};
 	tdshm_store_u64le(page, 0, sizeof(page) - 24);
 	tdshm_store_u64le(page, 8, used);
@@ -230,15 +248,30 @@ static void test_new_name_takes_smallest_unused_number(void **state)
 	assert_int_equal(fwrite(page, 1, sizeof(page), f), sizeof(page));
 	fclose(f);
 
-	char name[256];
+	char name[256], first[64], third[64], fourth[64];
 	long_name(name, sizeof(name), "dirgap");
-	tdshm_shm *shm = NULL;
+	snprintf(first, sizeof(first), "%s1", value_prefix());
+	snprintf(third, sizeof(third), "%s3", value_prefix());
+	snprintf(fourth, sizeof(fourth), "%s4", value_prefix());
+	tdshm_shm *shm = NULL, *squatter = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_shm_create(name, 8, true, &shm, &err), TDSHM_OK);
 	directory_image image;
 	directory_image_read(&image);
-	assert_string_equal(directory_image_value(&image, name), "TD44e33-1");
+	assert_string_equal(directory_image_value(&image, name), first);
 	assert_memory_equal(image.bytes + 24, entries, used); /* appended after */
+	free(image.bytes);
+
+	int fd = shm_open(third, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	char next[256];
+	long_name(next, sizeof(next), "dirgap");
+	assert_int_equal(tdshm_shm_create(next, 8, true, &squatter, &err), TDSHM_OK);
+	directory_image_read(&image);
+	assert_string_equal(directory_image_value(&image, next), fourth);
+	shm_unlink(third);
+	tdshm_shm_close_and_remove(squatter);
 	tdshm_shm_close_and_remove(shm);
 	free(image.bytes);
 	remove_directory();
@@ -435,6 +468,40 @@ static void test_list_shows_long_names_not_directory_values(void **state)
 	assert_int_equal(none.count, 0);
 }
 
+/* TouchDesigner's own directory (no test stem): its names and values. */
+static void test_shared_directory_uses_touchdesigner_names(void **state)
+{
+	unsetenv("TDSHM_POSIX_NAME_DIRECTORY");
+	char name[256];
+	long_name(name, sizeof(name), "dirshared");
+	tdshm_shm *shm = NULL;
+	tdshm_error err;
+	tdshm_status status = tdshm_shm_create(name, 8, true, &shm, &err);
+	use_main_directory();
+	assert_int_equal(status, TDSHM_OK);
+	uint8_t *bytes = NULL;
+	size_t size = 0;
+	tdshm_lock *lock = NULL;
+	assert_int_equal(tdshm_lock_open("TD1zzSharedNameLock", &lock, &err), TDSHM_OK);
+	assert_int_equal(tdshm_lock_acquire(lock, 5000, &err), TDSHM_OK);
+	bytes = tdshm_test_read_file("/dev/shm/TD1zzSharedNameDirectory", &size);
+	tdshm_lock_release(lock);
+	tdshm_lock_close(lock);
+	assert_non_null(bytes);
+	directory_image image = {.bytes = bytes, .size = size};
+	image.allocated = tdshm_load_u64le(bytes, 0);
+	image.used = tdshm_load_u64le(bytes, 8);
+	image.version = tdshm_load_u64le(bytes, 16);
+	assert_int_equal(image.version, 1);
+	assert_true(24 + image.allocated <= size && image.used <= image.allocated);
+	const char *value = directory_image_value(&image, name);
+	assert_non_null(value);
+	assert_int_equal(strncmp(value, "TD44e33-", 8), 0);
+	assert_true(shm_file_exists(value));
+	tdshm_shm_close_and_remove(shm);
+	free(bytes);
+}
+
 static int remove_own_directory(void **state)
 {
 	remove_directory();
@@ -458,6 +525,7 @@ int main(void)
 	    cmocka_unit_test(test_directory_grows_keeping_every_entry),
 	    cmocka_unit_test(test_long_lock_name_maps_and_excludes),
 	    cmocka_unit_test(test_list_shows_long_names_not_directory_values),
+	    cmocka_unit_test(test_shared_directory_uses_touchdesigner_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, remove_own_directory);
 }

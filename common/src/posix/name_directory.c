@@ -17,12 +17,12 @@
 #include "tdshm/platform.h"
 
 #define HEAD TDSHM_NAME_DIRECTORY_HEAD_SIZE
-#define VALUE_PREFIX TDSHM_NAME_DIRECTORY_VALUE_PREFIX
 
 /* One mapping of the directory segment, valid while the directory lock is
  * held (a registrar that grows it unlinks and re-creates it). */
 typedef struct directory_view {
 	char name[TDSHM_NAME_DIRECTORY_STEM_MAX + 16]; /* the directory segment */
+	char value_prefix[TDSHM_NAME_DIRECTORY_STEM_MAX + 2];
 	int fd;
 	uint8_t *bytes;
 	size_t size;
@@ -184,35 +184,69 @@ const char *tdshm_name_directory_key_of(const uint8_t *entries, size_t used, con
 	return NULL;
 }
 
-/* The smallest n such that "TD44e33-<n>" is no value yet. With k entries the
- * answer is at most k, so a k+1 table of seen numbers suffices. */
-static uint64_t directory_free_number(const uint8_t *entries, size_t used)
+/* Whether an object of that name exists already, e.g. after a directory
+ * was lost and made again: such a name is never handed out. */
+static bool directory_value_has_object(const char *value)
 {
-	size_t count = 0, pos = 0;
+	int fd = shm_open(value, O_RDONLY, 0);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return errno != ENOENT;
+}
+
+static int directory_compare_numbers(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Writes prefix + n for the smallest n not yet used as a value (PROTOCOL.md
+ * §1) whose name no existing object has either. */
+static tdshm_status directory_new_value(const directory_view *view, char *value, size_t cap,
+					tdshm_error *err)
+{
+	const uint8_t *entries = view->bytes + HEAD;
+	size_t used = (size_t)view->used, count = 0, pos = 0;
 	directory_entry e;
 	while (directory_next(entries, used, &pos, &e))
 		count++;
-	bool *seen = calloc(count + 1, sizeof(*seen));
-	if (!seen)
-		return count; /* still unused: a value above every count */
+	uint64_t *numbers = malloc((count ? count : 1) * sizeof(*numbers));
+	if (!numbers)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "out of memory reading the name directory");
+	size_t found = 0, prefix_len = strlen(view->value_prefix);
 	pos = 0;
-	size_t prefix_len = strlen(VALUE_PREFIX);
 	while (directory_next(entries, used, &pos, &e)) {
-		if (strncmp(e.value, VALUE_PREFIX, prefix_len) != 0)
-			continue;
 		const char *digits = e.value + prefix_len;
 		char *end = NULL;
-		if (digits[0] < '0' || digits[0] > '9')
+		if (strncmp(e.value, view->value_prefix, prefix_len) != 0 || digits[0] < '0' ||
+		    digits[0] > '9')
 			continue;
 		unsigned long long n = strtoull(digits, &end, 10);
-		if (*end == '\0' && n <= count)
-			seen[n] = true;
+		if (*end == '\0')
+			numbers[found++] = n;
 	}
-	uint64_t n = 0;
-	while (n <= count && seen[n])
-		n++;
-	free(seen);
-	return n;
+	qsort(numbers, found, sizeof(*numbers), directory_compare_numbers);
+	size_t next = 0;
+	/* Bounded: every step skips a value or an existing object. */
+	for (uint64_t n = 0; n <= (uint64_t)count + 100000; n++) {
+		while (next < found && numbers[next] < n)
+			next++;
+		if (next < found && numbers[next] == n)
+			continue;
+		int len = snprintf(value, cap, "%s%llu", view->value_prefix, (unsigned long long)n);
+		if (len < 0 || (size_t)len >= cap)
+			break;
+		if (!directory_value_has_object(value)) {
+			free(numbers);
+			return TDSHM_OK;
+		}
+	}
+	free(numbers);
+	return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+			       "the name directory '%s' found no free short name", view->name);
 }
 
 /* Appends key -> a new value; grows by copy, unlink and re-create when the
@@ -221,11 +255,10 @@ static tdshm_status directory_register(directory_view *view, const char *key, ch
 				       size_t value_cap, tdshm_error *err)
 {
 	const uint8_t *entries = view->bytes + HEAD;
-	int n = snprintf(value, value_cap, VALUE_PREFIX "%llu",
-			 (unsigned long long)directory_free_number(entries, (size_t)view->used));
-	if (n < 0 || (size_t)n >= value_cap)
-		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "directory value too long");
-	size_t key_len = strlen(key) + 1, value_len = (size_t)n + 1;
+	tdshm_status status = directory_new_value(view, value, value_cap, err);
+	if (status != TDSHM_OK)
+		return status;
+	size_t key_len = strlen(key) + 1, value_len = strlen(value) + 1;
 	size_t used = (size_t)view->used;
 	if (used + key_len + value_len > view->allocated) {
 		uint8_t *copy = malloc(used ? used : 1);
@@ -237,7 +270,7 @@ static tdshm_status directory_register(directory_view *view, const char *key, ch
 		shm_unlink(view->name);
 		/* Double, so that a run of registrations copies rarely. */
 		size_t need = (used + key_len + value_len) * 2;
-		tdshm_status status = directory_view_create(view, copy, used, need, err);
+		status = directory_view_create(view, copy, used, need, err);
 		free(copy);
 		if (status != TDSHM_OK)
 			return status;
@@ -259,6 +292,13 @@ static void directory_names(directory_view *view, char *lock_name, size_t lock_c
 	if (!stem || !stem[0] || strlen(stem) > TDSHM_NAME_DIRECTORY_STEM_MAX || strchr(stem, '/'))
 		stem = TDSHM_NAME_DIRECTORY_STEM;
 	snprintf(view->name, sizeof(view->name), "%sDirectory", stem);
+	/* A test's directory hands out names of its own, so that it never
+	 * meets objects registered in TouchDesigner's. */
+	if (strcmp(stem, TDSHM_NAME_DIRECTORY_STEM) == 0)
+		snprintf(view->value_prefix, sizeof(view->value_prefix), "%s",
+			 TDSHM_NAME_DIRECTORY_VALUE_PREFIX);
+	else
+		snprintf(view->value_prefix, sizeof(view->value_prefix), "%s-", stem);
 	snprintf(lock_name, lock_cap, "%sLock", stem);
 	view->fd = -1;
 	view->bytes = NULL;
@@ -271,9 +311,10 @@ static tdshm_status directory_lock(const char *lock_name, tdshm_lock **lock, tds
 	if (status != TDSHM_OK)
 		return status;
 	status = tdshm_lock_acquire(*lock, TDSHM_NAME_DIRECTORY_TIMEOUT_MS, err);
-	if (status == TDSHM_TIMED_OUT) {
+	tdshm_error retry_err; /* the first wait's message is the one to keep */
+	if (status == TDSHM_TIMED_OUT && tdshm_lock_acquire(*lock, 0, &retry_err) == TDSHM_OK) {
 		/* A dead holder is reclaimed by the failed wait: one more try. */
-		status = tdshm_lock_acquire(*lock, 0, err);
+		status = TDSHM_OK;
 	}
 	if (status != TDSHM_OK) {
 		tdshm_lock_close(*lock);

@@ -8,7 +8,9 @@
  *   @8  used       bytes of entries after the head
  *   @16 version    1
  *   @24 entries    "key\0value\0" back to back; key = long name, value =
- *                  "TD44e33-<n>", n the smallest decimal not yet a value.
+ *                  "TD44e33-<n>", n the smallest decimal not yet a value
+ *                  (and, to survive a lost directory, not the name of an
+ *                  object that exists).
  *
  * Entries are never removed, by us or (as far as is known) by TouchDesigner:
  * another process may be about to look a name up, and a removed entry could
@@ -29,8 +31,10 @@
  * the environment variable TDSHM_POSIX_NAME_DIRECTORY (at most 15
  * characters, so "<stem>Directory" fits even a 24-character limit) to work
  * on a directory of their own and remove it afterwards: the shared one is
- * never shrunk, so test runs would otherwise grow it for ever. Never set it
- * when working with TouchDesigner. */
+ * never shrunk, so test runs would otherwise grow it for ever. Its values
+ * are "<stem>-<n>" instead of "TD44e33-<n>", so that they never meet objects
+ * registered in the shared directory. Never set it when working with
+ * TouchDesigner. */
 #define TDSHM_NAME_DIRECTORY_STEM "TD1zzSharedName"
 #define TDSHM_NAME_DIRECTORY_STEM_MAX 15
 #define TDSHM_NAME_DIRECTORY_VALUE_PREFIX "TD44e33-"
