@@ -47,6 +47,9 @@ struct tdshm_filter {
 	uint32_t custom_width, custom_height;
 	uint64_t last_frame_time;   /* one capture per OBS frame */
 	obs_source_t *owner_parent; /* parent named in "name is taken" messages */
+
+	/* Last "enable" signal (UI thread); true from creation. */
+	bool enabled;
 };
 
 static const char *tdshm_filter_get_name(void *type_data)
@@ -64,11 +67,12 @@ static void tdshm_filter_update_owner(struct tdshm_filter *filter, obs_source_t 
 	tdshm_frame_writer_set_owner(filter->writer, owner);
 }
 
-static void tdshm_filter_apply(struct tdshm_filter *filter, obs_data_t *settings)
+/* enabled is passed in: during create the source does not report its
+ * enabled state yet (it is set, with an "enable" signal, after loading). */
+static void tdshm_filter_apply(struct tdshm_filter *filter, obs_data_t *settings, bool enabled)
 {
 	tdshm_frame_writer_config config;
-	if (obs_source_enabled(filter->source) &&
-	    tdshm_frame_writer_config_from_settings(&config, settings))
+	if (enabled && tdshm_frame_writer_config_from_settings(&config, settings))
 		tdshm_frame_writer_set_config(filter->writer, &config);
 	else
 		tdshm_frame_writer_stop(filter->writer);
@@ -81,7 +85,7 @@ static void tdshm_filter_update(void *data, obs_data_t *settings)
 	filter->custom_size = obs_data_get_bool(settings, SETTING_CUSTOM_SIZE);
 	filter->custom_width = (uint32_t)obs_data_get_int(settings, SETTING_WIDTH);
 	filter->custom_height = (uint32_t)obs_data_get_int(settings, SETTING_HEIGHT);
-	tdshm_filter_apply(filter, settings);
+	tdshm_filter_apply(filter, settings, filter->enabled);
 }
 
 static void tdshm_filter_render_target(void *param, uint32_t width, uint32_t height)
@@ -132,11 +136,11 @@ static void tdshm_filter_capture(void *data, uint32_t cx, uint32_t cy)
 static void tdshm_filter_enable_changed(void *data, calldata_t *cd)
 {
 	struct tdshm_filter *filter = data;
-	(void)cd;
 	/* Disabled: detach now, so TouchDesigner's receiver lets go; enabled:
 	 * start again with the saved settings. */
+	filter->enabled = calldata_bool(cd, "enabled");
 	obs_data_t *settings = obs_source_get_settings(filter->source);
-	tdshm_filter_apply(filter, settings);
+	tdshm_filter_apply(filter, settings, filter->enabled);
 	obs_data_release(settings);
 }
 
@@ -152,6 +156,7 @@ static void *tdshm_filter_create(obs_data_t *settings, obs_source_t *source)
 {
 	struct tdshm_filter *filter = bzalloc(sizeof(*filter));
 	filter->source = source;
+	filter->enabled = true;
 	filter->writer = tdshm_frame_writer_create(obs_source_get_name(source));
 	if (!filter->writer) {
 		bfree(filter);

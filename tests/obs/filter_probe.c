@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "filter_probe.h"
+#include "obs_harness.h"
+#include "tdshm/platform.h"
+
+uint64_t probe_now_ms(void)
+{
+	return tdshm_clock_ms();
+}
+
+bool probe_start(filter_probe *probe, const char *name, unsigned seconds)
+{
+	static unsigned counter;
+	snprintf(probe->prefix, sizeof(probe->prefix), "/tmp/tdshm-probe-%u-%u",
+		 (unsigned)tdshm_process_id(), counter++);
+	char path[600];
+	const char *suffixes[] = {".log", ".bin", ".stop", ".bin.tmp"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s%s", probe->prefix, suffixes[i]);
+		remove(path);
+	}
+	char secs[32];
+	snprintf(secs, sizeof(secs), "%u", seconds);
+	const char *argv[] = {TDSHM_TOP_PROBE_PATH, name, probe->prefix, secs, NULL};
+	probe->pid = harness_spawn(argv);
+	return probe->pid > 0;
+}
+
+void probe_stop(filter_probe *probe)
+{
+	if (probe->pid <= 0)
+		return;
+	char path[600];
+	snprintf(path, sizeof(path), "%s.stop", probe->prefix);
+	FILE *f = fopen(path, "wb");
+	if (f)
+		fclose(f);
+	int status = 0;
+	uint64_t start = probe_now_ms();
+	while (!harness_exited(probe->pid, &status)) {
+		if (probe_now_ms() - start > 3000) {
+			harness_kill(probe->pid, true);
+			break;
+		}
+		tdshm_sleep_ms(5);
+	}
+	probe->pid = -1;
+	const char *suffixes[] = {".log", ".bin", ".stop", ".bin.tmp"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s%s", probe->prefix, suffixes[i]);
+		remove(path);
+	}
+}
+
+probe_event *probe_events(const filter_probe *probe, size_t *count)
+{
+	*count = 0;
+	char path[600];
+	snprintf(path, sizeof(path), "%s.log", probe->prefix);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 64;
+	probe_event *events = calloc(cap, sizeof(*events));
+	char line[1024];
+	while (events && fgets(line, sizeof(line), f)) {
+		/* A line still being written has no newline yet: stop there. */
+		if (!strchr(line, '\n'))
+			break;
+		if (*count == cap) {
+			cap *= 2;
+			probe_event *grown = realloc(events, cap * sizeof(*events));
+			if (!grown)
+				break;
+			events = grown;
+		}
+		probe_event *e = &events[*count];
+		memset(e, 0, sizeof(*e));
+		unsigned long long serial = 0, ms = 0;
+		if (sscanf(line, "frame %llu %u %u %u %d %255s %llu", &serial, &e->width,
+			   &e->height, &e->format, &e->header_kind, e->data_name, &ms) == 7) {
+			e->kind = 'f';
+		} else if (sscanf(line, "gone %llu", &ms) == 1) {
+			e->kind = 'g';
+		} else if (sscanf(line, "refused %llu", &ms) == 1) {
+			e->kind = 'r';
+		} else {
+			continue;
+		}
+		e->serial = serial;
+		e->ms = ms;
+		(*count)++;
+	}
+	fclose(f);
+	return events;
+}
+
+size_t probe_wait_frames(const filter_probe *probe, size_t skip, size_t frames, uint32_t width,
+			 uint32_t height, uint32_t format, uint32_t timeout_ms)
+{
+	uint64_t start = probe_now_ms();
+	do {
+		size_t count = 0, matching = 0;
+		probe_event *events = probe_events(probe, &count);
+		for (size_t i = skip; i < count; i++) {
+			const probe_event *e = &events[i];
+			if (e->kind == 'f' && (!width || e->width == width) &&
+			    (!height || e->height == height) && (!format || e->format == format))
+				matching++;
+		}
+		free(events);
+		if (matching >= frames)
+			return count;
+		tdshm_sleep_ms(2);
+	} while (probe_now_ms() - start < timeout_ms);
+	return 0;
+}
+
+bool probe_wait_gone(const filter_probe *probe, size_t skip, uint32_t timeout_ms)
+{
+	uint64_t start = probe_now_ms();
+	do {
+		size_t count = 0;
+		bool gone = false;
+		probe_event *events = probe_events(probe, &count);
+		for (size_t i = skip; i < count; i++)
+			gone = gone || events[i].kind == 'g';
+		free(events);
+		if (gone)
+			return true;
+		tdshm_sleep_ms(2);
+	} while (probe_now_ms() - start < timeout_ms);
+	return false;
+}
+
+uint8_t *probe_segment(const filter_probe *probe, size_t *size)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s.bin", probe->prefix);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *data = len > 0 ? malloc((size_t)len) : NULL;
+	if (data && fread(data, 1, (size_t)len, f) != (size_t)len) {
+		free(data);
+		data = NULL;
+	}
+	fclose(f);
+	*size = data ? (size_t)len : 0;
+	return data;
+}
+
+bool filter_get_stats(obs_source_t *source, filter_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	calldata_t cd = {0};
+	bool ok = proc_handler_call(obs_source_get_proc_handler(source), "get_stats", &cd);
+	if (ok) {
+		out->state = calldata_int(&cd, "state");
+		out->width = calldata_int(&cd, "width");
+		out->height = calldata_int(&cd, "height");
+		out->readbacks = calldata_int(&cd, "readbacks");
+		out->frames_written = calldata_int(&cd, "frames_written");
+		out->skipped_locked = calldata_int(&cd, "skipped_locked");
+		out->frames_idle = calldata_int(&cd, "frames_idle");
+		out->resizes = calldata_int(&cd, "resizes");
+		out->senders_created = calldata_int(&cd, "senders_created");
+		out->copy_ns_total = calldata_int(&cd, "copy_ns_total");
+		out->render_ns_total = calldata_int(&cd, "render_ns_total");
+		out->error = calldata_bool(&cd, "error");
+		const char *s = calldata_string(&cd, "status");
+		snprintf(out->status, sizeof(out->status), "%s", s ? s : "");
+		s = calldata_string(&cd, "message");
+		snprintf(out->message, sizeof(out->message), "%s", s ? s : "");
+		s = calldata_string(&cd, "data_name");
+		snprintf(out->data_name, sizeof(out->data_name), "%s", s ? s : "");
+	}
+	calldata_free(&cd);
+	return ok;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tdshm_top_probe NAME PREFIX SECONDS: plays TouchDesigner's Shared Mem In
+ * TOP in a process of its own for the filter tests. It attaches as a
+ * receiver (sets `supported`), reads every new frame under the data lock and
+ * records what it saw:
+ *   PREFIX.log  one line per event, appended and flushed at once:
+ *               "frame SERIAL WIDTH HEIGHT FORMAT KIND DATA_NAME MS"
+ *               "gone MS"  (detach seen or sender vanished)
+ *               "refused MS MESSAGE"
+ *   PREFIX.bin  the whole data segment of the latest frame (replaced
+ *               atomically by rename), for pixel checks.
+ * It stops after SECONDS, or when PREFIX.stop exists. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tdshm/platform.h"
+#include "tdshm/receiver.h"
+#include "tdshm/top.h"
+
+static void probe_write_segment(const char *prefix, const uint8_t *bytes, size_t size)
+{
+	char tmp[1024], final[1024];
+	snprintf(tmp, sizeof(tmp), "%s.bin.tmp", prefix);
+	snprintf(final, sizeof(final), "%s.bin", prefix);
+	FILE *f = fopen(tmp, "wb");
+	if (!f)
+		return;
+	size_t written = fwrite(bytes, 1, size, f);
+	fclose(f);
+	if (written == size)
+		rename(tmp, final);
+}
+
+static bool probe_stop_requested(const char *prefix)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s.stop", prefix);
+	FILE *f = fopen(path, "rb");
+	if (f)
+		fclose(f);
+	return f != NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s NAME PREFIX SECONDS\n", argv[0]);
+		return 2;
+	}
+	const char *name = argv[1], *prefix = argv[2];
+	uint64_t seconds = strtoull(argv[3], NULL, 10);
+	char log_path[1024];
+	snprintf(log_path, sizeof(log_path), "%s.log", prefix);
+	FILE *log = fopen(log_path, "a");
+	if (!log) {
+		fprintf(stderr, "tdshm_top_probe: cannot open %s\n", log_path);
+		return 1;
+	}
+
+	tdshm_receiver_options options;
+	tdshm_receiver_options_default(&options);
+	options.retry_interval_ms = 5; /* tests measure attach latency in frames */
+	tdshm_receiver *receiver = NULL;
+	tdshm_error err;
+	if (tdshm_receiver_create(name, &options, &receiver, &err) != TDSHM_OK) {
+		fprintf(stderr, "tdshm_top_probe: %s\n", err.message);
+		return 1;
+	}
+
+	uint8_t *copy = NULL;
+	size_t copy_cap = 0;
+	uint64_t start = tdshm_clock_ms(), last_serial = UINT64_MAX;
+	char last_data_name[TDSHM_ERROR_MESSAGE_MAX] = "";
+	while (tdshm_clock_ms() - start < seconds * 1000 && !probe_stop_requested(prefix)) {
+		const uint8_t *bytes = NULL;
+		size_t size = 0;
+		tdshm_status status = tdshm_receiver_begin_read(receiver, 5, &bytes, &size, &err);
+		uint64_t ms = tdshm_clock_ms() - start;
+		if (status == TDSHM_GONE) {
+			fprintf(log, "gone %llu\n", (unsigned long long)ms);
+			fflush(log);
+			last_serial = UINT64_MAX;
+			last_data_name[0] = '\0';
+		} else if (status == TDSHM_REFUSED) {
+			fprintf(log, "refused %llu %s\n", (unsigned long long)ms, err.message);
+			fflush(log);
+		} else if (status == TDSHM_OK) {
+			uint64_t serial = 0;
+			bool has_serial = tdshm_receiver_frame_serial(receiver, &serial);
+			const char *data_name = tdshm_receiver_data_name(receiver);
+			bool fresh = !has_serial || serial != last_serial ||
+				     strcmp(data_name, last_data_name) != 0;
+			tdshm_top_image image;
+			if (fresh && tdshm_top_parse(bytes, size, &image, &err) == TDSHM_OK) {
+				if (copy_cap < size) {
+					free(copy);
+					copy = malloc(size);
+					copy_cap = copy ? size : 0;
+				}
+				if (copy)
+					memcpy(copy, bytes, size);
+				tdshm_receiver_end_read(receiver);
+				if (copy)
+					probe_write_segment(prefix, copy, size);
+				fprintf(log, "frame %llu %u %u %u %d %s %llu\n",
+					(unsigned long long)serial, image.width, image.height,
+					image.format->value, (int)image.kind, data_name,
+					(unsigned long long)ms);
+				fflush(log);
+				last_serial = serial;
+				snprintf(last_data_name, sizeof(last_data_name), "%s", data_name);
+			} else {
+				tdshm_receiver_end_read(receiver);
+			}
+		}
+		tdshm_sleep_ms(1);
+	}
+	tdshm_receiver_destroy(receiver);
+	free(copy);
+	fclose(log);
+	return 0;
+}
