@@ -177,6 +177,11 @@ static int chop_send_run(const chop_send_options *o)
 				break;
 			}
 		}
+		/* Behind by more than a block: go on from now rather than burst
+		 * blocks no receiver could take one by one. */
+		uint64_t next_ns = start_ns + (block + 1) * period_ns, now_ns = tdshm_clock_ns();
+		if (now_ns > next_ns + period_ns)
+			start_ns = now_ns - (block + 1) * period_ns;
 		tool_sleep_until_ns(start_ns + (block + 1) * period_ns);
 	}
 	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
