@@ -161,12 +161,18 @@ static float small_float_to_float(uint32_t bits, unsigned mantissa_bits)
 {
 	uint32_t exponent = bits >> mantissa_bits;
 	uint32_t mantissa = bits & ((1u << mantissa_bits) - 1u);
-	if (exponent == 0)
-		return ldexpf((float)mantissa, -14 - (int)mantissa_bits);
+	uint32_t shift = 23u - mantissa_bits;
+	if (exponent == 0) {
+		/* Subnormal: mantissa x 2^(-14 - mantissa_bits), exact in float
+		 * since both factors are (the scale is a normal power of two). */
+		float scale = float_from_bits((uint32_t)(127 - 14 - (int)mantissa_bits) << 23);
+		return (float)mantissa * scale;
+	}
 	if (exponent == 31)
-		return float_from_bits(0x7f800000u | (mantissa << (23u - mantissa_bits)));
-	return ldexpf((float)(mantissa | (1u << mantissa_bits)),
-		      (int)exponent - 15 - (int)mantissa_bits);
+		return float_from_bits(0x7f800000u | (mantissa << shift));
+	/* Normal: rebias the exponent and widen the mantissa; no arithmetic,
+	 * so this is exact and cheap (it runs per component of a frame). */
+	return float_from_bits(((exponent - 15u + 127u) << 23) | (mantissa << shift));
 }
 
 float tdshm_half_to_float(uint16_t h)
@@ -199,6 +205,19 @@ static float unorm_to_float(uint32_t value, uint32_t max)
 	return (float)value / (float)max;
 }
 
+/* v / 255 for every byte, folded by the compiler (the same correctly
+ * rounded values as the division at run time): 8-bit formats are the common
+ * case and are converted per component of whole frames. */
+#define U8F(i) ((float)(i) / 255.0f)
+#define U8F4(i) U8F(i), U8F(i + 1), U8F(i + 2), U8F(i + 3)
+#define U8F16(i) U8F4(i), U8F4(i + 4), U8F4(i + 8), U8F4(i + 12)
+#define U8F64(i) U8F16(i), U8F16(i + 16), U8F16(i + 32), U8F16(i + 48)
+static const float unorm8_to_float[256] = {U8F64(0), U8F64(64), U8F64(128), U8F64(192)};
+#undef U8F64
+#undef U8F16
+#undef U8F4
+#undef U8F
+
 static uint32_t unorm_from_float(float f, uint32_t max)
 {
 	if (!(f > 0.0f)) /* also catches NaN */
@@ -212,7 +231,7 @@ static float component_load(const tdshm_pixel_format *format, const uint8_t *src
 {
 	switch (format->bits) {
 	case 8:
-		return unorm_to_float(src[index], 255);
+		return unorm8_to_float[src[index]];
 	case 16: {
 		uint16_t v = tdshm_load_u16le(src, (size_t)index * 2);
 		return format->type == TDSHM_COMPONENT_FLOAT ? tdshm_half_to_float(v)
