@@ -45,6 +45,16 @@ static tdshm_status sender_lock_info(tdshm_sender *sender, uint32_t timeout_ms, 
 	return status;
 }
 
+/* A crashed sender may have died holding a lock. A try without waiting
+ * reclaims a lock whose recorded holder is dead (platform.h), so the first
+ * write after a takeover does not time out; a live holder is left alone. */
+static void sender_reclaim_lock(tdshm_lock *lock)
+{
+	tdshm_error ignored;
+	if (tdshm_lock_acquire(lock, 0, &ignored) == TDSHM_OK)
+		tdshm_lock_release(lock);
+}
+
 static void sender_random_postfix(char out[TDSHM_INFO_POSTFIX_CAP])
 {
 	uint8_t random[TDSHM_POSTFIX_LEN];
@@ -199,8 +209,11 @@ tdshm_status tdshm_sender_create(const char *user_name, size_t data_size, uint32
 		status = tdshm_lock_open(sender->data_lock_name, &sender->data_lock, err);
 	if (status == TDSHM_OK)
 		status = tdshm_lock_open(sender->info_lock_name, &sender->info_lock, err);
-	if (status == TDSHM_OK)
+	if (status == TDSHM_OK) {
+		sender_reclaim_lock(sender->data_lock);
+		sender_reclaim_lock(sender->info_lock);
 		status = sender_create_info(sender, err);
+	}
 	if (status == TDSHM_OK)
 		status = sender_write_info(sender, info_timeout_ms, err);
 	if (status == TDSHM_OK)

@@ -10,6 +10,8 @@
  * recorded holder no longer exists clears it (and says so), so the next wait
  * succeeds. Objects TouchDesigner created are only sizeof(block) long: no pid
  * there, and a dead holder can only be reported as a timeout. */
+/* glibc declares its monotonic-clock waits only under _GNU_SOURCE. */
+#define _GNU_SOURCE
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
 
@@ -66,10 +68,15 @@ struct tdshm_lock {
 	size_t size;
 };
 
-/* ---- the inner mutex, always with a bound ------------------------------
- * macOS has neither pthread_mutex_timedlock nor robust mutexes: it polls
- * trylock. Elsewhere the mutex is robust, so one whose owner died between
- * lock and unlock is handed over (EOWNERDEAD) rather than stuck. */
+/* ---- bounded waits on the pthread objects -------------------------------
+ * Every wait has a deadline on the monotonic clock where the system allows,
+ * so a change of the wall clock can neither stretch nor cut it. glibc has
+ * monotonic variants of both waits. macOS has a relative condition wait,
+ * but neither a timed mutex lock (trylock is polled) nor robust mutexes.
+ * Elsewhere the wall clock is used, and condition waits are cut into short
+ * slices by the caller, which bounds the harm of a clock step.
+ * Where robust mutexes exist, a pthread mutex whose owner died between lock
+ * and unlock is handed over (EOWNERDEAD) rather than stuck. */
 
 static void lock_mutex_attr_init(pthread_mutexattr_t *attr)
 {
@@ -92,10 +99,11 @@ static int lock_mutex_recover(pthread_mutex_t *mutex, int rc)
 	return rc;
 }
 
-static struct timespec lock_realtime_after(uint32_t ms)
+#if !defined(__APPLE__)
+static struct timespec lock_deadline_after(clockid_t clock, uint32_t ms)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clock, &ts);
 	ts.tv_sec += ms / 1000;
 	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {
@@ -104,6 +112,7 @@ static struct timespec lock_realtime_after(uint32_t ms)
 	}
 	return ts;
 }
+#endif
 
 static int lock_mutex_timed(pthread_mutex_t *mutex, uint32_t timeout_ms)
 {
@@ -118,13 +127,38 @@ static int lock_mutex_timed(pthread_mutex_t *mutex, uint32_t timeout_ms)
 		usleep(200);
 	}
 #else
-	struct timespec deadline = lock_realtime_after(timeout_ms);
 	int rc;
+#if defined(__GLIBC__)
+	struct timespec deadline = lock_deadline_after(CLOCK_MONOTONIC, timeout_ms);
+	do {
+		rc = lock_mutex_recover(mutex,
+					pthread_mutex_clocklock(mutex, CLOCK_MONOTONIC, &deadline));
+	} while (rc == EINTR);
+#else
+	struct timespec deadline = lock_deadline_after(CLOCK_REALTIME, timeout_ms);
 	do {
 		rc = lock_mutex_recover(mutex, pthread_mutex_timedlock(mutex, &deadline));
 	} while (rc == EINTR);
+#endif
 	return rc;
 #endif
+}
+
+/* One bounded wait on the condition (the mutex held, as ever). */
+static int lock_cond_wait_ms(td_lock_block *block, uint32_t ms)
+{
+	int rc;
+#if defined(__APPLE__)
+	struct timespec relative = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+	rc = pthread_cond_timedwait_relative_np(&block->cond, &block->mutex, &relative);
+#elif defined(__GLIBC__)
+	struct timespec deadline = lock_deadline_after(CLOCK_MONOTONIC, ms);
+	rc = pthread_cond_clockwait(&block->cond, &block->mutex, CLOCK_MONOTONIC, &deadline);
+#else
+	struct timespec deadline = lock_deadline_after(CLOCK_REALTIME, ms);
+	rc = pthread_cond_timedwait(&block->cond, &block->mutex, &deadline);
+#endif
+	return lock_mutex_recover(&block->mutex, rc);
 }
 
 /* ---- opening ------------------------------------------------------------ */
@@ -305,10 +339,8 @@ tdshm_status tdshm_lock_acquire(tdshm_lock *lock, uint32_t timeout_ms, tdshm_err
 		if (elapsed >= timeout_ms)
 			break;
 		uint64_t left = timeout_ms - elapsed;
-		struct timespec slice = lock_realtime_after(
-		    left < LOCK_WAIT_SLICE_MS ? (uint32_t)left : LOCK_WAIT_SLICE_MS);
-		rc = pthread_cond_timedwait(&block->cond, &block->mutex, &slice);
-		lock_mutex_recover(&block->mutex, rc);
+		lock_cond_wait_ms(block,
+				  left < LOCK_WAIT_SLICE_MS ? (uint32_t)left : LOCK_WAIT_SLICE_MS);
 	}
 	if (!block->locked) {
 		block->locked = true;
