@@ -81,6 +81,9 @@ struct tdshm_chop_source {
 	tdshm_chop_stream *stream;
 	float *out_planes[TDSHM_CHOP_OUTPUT_MAX_CHANNELS];
 	uint64_t blocks;
+	uint64_t end_ns; /* end of the audio handed to OBS by earlier streams */
+	uint64_t logged_underruns;
+	uint64_t logged_overflows;
 	tdshm_status last_status;
 	char last_message[TDSHM_ERROR_MESSAGE_MAX];
 };
@@ -121,14 +124,18 @@ static void note_state(struct tdshm_chop_source *s, tdshm_status status, const c
 		return;
 	s->last_status = status;
 	snprintf(s->last_message, sizeof(s->last_message), "%s", message);
-	chop_log(status == TDSHM_OK ? LOG_INFO : LOG_WARNING, s, "%s: %s",
-		 tdshm_status_name(status), message[0] ? message : "ok");
+	if (status == TDSHM_OK)
+		chop_log(LOG_INFO, s, "receiving blocks");
+	else
+		chop_log(LOG_WARNING, s, "%s: %s", tdshm_status_name(status), message);
 }
 
 /* ---- [WORKER] the audio pipeline ----------------------------------------- */
 
 static void pipeline_drop(struct tdshm_chop_source *s)
 {
+	if (s->stream)
+		s->end_ns = tdshm_chop_stream_end_ns(s->stream);
 	audio_resampler_destroy(s->resampler);
 	s->resampler = NULL;
 	tdshm_chop_stream_destroy(s->stream);
@@ -151,6 +158,8 @@ static bool pipeline_build(struct tdshm_chop_source *s, uint32_t channels, uint3
 		note_state(s, err.status, err.message);
 		return false;
 	}
+	/* OBS gets timestamps that never go back, across streams too. */
+	tdshm_chop_stream_keep_after(s->stream, s->end_ns);
 	for (uint32_t c = 0; c < channels; c++)
 		s->out_planes[c] = bzalloc(OUTPUT_CHUNK * sizeof(float));
 	if (in_rate != s->obs_rate) {
@@ -168,6 +177,8 @@ static bool pipeline_build(struct tdshm_chop_source *s, uint32_t channels, uint3
 	}
 	s->channels = channels;
 	s->in_rate = in_rate;
+	s->logged_underruns = 0;
+	s->logged_overflows = 0;
 	chop_log(LOG_INFO, s, "playing %u channel(s) at %u Hz%s", channels, in_rate,
 		 s->resampler ? " (resampled)" : "");
 	return true;
@@ -214,9 +225,20 @@ static void pipeline_output(struct tdshm_chop_source *s)
 		audio.samples_per_sec = s->obs_rate;
 		audio.timestamp = timestamp;
 		obs_source_output_audio(s->source, &audio);
-		if (frames < OUTPUT_CHUNK)
-			return;
 	}
+	/* Gaps and drops are what a listener notices: log each, once. */
+	tdshm_chop_stream_stats stats;
+	tdshm_chop_stream_get_stats(s->stream, &stats);
+	if (stats.underruns > s->logged_underruns)
+		chop_log(LOG_INFO, s,
+			 "blocks came more than %u ms late: played silence (%llu time(s) so far; "
+			 "raise Buffer if this repeats)",
+			 s->buffer_ms, (unsigned long long)stats.underruns);
+	if (stats.overflows > s->logged_overflows)
+		chop_log(LOG_INFO, s, "more audio than the buffer holds: dropped the oldest (%llu)",
+			 (unsigned long long)stats.overflows);
+	s->logged_underruns = stats.underruns;
+	s->logged_overflows = stats.overflows;
 }
 
 /* ---- [WORKER] reading the segment ---------------------------------------- */

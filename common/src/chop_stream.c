@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The receiving stream: a jitter buffer played at the pace of a clock.
+/* The receiving stream: a jitter buffer played against a clock.
  *
  * TouchDesigner writes a block per cook: blocks come late, early, in bursts
  * after a dropped frame, or not at all while it is paused. Audio must reach
  * OBS continuously with timestamps that follow the clock. So blocks wait in a
- * ring until latency_frames are there, then frames are taken out as the clock
- * says they are due. Running dry plays silence and waits for the buffer to
- * refill to latency_frames before playing audio again (so one late block
- * costs one gap, not a gap on every block after it); piling up past
- * max_frames drops the oldest audio back to latency_frames; a long silence
- * stops the output until audio comes back. */
+ * ring until latency_frames are there; then the clock starts, and audio is
+ * handed out as soon as it arrives, stamped continuously, up to lead_frames
+ * ahead of the clock. OBS keeps audio that is early until it is due, and
+ * audio that comes late makes OBS add buffering for good (with a gap), so
+ * being early is what keeps OBS's output clean.
+ *
+ * Only when the clock catches up with the last audio handed out (the sender
+ * is later than the lead) is silence played, up to the clock and no
+ * further; then the ring refills to latency_frames before audio plays again,
+ * so one late block costs one gap, not a gap on every block after it. More
+ * than max_frames waiting drops the oldest audio back to latency_frames; a
+ * long silence stops the output until audio comes back. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +45,7 @@ void tdshm_chop_stream_options_default(tdshm_chop_stream_options *options, uint3
 	options->rate = rate;
 	options->channels = channels;
 	options->latency_frames = (uint32_t)((uint64_t)rate * latency_ms / 1000);
+	options->lead_frames = options->latency_frames;
 	uint64_t max_ms = latency_ms * 3 < 250 ? 250 : (uint64_t)latency_ms * 3;
 	options->max_frames = (uint32_t)((uint64_t)rate * max_ms / 1000);
 	options->idle_frames = rate;
@@ -103,6 +110,17 @@ static void go_idle(tdshm_chop_stream *stream)
 void tdshm_chop_stream_reset(tdshm_chop_stream *stream)
 {
 	go_idle(stream);
+}
+
+uint64_t tdshm_chop_stream_end_ns(const tdshm_chop_stream *stream)
+{
+	return stream->floor_ns;
+}
+
+void tdshm_chop_stream_keep_after(tdshm_chop_stream *stream, uint64_t floor_ns)
+{
+	if (floor_ns > stream->floor_ns)
+		stream->floor_ns = floor_ns;
 }
 
 static void drop_oldest(tdshm_chop_stream *stream, uint32_t frames)
@@ -181,10 +199,20 @@ static void take_frames(tdshm_chop_stream *stream, float *const *planes, uint32_
 	stream->buffered -= frames;
 }
 
+static void stamp(tdshm_chop_stream *stream, uint32_t frames, uint64_t *timestamp_ns)
+{
+	*timestamp_ns = run_time_ns(stream, stream->emitted);
+	stream->emitted += frames;
+	stream->floor_ns = run_time_ns(stream, stream->emitted);
+	stream->stats.frames_out += frames;
+}
+
 uint32_t tdshm_chop_stream_pull(tdshm_chop_stream *stream, uint64_t now_ns, float *const *planes,
 				uint32_t cap, uint64_t *timestamp_ns)
 {
 	const tdshm_chop_stream_options *o = &stream->options;
+	if (cap == 0)
+		return 0;
 	if (!stream->playing) {
 		if (stream->buffered < o->latency_frames || stream->buffered == 0)
 			return 0;
@@ -195,43 +223,45 @@ uint32_t tdshm_chop_stream_pull(tdshm_chop_stream *stream, uint64_t now_ns, floa
 		start_run(stream, now_ns);
 	}
 
-	uint64_t want = frames_between(stream->anchor_ns, now_ns, o->rate) - stream->emitted;
-	if (want > o->max_frames) {
+	uint64_t clock = frames_between(stream->anchor_ns, now_ns, o->rate);
+	if (clock > stream->emitted + o->max_frames) {
 		/* The caller did not pull for longer than the buffer holds (a
 		 * stalled thread): restart the clock rather than play a backlog
 		 * of silence; timestamps jump forward, never back. */
 		start_run(stream, now_ns);
-		return 0;
+		clock = 0;
 	}
-	if (want == 0 || cap == 0)
-		return 0;
-	uint32_t n = want < cap ? (uint32_t)want : cap;
-
 	if (stream->refilling && stream->buffered >= o->latency_frames)
 		stream->refilling = false;
-	uint32_t audio = 0;
-	if (!stream->refilling) {
-		audio = n < stream->buffered ? n : stream->buffered;
-		take_frames(stream, planes, 0, audio);
-	}
-	if (audio < n) {
-		for (uint32_t c = 0; c < o->channels; c++)
-			memset(planes[c] + audio, 0, (size_t)(n - audio) * sizeof(float));
-		if (!stream->refilling) {
-			stream->refilling = true;
-			stream->stats.underruns++;
-		}
-		stream->stats.silence_frames += n - audio;
-		stream->silence_run = audio > 0 ? n - audio : stream->silence_run + (n - audio);
-	} else {
+
+	/* Audio, as soon as it is there, up to the lead. */
+	uint64_t horizon = clock + o->lead_frames;
+	if (!stream->refilling && stream->buffered > 0 && horizon > stream->emitted) {
+		uint64_t want = horizon - stream->emitted;
+		uint32_t n = want < cap ? (uint32_t)want : cap;
+		if (n > stream->buffered)
+			n = stream->buffered;
+		take_frames(stream, planes, 0, n);
 		stream->silence_run = 0;
+		stamp(stream, n, timestamp_ns);
+		return n;
 	}
 
-	*timestamp_ns = run_time_ns(stream, stream->emitted);
-	stream->emitted += n;
-	stream->floor_ns = run_time_ns(stream, stream->emitted);
-	stream->stats.frames_out += n;
-
+	/* No audio, and the clock has overtaken what was handed out: silence
+	 * up to the clock, never ahead of it. */
+	if (clock <= stream->emitted)
+		return 0;
+	uint64_t behind = clock - stream->emitted;
+	uint32_t n = behind < cap ? (uint32_t)behind : cap;
+	for (uint32_t c = 0; c < o->channels; c++)
+		memset(planes[c], 0, (size_t)n * sizeof(float));
+	if (!stream->refilling) {
+		stream->refilling = true;
+		stream->stats.underruns++;
+	}
+	stream->stats.silence_frames += n;
+	stream->silence_run += n;
+	stamp(stream, n, timestamp_ns);
 	if (stream->silence_run >= o->idle_frames)
 		go_idle(stream);
 	return n;

@@ -147,24 +147,30 @@ tdshm_status tdshm_chop_reader_take(tdshm_chop_reader *reader, const uint8_t *se
 
 /* ---- the receiving stream (chop_stream.c) -------------------------------
  * A jitter buffer with a clock: blocks are pushed as they are found, audio
- * is pulled at the pace of the caller's clock. It starts playing once
- * latency_frames are buffered, plays silence when the buffer runs dry, goes
- * idle after idle_frames of silence in a row (so a stopped sender stops the
- * audio), and drops the oldest audio when more than max_frames pile up (a
- * sender running ahead). Timestamps of pulled audio never go backwards and
- * are continuous while playing. */
+ * is pulled against the caller's clock. It starts playing once
+ * latency_frames are buffered; from then on audio is handed out as soon as it
+ * is there, up to lead_frames ahead of the clock, with continuous timestamps
+ * (so OBS holds the audio a little before it is due, and a late block is
+ * absorbed by that lead rather than heard as a gap). Only when the clock
+ * overtakes the audio does it play silence, and then it waits for
+ * latency_frames again before playing audio. It goes idle after idle_frames
+ * of silence in a row (a stopped sender stops the audio), and drops the
+ * oldest audio when more than max_frames pile up (a sender running ahead).
+ * Timestamps of pulled audio never go backwards and are continuous while
+ * playing. */
 typedef struct tdshm_chop_stream tdshm_chop_stream;
 
 typedef struct tdshm_chop_stream_options {
 	uint32_t rate;           /* frames per second of pushed and pulled audio */
 	uint32_t channels;       /* 1..TDSHM_CHOP_OUTPUT_MAX_CHANNELS */
 	uint32_t latency_frames; /* buffered before playing; the jitter absorbed */
+	uint32_t lead_frames;    /* how far ahead of the clock audio is handed out */
 	uint32_t max_frames;     /* buffered beyond this: drop oldest to latency */
 	uint32_t idle_frames;    /* silence in a row before going idle */
 } tdshm_chop_stream_options;
 
-/* latency_ms of buffering, overflow at three times that (at least 250 ms),
- * idle after one second of silence. */
+/* latency_ms of buffering and as much lead, overflow at three times that (at
+ * least 250 ms), idle after one second of silence. */
 void tdshm_chop_stream_options_default(tdshm_chop_stream_options *options, uint32_t rate,
 				       uint32_t channels, uint32_t latency_ms);
 
@@ -176,13 +182,19 @@ const tdshm_chop_stream_options *tdshm_chop_stream_options_get(const tdshm_chop_
  * ones already pulled. */
 void tdshm_chop_stream_reset(tdshm_chop_stream *stream);
 
+/* Clock time just after the last audio pulled (0 before any). */
+uint64_t tdshm_chop_stream_end_ns(const tdshm_chop_stream *stream);
+/* Makes the next timestamps come after floor_ns: a stream that replaces
+ * another (new channel count or rate) continues its timeline. */
+void tdshm_chop_stream_keep_after(tdshm_chop_stream *stream, uint64_t floor_ns);
+
 /* Appends frames (planes[c][i], c < channels). */
 void tdshm_chop_stream_push(tdshm_chop_stream *stream, const float *const *planes, uint32_t frames);
 
-/* Audio due by now_ns (the caller's monotonic clock): writes up to cap
+/* Audio ready by now_ns (the caller's monotonic clock): writes up to cap
  * frames into planes and the time of its first frame into *timestamp_ns;
- * returns the frame count, 0 when idle or nothing is due. Call again when it
- * returns cap. */
+ * returns the frame count, 0 when idle or nothing is ready. Call it again
+ * until it returns 0 (audio and silence come in separate pieces). */
 uint32_t tdshm_chop_stream_pull(tdshm_chop_stream *stream, uint64_t now_ns, float *const *planes,
 				uint32_t cap, uint64_t *timestamp_ns);
 

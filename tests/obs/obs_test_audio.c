@@ -1,0 +1,690 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Audio through CHOP segments in a real libobs (issue #5):
+ *  - `tdshm chop-send` (another process, as TouchDesigner) -> the
+ *    tdshm_chop_source -> OBS's mix: frequencies, channel order, continuity
+ *    (10 s at 48 kHz) and drift (60 s at 44.1 kHz, resampled);
+ *  - a sender restarting (killed, then closed) with another channel count;
+ *  - every bad_chop_* vector in a live segment: refused with a status;
+ *  - the harness tone -> the tdshm_chop_filter -> `tdshm chop-receive`
+ *    (another process): samples, names, block length; and a receiver that
+ *    holds the lock does not stall OBS's audio. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <obs.h>
+#include <util/platform.h>
+
+#include "obs_harness.h"
+#include "tdshm/chop.h"
+#include "tdshm/receiver.h"
+#include "tdshm/sender.h"
+#include "test_support.h"
+
+extern char **environ;
+
+#define RATE 48000
+
+/* ---- processes ------------------------------------------------------------ */
+
+/* Starts argv with stdout and stderr into log_path (may be NULL: inherit). */
+static int spawn_logged(const char *const *argv, const char *log_path)
+{
+	posix_spawn_file_actions_t actions;
+	posix_spawn_file_actions_init(&actions);
+	if (log_path) {
+		posix_spawn_file_actions_addopen(&actions, 1, log_path,
+						 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		posix_spawn_file_actions_adddup2(&actions, 1, 2);
+	}
+	pid_t pid;
+	int rc = posix_spawn(&pid, argv[0], &actions, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	return rc == 0 ? (int)pid : -1;
+}
+
+/* Exit code of pid within timeout_ms; -1 (and the process killed) if not. */
+static int wait_exit(int pid, uint32_t timeout_ms)
+{
+	for (uint32_t waited = 0; waited <= timeout_ms; waited += 10) {
+		int st = 0;
+		if (waitpid((pid_t)pid, &st, WNOHANG) == (pid_t)pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		usleep(10000);
+	}
+	harness_kill(pid, true);
+	return -1;
+}
+
+static char *read_text(const char *path)
+{
+	size_t size = 0;
+	uint8_t *bytes = tdshm_test_read_file(path, &size);
+	if (!bytes)
+		return NULL;
+	char *text = realloc(bytes, size + 1);
+	text[size] = '\0';
+	return text;
+}
+
+/* `tdshm chop-send NAME --channels C --rate R --freq F [--names N]`,
+ * running until killed (at most 120 s). */
+static int start_chop_send(const char *name, const char *channels, const char *rate,
+			   const char *freq, const char *names)
+{
+	const char *argv[16] = {tdshm_test_tool_path(),
+				"chop-send",
+				name,
+				"--channels",
+				channels,
+				"--rate",
+				rate,
+				"--freq",
+				freq,
+				"--seconds",
+				"120"};
+	int n = 11;
+	if (names) {
+		argv[n++] = "--names";
+		argv[n++] = names;
+	}
+	argv[n] = NULL;
+	int pid = spawn_logged(argv, "/dev/null");
+	assert_true(pid > 0);
+	return pid;
+}
+
+/* ---- the status line ------------------------------------------------------ */
+
+static void status_of(obs_source_t *source, char *out, size_t cap)
+{
+	obs_properties_t *props = obs_source_properties(source);
+	obs_property_t *p = props ? obs_properties_get(props, "status") : NULL;
+	snprintf(out, cap, "%s", p ? obs_property_description(p) : "(no status property)");
+	obs_properties_destroy(props);
+}
+
+/* Waits until the status line contains needle. */
+static bool wait_status(obs_source_t *source, const char *needle, uint32_t timeout_ms, char *out,
+			size_t cap)
+{
+	for (uint32_t waited = 0;; waited += 20) {
+		status_of(source, out, cap);
+		if (strstr(out, needle))
+			return true;
+		if (waited >= timeout_ms)
+			return false;
+		os_sleep_ms(20);
+	}
+}
+
+/* Waits until the status line no longer contains needle. */
+static void assert_status_leaves(obs_source_t *source, const char *needle, uint32_t timeout_ms)
+{
+	char status[1024];
+	for (uint32_t waited = 0;; waited += 10) {
+		status_of(source, status, sizeof(status));
+		if (!strstr(status, needle))
+			break;
+		if (waited >= timeout_ms)
+			fail_msg("status still contains '%s': %s", needle, status);
+		os_sleep_ms(10);
+	}
+	print_message("  status: %s\n", status);
+}
+
+static void assert_status(obs_source_t *source, const char *needle, uint32_t timeout_ms)
+{
+	char status[1024];
+	if (!wait_status(source, needle, timeout_ms, status, sizeof(status)))
+		fail_msg("status never contained '%s'; it says: %s", needle, status);
+	print_message("  status: %s\n", status);
+}
+
+/* ---- capturing and measuring OBS's mix ------------------------------------ */
+
+typedef struct capture {
+	float *ch[2];
+	size_t frames;
+} capture;
+
+/* Takes `seconds` of OBS's mix from now on. */
+static void capture_take(capture *c, double seconds)
+{
+	size_t want = (size_t)(seconds * RATE);
+	c->ch[0] = malloc(want * sizeof(float));
+	c->ch[1] = malloc(want * sizeof(float));
+	assert_non_null(c->ch[0]);
+	assert_non_null(c->ch[1]);
+	c->frames = 0;
+	harness_audio_clear();
+	uint64_t deadline = os_gettime_ns() + (uint64_t)((seconds + 5) * 1e9);
+	while (c->frames < want) {
+		float *planes[2] = {c->ch[0] + c->frames, c->ch[1] + c->frames};
+		c->frames += harness_audio_take(planes, 2, want - c->frames);
+		if (os_gettime_ns() > deadline)
+			fail_msg("OBS delivered only %zu of %zu audio frames", c->frames, want);
+		os_sleep_ms(20);
+	}
+}
+
+static void capture_free(capture *c)
+{
+	free(c->ch[0]);
+	free(c->ch[1]);
+}
+
+typedef struct tone_measure {
+	double hz;          /* whole cycles over the time they span */
+	double drift;       /* frames of audio missing (+) or extra (-) against hz_nominal */
+	double max_jump;    /* largest departure from a pure sine, in amplitude units */
+	double peak;        /* largest |sample| */
+	size_t silent_runs; /* runs of >= 32 exact zeros */
+} tone_measure;
+
+/* Frequency from rising zero crossings (interpolated); continuity from the
+ * sine recurrence x[n] = 2 cos(w) x[n-1] - x[n-2], which a pure sine meets
+ * to rounding and any gap, skip or click breaks by up to the amplitude. */
+static tone_measure measure_tone(const float *x, size_t n, double hz_nominal)
+{
+	tone_measure m = {0};
+	double first = -1, last = -1;
+	size_t cycles = 0, zeros = 0;
+	double k = 2.0 * cos(2.0 * M_PI * hz_nominal / RATE);
+	for (size_t i = 0; i < n; i++) {
+		double a = fabs(x[i]);
+		if (a > m.peak)
+			m.peak = a;
+		if (x[i] == 0.0f) {
+			if (++zeros == 32)
+				m.silent_runs++;
+		} else {
+			zeros = 0;
+		}
+		if (i >= 2) {
+			double r = fabs((double)x[i] - k * x[i - 1] + x[i - 2]);
+			if (r > m.max_jump)
+				m.max_jump = r;
+		}
+		if (i >= 1 && x[i - 1] < 0 && x[i] >= 0) {
+			double at = (double)(i - 1) + (double)-x[i - 1] / ((double)x[i] - x[i - 1]);
+			if (first < 0)
+				first = at;
+			else
+				cycles++;
+			last = at;
+		}
+	}
+	if (cycles > 0) {
+		double span = last - first;
+		m.hz = cycles / span * RATE;
+		/* The audio that should fill span holds span * f / RATE cycles;
+		 * each cycle missing is RATE / f frames lost (a gap or a drop). */
+		m.drift = span - cycles * RATE / hz_nominal;
+	}
+	return m;
+}
+
+static void check_tone(const char *what, const float *x, size_t n, double hz, double max_jump,
+		       tone_measure *out)
+{
+	tone_measure m = measure_tone(x, n, hz);
+	print_message("  %s: %.3f Hz (want %.0f), peak %.4f, largest jump %.5f, drift %.1f "
+		      "frames, silent runs %zu\n",
+		      what, m.hz, hz, m.peak, m.max_jump, m.drift, m.silent_runs);
+	if (fabs(m.hz - hz) > 1.0)
+		fail_msg("%s: %.3f Hz is not within 1 Hz of %.0f Hz", what, m.hz, hz);
+	if (max_jump > 0 && m.max_jump > max_jump)
+		fail_msg("%s: a discontinuity of %.4f (more than %.4f)", what, m.max_jump,
+			 max_jump);
+	if (out)
+		*out = m;
+}
+
+/* ---- fixtures ------------------------------------------------------------- */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	harness_config cfg;
+	harness_config_default(&cfg);
+	return harness_start(&cfg) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	harness_stop();
+	return 0;
+}
+
+static obs_source_t *make_chop_source(const char *name, const char *picker)
+{
+	char json[512];
+	if (picker)
+		snprintf(json, sizeof(json), "{\"name\": \"%s\", \"channels\": \"%s\"}", name,
+			 picker);
+	else
+		snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name); /* only the name */
+	obs_source_t *source = harness_create_source("tdshm_chop_source", "chop in", json);
+	assert_non_null(source);
+	harness_set_output(source);
+	return source;
+}
+
+static void drop_source(obs_source_t *source)
+{
+	harness_set_output(NULL);
+	obs_source_release(source);
+}
+
+/* ---- source: tone, continuity, drift -------------------------------------- */
+
+/* A discontinuity bound well above the resampler's own error on a clean sine
+ * (about 1e-4 measured) and far below what a gap, a skipped block or a
+ * click gives (the size of the signal: up to 1). */
+#define MAX_JUMP 0.02
+
+static void play_chop_send(const char *rate, double seconds, bool drift_check)
+{
+	char name[64];
+	tdshm_test_unique_name(name, sizeof(name), "audio-in");
+	int pid = start_chop_send(name, "2", rate, "440,880", NULL);
+	obs_source_t *source = make_chop_source(name, NULL);
+	assert_status(source, "playing 2 of 2 channel(s)", 5000);
+	os_sleep_ms(1000); /* past the start and the resampler's first transient */
+
+	capture c;
+	capture_take(&c, seconds);
+	tone_measure left, right;
+	check_tone("channel 1", c.ch[0], c.frames, 440, MAX_JUMP, &left);
+	check_tone("channel 2", c.ch[1], c.frames, 880, MAX_JUMP, &right);
+	assert_true(left.peak > 0.9 && left.peak < 1.01);
+	assert_int_equal(left.silent_runs, 0);
+	assert_int_equal(right.silent_runs, 0);
+	if (drift_check) {
+		/* One block of chop-send at this rate (a 60 fps cook), in
+		 * OBS frames. */
+		double block = RATE / 60.0;
+		print_message("  drift over %.0f s: %.1f frames (%.2f ms); a block is %.0f\n",
+			      seconds, left.drift, left.drift * 1000.0 / RATE, block);
+		assert_true(fabs(left.drift) < block);
+		assert_true(fabs(right.drift) < block);
+	}
+	capture_free(&c);
+	drop_source(source);
+	harness_kill(pid, false);
+}
+
+static void test_chop_send_48k_plays_continuously_in_order_for_10_s(void **state)
+{
+	(void)state;
+	play_chop_send("48000", 10.0, true);
+}
+
+static void test_chop_send_44k1_resampled_does_not_drift_over_60_s(void **state)
+{
+	(void)state;
+	play_chop_send("44100", 60.0, true);
+}
+
+/* ---- source: restarts and channel-count changes --------------------------- */
+
+static void capture_hz(double seconds, double hz_left, double hz_right)
+{
+	capture c;
+	capture_take(&c, seconds);
+	check_tone("left", c.ch[0], c.frames, hz_left, 0, NULL);
+	check_tone("right", c.ch[1], c.frames, hz_right, 0, NULL);
+	capture_free(&c);
+}
+
+static void test_source_follows_sender_restarts_and_channel_count_changes(void **state)
+{
+	(void)state;
+	char name[64];
+	tdshm_test_unique_name(name, sizeof(name), "audio-restart");
+	obs_source_t *source = make_chop_source(name, NULL);
+	assert_status(source, "Waiting", 3000);
+
+	int pid = start_chop_send(name, "2", "48000", "440,880", NULL);
+	assert_status(source, "playing 2 of 2", 5000);
+	os_sleep_ms(500);
+	capture_hz(1.0, 440, 880);
+
+	/* TouchDesigner crashes: no detach, the process is just gone. */
+	harness_kill(pid, true);
+	assert_status_leaves(source, "playing", 5000);
+
+	/* It comes back as one channel at 44.1 kHz: mono, upmixed by OBS. */
+	pid = start_chop_send(name, "1", "44100", "660", NULL);
+	assert_status(source, "playing 1 of 1 channel(s) at 44100 Hz", 5000);
+	os_sleep_ms(500);
+	capture_hz(1.0, 660, 660);
+
+	/* Closed properly (detach), then back with ten named channels: eight
+	 * play (7.1), the rest are named in the status. */
+	harness_kill(pid, false);
+	pid = start_chop_send(name, "10", "48000", "100,200,300,400,500,600,700,800,900,1000",
+			      "a,b,c,d,e,f,g,h,i,j");
+	assert_status(source, "playing 8 of 10", 5000);
+	assert_status(source, "past the 8th", 100);
+	harness_kill(pid, false);
+
+	/* And back as stereo: picked channels follow. */
+	pid = start_chop_send(name, "2", "48000", "300,600", NULL);
+	assert_status(source, "playing 2 of 2", 5000);
+	os_sleep_ms(500);
+	capture_hz(1.0, 300, 600);
+	harness_kill(pid, false);
+	drop_source(source);
+}
+
+static void test_channel_picker_by_name_and_number_reorders(void **state)
+{
+	(void)state;
+	char name[64];
+	tdshm_test_unique_name(name, sizeof(name), "audio-pick");
+	int pid = start_chop_send(name, "3", "48000", "300,500,700", "kick,snare,hat");
+	obs_source_t *source = make_chop_source(name, "hat, 1");
+	assert_status(source, "playing 2 of 3", 5000);
+	os_sleep_ms(500);
+	capture_hz(1.0, 700, 300);
+
+	/* An entry that is not there plays silence and is named. */
+	obs_data_t *settings = obs_data_create_from_json("{\"channels\": \"snare,bass\"}");
+	obs_source_update(source, settings);
+	obs_data_release(settings);
+	assert_status(source, "bass", 5000);
+	os_sleep_ms(500);
+	capture c;
+	capture_take(&c, 1.0);
+	check_tone("left (snare)", c.ch[0], c.frames, 500, 0, NULL);
+	tone_measure right = measure_tone(c.ch[1], c.frames, 500);
+	assert_true(right.peak == 0.0);
+	capture_free(&c);
+	drop_source(source);
+	harness_kill(pid, false);
+}
+
+/* ---- source: hostile segments --------------------------------------------- */
+
+static void test_every_bad_chop_vector_in_a_live_segment_is_refused(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file;
+		const char *says;
+	} bad[] = {
+	    {"bad_chop_length.bin", "past the end"}, {"bad_chop_names_offset.bin", "name offset"},
+	    {"bad_truncated_header.bin", "36-byte"}, {"bad_magic.bin", "not a TouchDesigner CHOP"},
+	    {"top_v1_rgba8.bin", "TOP (image)"},
+	};
+	char name[64];
+	tdshm_test_unique_name(name, sizeof(name), "audio-bad");
+	obs_source_t *source = make_chop_source(name, NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t size = 0;
+		uint8_t *vector = tdshm_test_read_vector(bad[i].file, &size);
+		if (!vector)
+			fail_msg("missing vector %s", bad[i].file);
+		tdshm_sender *sender = NULL;
+		tdshm_error err;
+		assert_int_equal(tdshm_sender_create(name, size, 5000, &sender, &err), TDSHM_OK);
+		uint8_t *bytes;
+		size_t mapped;
+		assert_int_equal(tdshm_sender_begin_write(sender, 1000, &bytes, &mapped, &err),
+				 TDSHM_OK);
+		assert_true(mapped >= size);
+		memcpy(bytes, vector, size);
+		tdshm_sender_end_write(sender);
+		print_message("  %s\n", bad[i].file);
+		assert_status(source, "Refused", 5000);
+		assert_status(source, bad[i].says, 2000);
+		tdshm_sender_destroy(sender, 5000);
+		free(vector);
+		assert_status_leaves(source, "Refused", 5000);
+	}
+	/* Still working: a good block plays. */
+	size_t size = 0;
+	uint8_t *good = tdshm_test_read_vector("chop_3x4_named.bin", &size);
+	assert_non_null(good);
+	tdshm_sender *sender = NULL;
+	assert_int_equal(tdshm_sender_create(name, size, 5000, &sender, NULL), TDSHM_OK);
+	uint8_t *bytes;
+	size_t mapped;
+	assert_int_equal(tdshm_sender_begin_write(sender, 1000, &bytes, &mapped, NULL), TDSHM_OK);
+	memcpy(bytes, good, size);
+	tdshm_sender_end_write(sender);
+	assert_status(source, "playing 3 of 3 channel(s) at 48000 Hz", 5000);
+	tdshm_sender_destroy(sender, 5000);
+	free(good);
+	drop_source(source);
+}
+
+/* ---- filter --------------------------------------------------------------- */
+
+typedef struct tone_with_filter {
+	obs_source_t *tone;
+	obs_source_t *filter;
+} tone_with_filter;
+
+static tone_with_filter start_tone_with_filter(const char *filter_json)
+{
+	tone_with_filter t;
+	t.tone = harness_create_source(
+	    "harness_tone_source", "tone",
+	    "{\"freq_left\": 440.0, \"freq_right\": 880.0, \"amplitude\": 0.5}");
+	assert_non_null(t.tone);
+	obs_data_t *settings = obs_data_create_from_json(filter_json);
+	t.filter = obs_source_create_private("tdshm_chop_filter", "chop out", settings);
+	obs_data_release(settings);
+	assert_non_null(t.filter);
+	obs_source_filter_add(t.tone, t.filter);
+	harness_set_output(t.tone);
+	return t;
+}
+
+static void stop_tone_with_filter(tone_with_filter *t)
+{
+	harness_set_output(NULL);
+	obs_source_filter_remove(t->tone, t->filter);
+	obs_source_release(t->filter);
+	obs_source_release(t->tone);
+}
+
+/* Runs `tdshm chop-receive NAME args...`; returns its exit code, output in *log. */
+static int run_chop_receive(const char *name, char **log, ...)
+{
+	const char *argv[24] = {tdshm_test_tool_path(), "chop-receive", name};
+	int n = 3;
+	va_list args;
+	va_start(args, log);
+	const char *arg;
+	while (n < 22 && (arg = va_arg(args, const char *)) != NULL)
+		argv[n++] = arg;
+	va_end(args);
+	argv[n] = NULL;
+	char path[128];
+	snprintf(path, sizeof(path), "/tmp/obs_test_audio-%d.log", (int)getpid());
+	int pid = spawn_logged(argv, path);
+	assert_true(pid > 0);
+	int code = wait_exit(pid, 20000);
+	*log = read_text(path);
+	unlink(path);
+	print_message("  chop-receive exited %d:\n%s\n", code, *log ? *log : "(no output)");
+	return code;
+}
+
+/* Reads blocks of this project's sender directly and checks every sample is
+ * the harness tone: a pure sine of the given amplitude. */
+static void check_blocks_in_process(const char *name, uint32_t want_length)
+{
+	tdshm_receiver *receiver = NULL;
+	assert_int_equal(tdshm_receiver_create(name, NULL, &receiver, NULL), TDSHM_OK);
+	uint64_t last_serial = 0;
+	int blocks = 0;
+	float *x = malloc((size_t)want_length * 2 * sizeof(float));
+	for (int tries = 0; blocks < 10 && tries < 2000; tries++) {
+		const uint8_t *bytes;
+		size_t size;
+		tdshm_error err;
+		if (tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err) != TDSHM_OK) {
+			os_sleep_ms(5);
+			continue;
+		}
+		uint64_t serial = 0;
+		bool has_serial = tdshm_receiver_frame_serial(receiver, &serial);
+		tdshm_chop_block block;
+		bool fresh = has_serial && serial != last_serial &&
+			     tdshm_chop_parse(bytes, size, &block, &err) == TDSHM_OK;
+		char n0[32] = "", n1[32] = "";
+		if (fresh) {
+			assert_int_equal(block.channels, 2);
+			assert_int_equal(block.length, want_length);
+			tdshm_chop_read_samples(bytes, &block, 0, 0, want_length, x);
+			tdshm_chop_read_samples(bytes, &block, 1, 0, want_length, x + want_length);
+			tdshm_chop_channel_name(bytes, &block, 0, n0, sizeof(n0));
+			tdshm_chop_channel_name(bytes, &block, 1, n1, sizeof(n1));
+		}
+		tdshm_receiver_end_read(receiver);
+		if (!fresh) {
+			os_sleep_ms(2);
+			continue;
+		}
+		last_serial = serial;
+		blocks++;
+		assert_true(block.sample_rate == (float)RATE);
+		assert_true(block.names_sent);
+		tone_measure l = measure_tone(x, want_length, 440);
+		tone_measure r = measure_tone(x + want_length, want_length, 880);
+		/* Over a block of 800 frames the peak of 440 Hz is reached
+		 * within a hair of the amplitude. */
+		assert_true(l.peak > 0.49 && l.peak <= 0.5001);
+		assert_true(r.peak > 0.49 && r.peak <= 0.5001);
+		assert_true(l.max_jump < 1e-4);
+		assert_true(r.max_jump < 1e-4);
+		if (blocks == 1)
+			print_message("  in-process: %s/%s, %u samples, jumps %.2g/%.2g\n", n0, n1,
+				      block.length, l.max_jump, r.max_jump);
+	}
+	assert_int_equal(blocks, 10);
+	free(x);
+	tdshm_receiver_destroy(receiver);
+}
+
+static void test_filter_sends_the_tone_to_chop_receive_with_names(void **state)
+{
+	(void)state;
+	char name[64], json[256], *log = NULL;
+	tdshm_test_unique_name(name, sizeof(name), "audio-out");
+	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name); /* only the name */
+	tone_with_filter t = start_tone_with_filter(json);
+	assert_status(t.filter, "Sending", 5000);
+
+	int code = run_chop_receive(name, &log, "--blocks", "60", "--expect-names", "chan1,chan2",
+				    "--expect-freq", "440,880", "--print", "--timeout", "10", NULL);
+	assert_int_equal(code, 0);
+	/* One video frame's worth at 60 fps: 800 samples at 48 kHz. */
+	assert_non_null(strstr(log, "2 channels x 800 samples at 48000 Hz, names sent"));
+	free(log);
+	check_blocks_in_process(name, 800);
+
+	/* Speaker names and a block length of the user's choice. */
+	obs_data_t *settings =
+	    obs_data_create_from_json("{\"channel_names\": \"speakers\", \"block_length\": 256}");
+	obs_source_update(t.filter, settings);
+	obs_data_release(settings);
+	os_sleep_ms(300);
+	code = run_chop_receive(name, &log, "--blocks", "20", "--expect-names", "left,right",
+				"--expect-freq", "440,880", "--timeout", "10", NULL);
+	assert_int_equal(code, 0);
+	assert_non_null(strstr(log, "2 channels x 256 samples at 48000 Hz"));
+	free(log);
+	check_blocks_in_process(name, 256);
+	stop_tone_with_filter(&t);
+}
+
+static long status_number(obs_source_t *source, const char *after)
+{
+	char status[1024];
+	status_of(source, status, sizeof(status));
+	const char *at = strstr(status, after);
+	long value = -1;
+	if (at) {
+		while (at > status && (at[-1] == ' ' || (at[-1] >= '0' && at[-1] <= '9')))
+			at--;
+		value = strtol(at, NULL, 10);
+	}
+	return value;
+}
+
+static void test_filter_never_stalls_obs_audio_while_a_receiver_holds_the_lock(void **state)
+{
+	(void)state;
+	char name[64], json[256];
+	tdshm_test_unique_name(name, sizeof(name), "audio-stuck");
+	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name);
+	tone_with_filter t = start_tone_with_filter(json);
+	assert_status(t.filter, "Sending", 5000);
+	os_sleep_ms(300);
+	long dropped_before = status_number(t.filter, " dropped");
+	long written_before = status_number(t.filter, " blocks written");
+
+	/* A stuck TouchDesigner: holds the data lock for 2 s. */
+	const char *argv[] = {TDSHM_LOCK_HOLDER_PATH, name, "2000", NULL};
+	int pid = spawn_logged(argv, "/dev/null");
+	assert_true(pid > 0);
+	os_sleep_ms(200); /* it has the lock by now */
+	uint64_t start = os_gettime_ns();
+	capture c;
+	capture_take(&c, 1.5);
+	double took = (double)(os_gettime_ns() - start) / 1e9;
+	/* OBS's audio kept flowing in real time through the filter... */
+	check_tone("left through the filter", c.ch[0], c.frames, 440, MAX_JUMP, NULL);
+	capture_free(&c);
+	print_message("  1.5 s of audio took %.2f s to arrive\n", took);
+	assert_true(took < 1.5 * 1.3);
+	long dropped_during = status_number(t.filter, " dropped");
+	assert_int_equal(wait_exit(pid, 5000), 0);
+	os_sleep_ms(500);
+	long dropped_after = status_number(t.filter, " dropped");
+	long written_after = status_number(t.filter, " blocks written");
+	print_message("  blocks written %ld -> %ld, dropped %ld -> %ld -> %ld\n", written_before,
+		      written_after, dropped_before, dropped_during, dropped_after);
+	/* ...one block dropped per miss (about 47 a second: one per OBS
+	 * audio packet of 1024 frames)... */
+	assert_true(dropped_during - dropped_before > 40);
+	/* ...and writing resumed once the lock was free. */
+	assert_true(written_after > written_before + 20);
+	stop_tone_with_filter(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_chop_send_48k_plays_continuously_in_order_for_10_s),
+	    cmocka_unit_test(test_source_follows_sender_restarts_and_channel_count_changes),
+	    cmocka_unit_test(test_channel_picker_by_name_and_number_reorders),
+	    cmocka_unit_test(test_every_bad_chop_vector_in_a_live_segment_is_refused),
+	    cmocka_unit_test(test_filter_sends_the_tone_to_chop_receive_with_names),
+	    cmocka_unit_test(test_filter_never_stalls_obs_audio_while_a_receiver_holds_the_lock),
+	    cmocka_unit_test(test_chop_send_44k1_resampled_does_not_drift_over_60_s),
+	};
+	/* OBS_TEST_AUDIO_ONLY=pattern runs the matching tests only. */
+	const char *only = getenv("OBS_TEST_AUDIO_ONLY");
+	if (only && only[0])
+		cmocka_set_test_filter(only);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
