@@ -460,6 +460,41 @@ static void test_chop_vectors_give_samples_and_names(void **state)
 	tdshm_json_free(manifest);
 }
 
+/* A name pointed at the wrong kind of segment gets told which kind it is. */
+static void test_vectors_of_the_other_kind_are_named_as_such(void **state)
+{
+	(void)state;
+	tdshm_json *manifest = tdshm_test_load_manifest();
+	size_t checked = 0;
+	for (size_t i = 0; i < manifest->count; i++) {
+		const tdshm_json *entry = &manifest->items[i];
+		const char *file = tdshm_json_string(entry, "file");
+		bool top = starts_with(file, "top_"), chop = starts_with(file, "chop_");
+		if (!top && !chop)
+			continue;
+		size_t size = 0;
+		uint8_t *bytes = load_vector(entry, &size);
+		tdshm_error err;
+		tdshm_error_clear(&err);
+		if (top) {
+			tdshm_chop_block block;
+			assert_int_equal(tdshm_chop_parse(bytes, size, &block, &err),
+					 TDSHM_REFUSED);
+			if (!strstr(err.message, "TOP (image) segment"))
+				fail_msg("%s read as channels: \"%s\"", file, err.message);
+		} else {
+			tdshm_top_image img;
+			assert_int_equal(tdshm_top_parse(bytes, size, &img, &err), TDSHM_REFUSED);
+			if (!strstr(err.message, "CHOP (channel/audio) segment"))
+				fail_msg("%s read as an image: \"%s\"", file, err.message);
+		}
+		free(bytes);
+		checked++;
+	}
+	assert_true(checked > 0);
+	tdshm_json_free(manifest);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +503,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_vectors_are_refused_with_a_message_naming_the_problem),
 	    cmocka_unit_test(test_info_vectors_read_and_written_byte_for_byte),
 	    cmocka_unit_test(test_chop_vectors_give_samples_and_names),
+	    cmocka_unit_test(test_vectors_of_the_other_kind_are_named_as_such),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
