@@ -188,8 +188,9 @@ static tdshm_status lock_map(tdshm_lock *lock, int fd, size_t size, tdshm_error 
 {
 	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
-		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot map lock '%s': %s",
-				       lock->full_name, strerror(errno));
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot map lock '%s': %s%s",
+				       lock->full_name, strerror(errno),
+				       tdshm_posix_error_hint(errno));
 	lock->block = map;
 	lock->size = size;
 	lock->ext =
@@ -201,9 +202,9 @@ static tdshm_status lock_create(tdshm_lock *lock, int fd, const char *system_nam
 {
 	fchmod(fd, 0600);
 	if (ftruncate(fd, (off_t)LOCK_OBJECT_SIZE) != 0) {
-		tdshm_status status =
-		    tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot size lock '%s': %s",
-				    lock->full_name, strerror(errno));
+		tdshm_status status = tdshm_error_set(
+		    err, TDSHM_SYSTEM_ERROR, "cannot size lock '%s': %s%s", lock->full_name,
+		    strerror(errno), tdshm_posix_error_hint(errno));
 		shm_unlink(system_name);
 		return status;
 	}
@@ -225,8 +226,8 @@ static tdshm_status lock_attach(tdshm_lock *lock, int fd, tdshm_error *err)
 	for (;;) {
 		if (fstat(fd, &st) != 0)
 			return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
-					       "cannot inspect lock '%s': %s", lock->full_name,
-					       strerror(errno));
+					       "cannot inspect lock '%s': %s%s", lock->full_name,
+					       strerror(errno), tdshm_posix_error_hint(errno));
 		if ((size_t)st.st_size >= sizeof(td_lock_block))
 			break;
 		if (tdshm_clock_ms() >= deadline)
@@ -289,18 +290,18 @@ tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out, tdshm_erro
 			break;
 		}
 		if (errno != EEXIST) {
-			status =
-			    tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot create lock '%s': %s",
-					    full_name, strerror(errno));
+			status = tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+						 "cannot create lock '%s': %s%s", full_name,
+						 strerror(errno), tdshm_posix_error_hint(errno));
 			break;
 		}
 		fd = shm_open(system_name, O_RDWR, 0600);
 		if (fd < 0 && errno == ENOENT)
 			continue;
 		if (fd < 0) {
-			status =
-			    tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot open lock '%s': %s",
-					    full_name, strerror(errno));
+			status = tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+						 "cannot open lock '%s': %s%s", full_name,
+						 strerror(errno), tdshm_posix_error_hint(errno));
 			break;
 		}
 		status = lock_attach(lock, fd, err);

@@ -19,6 +19,7 @@
  * (each postfix resize adds one). */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,3 +61,23 @@ tdshm_status tdshm_name_directory_copy(uint8_t **entries, size_t *used,
 
 /* The key whose value is value in a copy, or NULL. */
 const char *tdshm_name_directory_key_of(const uint8_t *entries, size_t used, const char *value);
+
+/* What a user can do about a failed shm_open, ftruncate or mmap, appended to
+ * the system's own words (shared by the POSIX backend's files). */
+static inline const char *tdshm_posix_error_hint(int error)
+{
+	switch (error) {
+	case EACCES:
+	case EPERM:
+		return " (it belongs to another user: run OBS, TouchDesigner and tdshm as the "
+		       "same user)";
+	case ENOSPC:
+	case ENOMEM:
+		return " (shared memory is full: close other senders or enlarge /dev/shm)";
+	case EMFILE:
+	case ENFILE:
+		return " (too many open files: raise the limit or close other programs)";
+	default:
+		return "";
+	}
+}

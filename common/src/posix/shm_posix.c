@@ -33,9 +33,9 @@ static tdshm_status shm_map(tdshm_shm *shm, int fd, size_t size, tdshm_error *er
 {
 	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
-		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
-				       "cannot map shared memory '%s' (%zu bytes): %s",
-				       shm->full_name, size, strerror(errno));
+		return tdshm_error_set(
+		    err, TDSHM_SYSTEM_ERROR, "cannot map shared memory '%s' (%zu bytes): %s%s",
+		    shm->full_name, size, strerror(errno), tdshm_posix_error_hint(errno));
 	shm->bytes = map;
 	shm->size = size;
 	return TDSHM_OK;
@@ -60,16 +60,17 @@ static tdshm_status shm_size_object(tdshm_shm *shm, int fd, size_t size, size_t 
 {
 	struct stat st;
 	if (fstat(fd, &st) != 0)
-		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot inspect '%s': %s",
-				       shm->full_name, strerror(errno));
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot inspect '%s': %s%s",
+				       shm->full_name, strerror(errno),
+				       tdshm_posix_error_hint(errno));
 	if (!shm->created && (size_t)st.st_size >= size) {
 		*mapped = (size_t)st.st_size;
 		return TDSHM_OK;
 	}
 	if (ftruncate(fd, (off_t)size) != 0)
-		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
-				       "cannot size shared memory '%s' to %zu bytes: %s",
-				       shm->full_name, size, strerror(errno));
+		return tdshm_error_set(
+		    err, TDSHM_SYSTEM_ERROR, "cannot size shared memory '%s' to %zu bytes: %s%s",
+		    shm->full_name, size, strerror(errno), tdshm_posix_error_hint(errno));
 	*mapped = size;
 	return TDSHM_OK;
 }
@@ -108,8 +109,8 @@ tdshm_status tdshm_shm_create(const char *full_name, size_t size, bool exclusive
 			return tdshm_error_set(err, TDSHM_EXISTS,
 					       "shared memory '%s' already exists", full_name);
 		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
-				       "cannot create shared memory '%s': %s", full_name,
-				       strerror(saved));
+				       "cannot create shared memory '%s': %s%s", full_name,
+				       strerror(saved), tdshm_posix_error_hint(saved));
 	}
 	size_t mapped = 0;
 	status = shm_size_object(shm, fd, size, &mapped, err);
@@ -140,15 +141,15 @@ tdshm_status tdshm_shm_open(const char *full_name, tdshm_shm **out, tdshm_error 
 			return tdshm_error_set(err, TDSHM_NOT_FOUND,
 					       "shared memory '%s' does not exist", full_name);
 		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
-				       "cannot open shared memory '%s': %s", full_name,
-				       strerror(errno));
+				       "cannot open shared memory '%s': %s%s", full_name,
+				       strerror(errno), tdshm_posix_error_hint(errno));
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		int saved = errno;
 		close(fd);
-		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot inspect '%s': %s",
-				       full_name, strerror(saved));
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "cannot inspect '%s': %s%s",
+				       full_name, strerror(saved), tdshm_posix_error_hint(saved));
 	}
 	if (st.st_size <= 0) {
 		/* Between its creator's shm_open and ftruncate: not there yet. */
@@ -216,8 +217,8 @@ tdshm_status tdshm_shm_remove(const char *full_name, tdshm_error *err)
 			return tdshm_error_set(err, TDSHM_NOT_FOUND,
 					       "shared memory '%s' does not exist", full_name);
 		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
-				       "cannot remove shared memory '%s': %s", full_name,
-				       strerror(errno));
+				       "cannot remove shared memory '%s': %s%s", full_name,
+				       strerror(errno), tdshm_posix_error_hint(errno));
 	}
 	return TDSHM_OK;
 }
