@@ -12,6 +12,9 @@
 
 /* How many fresh postfixes to try when one happens to exist already. */
 #define SENDER_POSTFIX_ATTEMPTS 8
+/* How long an info block may stay unwritten before it counts as a crashed
+ * sender's: a live one writes it right after creating the segment. */
+#define SENDER_UNWRITTEN_WAIT_MS 100
 
 struct tdshm_sender {
 	char user_name[TDSHM_USER_NAME_MAX + 1];
@@ -73,6 +76,14 @@ static void sender_remove_leftover(const char *full_name)
 		return;
 }
 
+/* Whether an info segment's block was never written (magic still zero). */
+static bool sender_info_unwritten(const tdshm_shm *info)
+{
+	static const uint8_t zero[4] = {0};
+	return tdshm_shm_size(info) >= sizeof(zero) &&
+	       memcmp(tdshm_shm_bytes(info), zero, sizeof(zero)) == 0;
+}
+
 /* The info segment exists. If it is one of ours whose process has died, the
  * old sender crashed: remove its segments so the name can be taken over.
  * Returns TDSHM_OK when something stale was removed (the caller retries). */
@@ -86,6 +97,16 @@ static tdshm_status sender_remove_stale(tdshm_sender *sender, tdshm_error *err)
 		return status;
 	tdshm_info_ext ext;
 	bool has_ext = tdshm_info_ext_read(tdshm_shm_bytes(old), tdshm_shm_size(old), &ext);
+	if (!has_ext && sender_info_unwritten(old)) {
+		/* A sender between creating the block and writing it, or one
+		 * that died right there: only the second stays this way. */
+		tdshm_sleep_ms(SENDER_UNWRITTEN_WAIT_MS);
+		has_ext = tdshm_info_ext_read(tdshm_shm_bytes(old), tdshm_shm_size(old), &ext);
+		if (!has_ext && sender_info_unwritten(old)) {
+			ext.pid = 0; /* no process: the takeover below applies */
+			has_ext = true;
+		}
+	}
 	tdshm_info info;
 	tdshm_error ignored;
 	bool has_info = tdshm_info_read(tdshm_shm_bytes(old), tdshm_shm_size(old), sender_layout(),
@@ -97,7 +118,7 @@ static tdshm_status sender_remove_stale(tdshm_sender *sender, tdshm_error *err)
 				       "(TouchDesigner or another program): pick another name or "
 				       "stop that sender",
 				       sender->user_name);
-	if (ext.pid == tdshm_process_id() || tdshm_process_alive(ext.pid))
+	if (ext.pid != 0 && (ext.pid == tdshm_process_id() || tdshm_process_alive(ext.pid)))
 		return tdshm_error_set(err, TDSHM_EXISTS,
 				       "Shared Mem Name '%s' is already used by another sender "
 				       "(pid %u): pick another name or stop that sender",
@@ -124,8 +145,17 @@ static tdshm_status sender_create_info(tdshm_sender *sender, tdshm_error *err)
 	status = sender_remove_stale(sender, err);
 	if (status != TDSHM_OK)
 		return status;
-	return tdshm_shm_create(sender->info_name, TDSHM_INFO_SEGMENT_SIZE, true, &sender->info,
-				err);
+	status =
+	    tdshm_shm_create(sender->info_name, TDSHM_INFO_SEGMENT_SIZE, true, &sender->info, err);
+	if (status == TDSHM_EXISTS)
+		/* Where a segment lives while anyone holds it (Windows), the
+		 * stopped sender's stays until its readers let go. */
+		tdshm_error_set(
+		    err, TDSHM_EXISTS,
+		    "Shared Mem Name '%s' is still held by a sender that stopped: close "
+		    "the programs reading it (or wait for them to let go) and try again",
+		    sender->user_name);
+	return status;
 }
 
 /* Creates the data segment under sender->data_name. Since we own the info

@@ -452,6 +452,38 @@ static void test_receiver_notices_vanished_sender_without_extension(void **state
 	names_cleanup(&n);
 }
 
+/* An info segment someone else wrote (TouchDesigner's has no extension) is
+ * never taken over; one left unwritten by a sender that died between
+ * creating and writing it is. */
+static void test_sender_respects_touchdesigner_but_replaces_unwritten_info(void **state)
+{
+	names n;
+	names_make(&n, "srforeigninfo");
+	tdshm_shm *info = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_shm_create(n.info, TDSHM_INFO_SIZE_POSIX, true, &info, &err),
+			 TDSHM_OK);
+	tdshm_info block = {.magic = TDSHM_INFO_MAGIC, .version = TDSHM_INFO_VERSION};
+	assert_int_equal(tdshm_info_write(&block, TDSHM_INFO_LAYOUT_POSIX, tdshm_shm_bytes(info),
+					  tdshm_shm_size(info), &err),
+			 TDSHM_OK);
+	tdshm_sender *sender = NULL;
+	assert_int_equal(tdshm_sender_create(n.user, 64, INFO_WAIT, &sender, &err), TDSHM_EXISTS);
+	assert_non_null(strstr(err.message, "TouchDesigner or another program"));
+	assert_true(exists(n.info));
+
+	/* Now an unwritten block: taken over after a short look. */
+	memset(tdshm_shm_bytes(info), 0, tdshm_shm_size(info));
+	uint64_t start = tdshm_clock_ms();
+	sender = sender_new(n.user, 64);
+	assert_in_range(tdshm_clock_ms() - start, 50, 1000);
+	assert_int_equal(info_now(&n).magic, TDSHM_INFO_MAGIC);
+	tdshm_shm_close(info); /* the old mapping; its name was taken over */
+	tdshm_sender_destroy(sender, INFO_WAIT);
+	assert_false(exists(n.info));
+	names_cleanup(&n);
+}
+
 /* ---- across processes --------------------------------------------------- */
 
 /* Starts a child that creates a sender, writes frame 1 and, if in_write,
@@ -717,6 +749,7 @@ int main(void)
 	    cmocka_unit_test(test_second_sender_with_same_name_is_refused),
 	    cmocka_unit_test(test_receiver_before_sender_finds_it_at_next_retry),
 	    cmocka_unit_test(test_receiver_refuses_foreign_info_block),
+	    cmocka_unit_test(test_sender_respects_touchdesigner_but_replaces_unwritten_info),
 	    cmocka_unit_test(test_receiver_notices_vanished_sender_without_extension),
 	    cmocka_unit_test(test_receiver_sees_killed_sender_gone_within_a_second),
 	    cmocka_unit_test(test_new_sender_takes_over_crashed_senders_lock),
