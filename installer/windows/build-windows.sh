@@ -78,9 +78,13 @@ endif()
 set(obs-frontend-api_FOUND TRUE)
 EOF
 
+# The plugin is a MODULE library, which the toolchain file's
+# CMAKE_SHARED_LINKER_FLAGS_INIT does not reach: without -static-libgcc here
+# the DLL would need libgcc_s_seh-1.dll, which OBS does not ship.
 cmake -S "$root" -B "$out/build" \
 	-DCMAKE_TOOLCHAIN_FILE="$root/common/cmake/mingw-w64-x86_64.cmake" \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTDSHM_BUILD_TESTS=OFF \
+	-DCMAKE_MODULE_LINKER_FLAGS=-static-libgcc \
 	-Dlibobs_DIR="$sdk/cmake/libobs" -Dobs-frontend-api_DIR="$sdk/cmake/obs-frontend-api" \
 	>/dev/null
 cmake --build "$out/build" -j"$jobs" --target obs-tdshm tdshm

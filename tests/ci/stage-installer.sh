@@ -272,6 +272,41 @@ part_windows() {
 	wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\obs-tdshm' >/dev/null 2>&1 &&
 		pass "Add/Remove Programs entry written" || fail "no Uninstall registry entry"
 
+	echo "--- Windows: the installed DLL loads and registers its sources (stand-in obs.dll)"
+	# No Windows OBS here: load_module.exe loads the installed DLL as OBS does,
+	# beside stand-ins for obs.dll / obs-frontend-api.dll built from the same
+	# .def files, checks obs_module_ver against the headers and runs
+	# obs_module_load. Proves the imports resolve and the entry runs; not
+	# rendering.
+	local lc="$win/loadcheck" lc_src="$root/installer/windows/loadcheck" api
+	mkdir -p "$lc/no-frontend"
+	api=$(($(printf '#include <obs-config.h>\nLIBOBS_API_VER\n' | gcc -E -P -I/usr/include/obs - | tail -n 1)))
+	if x86_64-w64-mingw32-gcc-win32 -std=c11 -Wall -Wextra -Werror -O1 -static-libgcc \
+		-o "$lc/load_module.exe" "$lc_src/load_module.c" &&
+		bash "$lc_src/stub_dll.sh" "$win/obs-sdk/lib/obs.def" "$lc/obs.dll" "$lc_src/stub_register.c" &&
+		bash "$lc_src/stub_dll.sh" "$win/obs-sdk/lib/obs-frontend-api.def" "$lc/obs-frontend-api.dll"; then
+		local load_output
+		load_output=$(cd "$lc" && timeout 60 wine load_module.exe \
+			'C:\ProgramData\obs-studio\plugins\obs-tdshm\bin\64bit\obs-tdshm.dll' "$api" 2>&1)
+		sed 's/^/       /' <<<"$load_output"
+		if grep -q '^OK: obs_module_load returned true' <<<"$load_output" &&
+			grep -q '^registered source tdshm_top_source ' <<<"$load_output"; then
+			pass "obs-tdshm.dll loads, was built for libobs API $((api >> 24)).$(((api >> 16) & 255)).$((api & 65535)), registers tdshm_top_source"
+		else
+			fail "obs-tdshm.dll did not load and register its sources"
+		fi
+		# Without obs-frontend-api.dll beside it the load must fail (126: a
+		# DLL is missing), or the check above proves nothing.
+		cp "$lc/load_module.exe" "$lc/obs.dll" "$lc/no-frontend/"
+		load_output=$(cd "$lc/no-frontend" && timeout 60 wine load_module.exe \
+			'C:\ProgramData\obs-studio\plugins\obs-tdshm\bin\64bit\obs-tdshm.dll' "$api" 2>&1)
+		grep -q '^FAIL: LoadLibrary.*error 126' <<<"$load_output" &&
+			pass "the load check fails when obs-frontend-api.dll is missing" ||
+			fail "the load check did not notice a missing DLL: $load_output"
+	else
+		fail "building the load check"
+	fi
+
 	echo "--- Windows: the installed tdshm.exe sends to and receives from itself"
 	local exe="$plugin/bin/64bit/tdshm.exe" name="tdshm-wine-$$"
 	timeout 60 wine "$exe" send "$name" --size 640x360 --format bgra8 --pattern bars --fps 30 \
