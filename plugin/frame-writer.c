@@ -395,8 +395,11 @@ void tdshm_frame_writer_capture(tdshm_frame_writer *writer, uint32_t width, uint
 	uint64_t start = os_gettime_ns();
 	gs_texture_t *texture =
 	    tdshm_writer_render(writer, width, height, src_width, src_height, render, param);
+	uint64_t stage_start = os_gettime_ns();
 	bool staged = texture && tdshm_readback_ring_stage(&writer->ring, texture);
-	writer->stats.render_ns_total += os_gettime_ns() - start;
+	uint64_t end = os_gettime_ns();
+	writer->stats.render_ns_total += end - start;
+	writer->stats.stage_ns_total += end - stage_start;
 	if (!staged) {
 		tdshm_writer_fail(writer, "the graphics driver could not create a render "
 					  "target or staging surface for this size and format");
@@ -460,4 +463,5 @@ void tdshm_frame_writer_stats_to_calldata(const tdshm_writer_stats *stats, calld
 	calldata_set_int(cd, "senders_created", (long long)stats->senders_created);
 	calldata_set_int(cd, "copy_ns_total", (long long)stats->copy_ns_total);
 	calldata_set_int(cd, "render_ns_total", (long long)stats->render_ns_total);
+	calldata_set_int(cd, "stage_ns_total", (long long)stats->stage_ns_total);
 }

@@ -3,6 +3,8 @@
  * view rendered again into the writer's texture once per frame, from a main
  * render callback (libobs 29 calls those before the main view is drawn, so
  * obs_get_main_texture would still be empty there). */
+#include <string.h>
+
 #include <obs-module.h>
 #include <util/bmem.h>
 #include <util/platform.h>
@@ -111,7 +113,7 @@ static void *tdshm_output_create(obs_data_t *settings, obs_source_t *source)
 			 "out int height, out int readbacks, out int frames_written, "
 			 "out int skipped_locked, out int frames_idle, out int resizes, "
 			 "out int senders_created, out int copy_ns_total, "
-			 "out int render_ns_total)",
+			 "out int render_ns_total, out int stage_ns_total)",
 			 tdshm_output_get_stats, output);
 	tdshm_output_update(output, settings);
 	return output;

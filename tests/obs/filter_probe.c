@@ -13,7 +13,7 @@ uint64_t probe_now_ms(void)
 	return tdshm_clock_ms();
 }
 
-bool probe_start(filter_probe *probe, const char *name, unsigned seconds)
+static bool probe_spawn(filter_probe *probe, const char *name, unsigned seconds, const char *mode)
 {
 	static unsigned counter;
 	snprintf(probe->prefix, sizeof(probe->prefix), "/tmp/tdshm-probe-%u-%u",
@@ -26,9 +26,19 @@ bool probe_start(filter_probe *probe, const char *name, unsigned seconds)
 	}
 	char secs[32];
 	snprintf(secs, sizeof(secs), "%u", seconds);
-	const char *argv[] = {TDSHM_TOP_PROBE_PATH, name, probe->prefix, secs, NULL};
+	const char *argv[] = {TDSHM_TOP_PROBE_PATH, name, probe->prefix, secs, mode, NULL};
 	probe->pid = harness_spawn(argv);
 	return probe->pid > 0;
+}
+
+bool probe_start(filter_probe *probe, const char *name, unsigned seconds)
+{
+	return probe_spawn(probe, name, seconds, NULL);
+}
+
+bool probe_start_mode(filter_probe *probe, const char *name, unsigned seconds, const char *mode)
+{
+	return probe_spawn(probe, name, seconds, mode);
 }
 
 void probe_stop(filter_probe *probe)
@@ -175,6 +185,7 @@ bool filter_get_stats(obs_source_t *source, filter_stats *out)
 		out->senders_created = calldata_int(&cd, "senders_created");
 		out->copy_ns_total = calldata_int(&cd, "copy_ns_total");
 		out->render_ns_total = calldata_int(&cd, "render_ns_total");
+		out->stage_ns_total = calldata_int(&cd, "stage_ns_total");
 		out->error = calldata_bool(&cd, "error");
 		const char *s = calldata_string(&cd, "status");
 		snprintf(out->status, sizeof(out->status), "%s", s ? s : "");

@@ -25,6 +25,9 @@ typedef struct probe_event {
 
 /* Starts a probe on name for at most seconds; false if it cannot start. */
 bool probe_start(filter_probe *probe, const char *name, unsigned seconds);
+/* For benchmarks: mode "--header-only" (reads headers only) or "--no-dump"
+ * (copies each image out as TD does, writes no PREFIX.bin). */
+bool probe_start_mode(filter_probe *probe, const char *name, unsigned seconds, const char *mode);
 /* Asks it to stop and reaps it (bounded). */
 void probe_stop(filter_probe *probe);
 /* Events logged so far (malloc'd array; *count set). */
@@ -42,7 +45,7 @@ uint8_t *probe_segment(const filter_probe *probe, size_t *size);
 typedef struct filter_stats {
 	long long state, width, height;
 	long long readbacks, frames_written, skipped_locked, frames_idle;
-	long long resizes, senders_created, copy_ns_total, render_ns_total;
+	long long resizes, senders_created, copy_ns_total, render_ns_total, stage_ns_total;
 	bool error;
 	char status[1024];
 	char message[600];

@@ -9,7 +9,12 @@
  *               "refused MS MESSAGE"
  *   PREFIX.bin  the whole data segment of the latest frame (replaced
  *               atomically by rename), for pixel checks.
- * It stops after SECONDS, or when PREFIX.stop exists. */
+ * It stops after SECONDS, or when PREFIX.stop exists. A fourth argument,
+ * for benchmarks, changes what it does with each frame:
+ *   --header-only  reads only the header under the lock (the sender's own
+ *                  cost is measured, not a reader's copy)
+ *   --no-dump      copies the image out under the lock as TD does, but
+ *                  writes no PREFIX.bin */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +49,11 @@ static bool probe_stop_requested(const char *prefix)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s NAME PREFIX SECONDS\n", argv[0]);
+	bool header_only = argc == 5 && strcmp(argv[4], "--header-only") == 0;
+	bool no_dump = argc == 5 && strcmp(argv[4], "--no-dump") == 0;
+	if (argc != 4 && !header_only && !no_dump) {
+		fprintf(stderr, "usage: %s NAME PREFIX SECONDS [--header-only|--no-dump]\n",
+			argv[0]);
 		return 2;
 	}
 	const char *name = argv[1], *prefix = argv[2];
@@ -93,15 +101,15 @@ int main(int argc, char **argv)
 				     strcmp(data_name, last_data_name) != 0;
 			tdshm_top_image image;
 			if (fresh && tdshm_top_parse(bytes, size, &image, &err) == TDSHM_OK) {
-				if (copy_cap < size) {
+				if (!header_only && copy_cap < size) {
 					free(copy);
 					copy = malloc(size);
 					copy_cap = copy ? size : 0;
 				}
-				if (copy)
+				if (copy && !header_only)
 					memcpy(copy, bytes, size);
 				tdshm_receiver_end_read(receiver);
-				if (copy)
+				if (copy && !header_only && !no_dump)
 					probe_write_segment(prefix, copy, size);
 				fprintf(log, "frame %llu %u %u %u %d %s %llu\n",
 					(unsigned long long)serial, image.width, image.height,
