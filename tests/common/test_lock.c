@@ -76,6 +76,12 @@ static void test_lock_excludes_second_handle_until_released(void **state)
 	remove_lock_object(name);
 }
 
+static uint64_t median_of_three(const uint64_t v[3])
+{
+	uint64_t lo = v[0] < v[1] ? v[0] : v[1], hi = v[0] < v[1] ? v[1] : v[0];
+	return v[2] < lo ? lo : v[2] > hi ? hi : v[2];
+}
+
 static void test_lock_timed_wait_is_bounded(void **state)
 {
 	char name[256];
@@ -83,17 +89,22 @@ static void test_lock_timed_wait_is_bounded(void **state)
 	tdshm_lock *a = open_lock(name), *b = open_lock(name);
 	tdshm_error err;
 	assert_int_equal(tdshm_lock_acquire(a, 0, &err), TDSHM_OK);
+	/* The median of three decides, so one scheduling hiccup on a loaded
+	 * machine does not; none may come near a hang. */
+	uint64_t took[3];
 	for (int i = 0; i < 3; i++) {
 		uint64_t start = tdshm_clock_ms();
 		assert_int_equal(tdshm_lock_acquire(b, 100, &err), TDSHM_TIMED_OUT);
-		uint64_t took = tdshm_clock_ms() - start;
-		printf("timed wait of 100 ms returned after %llu ms\n", (unsigned long long)took);
-		assert_in_range(took, 50, 150);
+		took[i] = tdshm_clock_ms() - start;
+		printf("timed wait of 100 ms returned after %llu ms\n",
+		       (unsigned long long)took[i]);
+		assert_in_range(took[i], 99, 500);
 	}
+	assert_in_range(median_of_three(took), 50, 150);
 	/* 0 means one try: no wait at all to speak of. */
 	uint64_t start = tdshm_clock_ms();
 	assert_int_equal(tdshm_lock_acquire(b, 0, &err), TDSHM_TIMED_OUT);
-	assert_in_range(tdshm_clock_ms() - start, 0, 20);
+	assert_in_range(tdshm_clock_ms() - start, 0, 50);
 	tdshm_lock_release(a);
 	tdshm_lock_close(a);
 	tdshm_lock_close(b);
@@ -218,7 +229,8 @@ static void test_lock_held_by_killed_process_is_reclaimed(void **state)
 	uint64_t start = tdshm_clock_ms();
 	assert_int_equal(tdshm_lock_acquire(lock, 100, &err), TDSHM_TIMED_OUT);
 	uint64_t took = tdshm_clock_ms() - start;
-	assert_in_range(took, 50, 150);
+	/* Its bound, with slack for scheduling on a loaded machine. */
+	assert_in_range(took, 99, 300);
 	printf("dead holder: %s\n", err.message);
 	char why[64];
 	snprintf(why, sizeof(why), "process %d, which has died", (int)child);

@@ -370,11 +370,14 @@ static void test_receiver_before_sender_finds_it_at_next_retry(void **state)
 	assert_non_null(strstr(err.message, n.user));
 	tdshm_sender *sender = sender_new(n.user, 64);
 	write_frame(sender, 4);
-	/* Within the retry interval it does not look again: an instant miss. */
+	/* Within the retry interval it does not look again, though the sender
+	 * is there now: an instant miss that repeats the last reason. */
 	uint64_t start = tdshm_clock_ms();
+	memset(&err, 0, sizeof(err));
 	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err),
 			 TDSHM_NOT_FOUND);
-	assert_in_range(tdshm_clock_ms() - start, 0, 5);
+	assert_in_range(tdshm_clock_ms() - start, 0, 50);
+	assert_non_null(strstr(err.message, "no sender named"));
 	tdshm_sleep_ms(160);
 	assert_int_equal(read_frame(receiver, 0, 4, NULL, &err), TDSHM_OK);
 	assert_int_equal(tdshm_receiver_connections(receiver), 1);
@@ -447,7 +450,7 @@ static void test_receiver_notices_vanished_sender_without_extension(void **state
 		tdshm_sleep_ms(5);
 	} while (status == TDSHM_OK && tdshm_clock_ms() - start < 1000);
 	assert_int_equal(status, TDSHM_GONE);
-	assert_in_range(tdshm_clock_ms() - start, 0, 250);
+	assert_in_range(tdshm_clock_ms() - start, 0, 400);
 	tdshm_receiver_destroy(receiver);
 	names_cleanup(&n);
 }
@@ -589,7 +592,7 @@ static void test_new_sender_takes_over_crashed_senders_lock(void **state)
 	size_t size;
 	uint64_t start = tdshm_clock_ms();
 	assert_int_equal(tdshm_sender_begin_write(sender, 100, &bytes, &size, &err), TDSHM_OK);
-	assert_in_range(tdshm_clock_ms() - start, 0, 20);
+	assert_in_range(tdshm_clock_ms() - start, 0, 60);
 	tdshm_sender_end_write(sender);
 	write_frame(sender, 6);
 	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
