@@ -70,6 +70,7 @@ struct tdshm_chop_filter {
 	tdshm_sender *sender;       /* NULL while the worker (re)creates it */
 	uint64_t sender_generation; /* config the sender was made for */
 	char sender_name[TDSHM_USER_NAME_MAX + 1];
+	bool lock_missed; /* [AUDIO] the last write found the data lock busy */
 
 	/* Counters and the last problem, for the status line. */
 	volatile long blocks_written;
@@ -106,12 +107,18 @@ static void write_latest_block(struct tdshm_chop_filter *f)
 	uint8_t *bytes = NULL;
 	size_t size = 0;
 	tdshm_error err;
-	if (tdshm_sender_begin_write(f->sender, AUDIO_LOCK_WAIT_MS, &bytes, &size, &err) !=
-	    TDSHM_OK) {
+	/* Wait up to 1 ms for a receiver to finish its copy; but once a wait
+	 * has failed the receiver is stuck, and waking up late from every
+	 * further 1 ms wait on a busy machine would add up: only try (no
+	 * sleep) until a write gets through again. */
+	uint32_t wait_ms = f->lock_missed ? 0 : AUDIO_LOCK_WAIT_MS;
+	if (tdshm_sender_begin_write(f->sender, wait_ms, &bytes, &size, &err) != TDSHM_OK) {
 		/* A receiver holds the lock: this block is lost, OBS is not held. */
+		f->lock_missed = true;
 		os_atomic_inc_long(&f->blocks_dropped);
 		return;
 	}
+	f->lock_missed = false;
 	uint32_t channels = tdshm_chop_assembler_channels(f->assembler);
 	tdshm_status status =
 	    tdshm_chop_write(bytes, size, channels, f->length, (float)f->rate,

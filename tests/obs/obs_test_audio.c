@@ -674,13 +674,15 @@ static void test_filter_never_stalls_obs_audio_while_a_receiver_holds_the_lock(v
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    /* The long listening tests first: OBS's audio buffering only ever
+	     * grows, so they run before anything that could make it grow. */
 	    cmocka_unit_test(test_chop_send_48k_plays_continuously_in_order_for_10_s),
+	    cmocka_unit_test(test_chop_send_44k1_resampled_does_not_drift_over_60_s),
 	    cmocka_unit_test(test_source_follows_sender_restarts_and_channel_count_changes),
 	    cmocka_unit_test(test_channel_picker_by_name_and_number_reorders),
 	    cmocka_unit_test(test_every_bad_chop_vector_in_a_live_segment_is_refused),
 	    cmocka_unit_test(test_filter_sends_the_tone_to_chop_receive_with_names),
 	    cmocka_unit_test(test_filter_never_stalls_obs_audio_while_a_receiver_holds_the_lock),
-	    cmocka_unit_test(test_chop_send_44k1_resampled_does_not_drift_over_60_s),
 	};
 	/* OBS_TEST_AUDIO_ONLY=pattern runs the matching tests only. */
 	const char *only = getenv("OBS_TEST_AUDIO_ONLY");
