@@ -328,6 +328,30 @@ static void test_lock_made_by_touchdesigner_works_without_pid_slot(void **state)
 	remove_lock_object(name);
 }
 
+/* A creator that died between creating the object and sizing it left it
+ * empty: the next opener replaces it after a short wait, never hangs. */
+static void test_lock_left_empty_by_dead_creator_is_replaced(void **state)
+{
+	char name[256];
+	lock_name(name, sizeof(name));
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	uint64_t start = tdshm_clock_ms();
+	tdshm_lock *a = open_lock(name);
+	uint64_t took = tdshm_clock_ms() - start;
+	printf("empty lock object replaced after %llu ms\n", (unsigned long long)took);
+	assert_in_range(took, 90, 500);
+	tdshm_lock *b = open_lock(name);
+	tdshm_error err;
+	assert_int_equal(tdshm_lock_acquire(a, 0, &err), TDSHM_OK);
+	assert_int_equal(tdshm_lock_acquire(b, 0, &err), TDSHM_TIMED_OUT);
+	tdshm_lock_release(a);
+	tdshm_lock_close(a);
+	tdshm_lock_close(b);
+	remove_lock_object(name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +363,7 @@ int main(void)
 	    cmocka_unit_test(test_lock_rejects_unusable_names),
 	    cmocka_unit_test(test_lock_object_is_private_and_persistent),
 	    cmocka_unit_test(test_lock_made_by_touchdesigner_works_without_pid_slot),
+	    cmocka_unit_test(test_lock_left_empty_by_dead_creator_is_replaced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

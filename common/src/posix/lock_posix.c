@@ -8,8 +8,9 @@
  * project makes its lock objects larger than TouchDesigner's block and
  * records the holder's pid after it. A timed wait that fails on a lock whose
  * recorded holder no longer exists clears it (and says so), so the next wait
- * succeeds. Objects TouchDesigner created are only sizeof(block) long: no pid
- * there, and a dead holder can only be reported as a timeout. */
+ * succeeds. Objects TouchDesigner created hold only the block (the system
+ * may round them up to a page, with zeros after it): no pid there, and a
+ * dead holder can only be reported as a timeout. */
 /* glibc declares its monotonic-clock waits only under _GNU_SOURCE. */
 #define _GNU_SOURCE
 #define _DEFAULT_SOURCE
@@ -50,8 +51,11 @@ typedef struct lock_extension {
 	((sizeof(td_lock_block) + alignof(lock_extension) - 1) / alignof(lock_extension) *         \
 	 alignof(lock_extension))
 #define LOCK_OBJECT_SIZE (LOCK_EXT_OFFSET + sizeof(lock_extension))
-/* How long an opener waits for a creator to finish initialising. */
-#define LOCK_INIT_WAIT_MS 1000
+/* How long an opener waits for a creator to size a new lock object. The
+ * creator does it right after creating it; an object still empty after
+ * this was abandoned by a creator that died, and is replaced. Short, as a
+ * receiver may open locks on OBS's video thread. */
+#define LOCK_INIT_WAIT_MS 100
 /* How long an opener waits for our ready mark before taking the object for
  * one TouchDesigner made (see lock_attach). */
 #define LOCK_MARK_WAIT_MS 20
@@ -217,7 +221,7 @@ static tdshm_status lock_create(tdshm_lock *lock, int fd, const char *system_nam
 }
 
 /* Maps a lock someone else created, waiting (bounded) until its creator has
- * sized and initialised it. */
+ * sized and initialised it. TDSHM_NOT_FOUND: it stayed empty (abandoned). */
 static tdshm_status lock_attach(tdshm_lock *lock, int fd, tdshm_error *err)
 {
 	uint64_t deadline = tdshm_clock_ms() + LOCK_INIT_WAIT_MS;
@@ -231,11 +235,7 @@ static tdshm_status lock_attach(tdshm_lock *lock, int fd, tdshm_error *err)
 		if ((size_t)st.st_size >= sizeof(td_lock_block))
 			break;
 		if (tdshm_clock_ms() >= deadline)
-			return tdshm_error_set(err, TDSHM_REFUSED,
-					       "lock '%s' is %lld bytes, too small to be a lock: "
-					       "its creator stopped half-way; remove it while no "
-					       "TouchDesigner or OBS runs",
-					       lock->full_name, (long long)st.st_size);
+			return TDSHM_NOT_FOUND; /* abandoned: the caller replaces it */
 		waited = true;
 		tdshm_sleep_ms(1);
 	}
@@ -306,8 +306,18 @@ tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out, tdshm_erro
 		}
 		status = lock_attach(lock, fd, err);
 		close(fd);
+		if (status == TDSHM_NOT_FOUND) {
+			/* Left empty by a creator that died between creating
+			 * and sizing it: nobody can be using it. */
+			shm_unlink(system_name);
+			continue;
+		}
 		break;
 	}
+	if (status == TDSHM_NOT_FOUND)
+		status = tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+					 "lock '%s' keeps being left empty by another process",
+					 full_name);
 	if (status != TDSHM_OK) {
 		if (lock->block)
 			munmap(lock->block, lock->size);
