@@ -415,7 +415,8 @@ void tdshm_frame_writer_get_stats(tdshm_frame_writer *writer, tdshm_writer_stats
 {
 	pthread_mutex_lock(&writer->mutex);
 	*out = writer->stats;
-	snprintf(out->name, sizeof(out->name), "%s", writer->wanted.name);
+	/* Status lines show at most the longest valid name. */
+	snprintf(out->name, sizeof(out->name), "%.200s", writer->wanted.name);
 	out->width = writer->width;
 	out->height = writer->height;
 	if (!writer->running)

@@ -46,7 +46,9 @@
 #define TDSHM_HEADER_VALUE_LEGACY "legacy"
 
 typedef struct tdshm_frame_writer_config {
-	char name[TDSHM_USER_NAME_MAX + 1];
+	/* Room for names far over the limit, so a too-long name is refused
+	 * with its real length instead of being cut to a valid one. */
+	char name[4096];
 	const tdshm_pixel_format *format;
 	enum gs_color_format gs_format;
 	bool bottom_up;

@@ -776,6 +776,61 @@ static void test_program_output_start_stop_save_restore(void **state)
 	remove(saved);
 }
 
+static void test_bad_names_are_reported_in_the_status(void **state)
+{
+	(void)state;
+	obs_source_t *source = make_source("{\"pattern\":\"solid\",\"width\":8,\"height\":8}");
+	char longname[TDSHM_USER_NAME_MAX + 20], json[512];
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	json_for(json, sizeof(json), longname, NULL);
+	obs_source_t *filter = add_filter(source, json);
+	filter_stats st;
+	assert_true(wait_stats(filter, &st, 3000, has_error));
+	print_message("too long: %s\n", st.status);
+	assert_non_null(strstr(st.message, "at most"));
+
+	update_json(filter, "{\"name\":\"a/b\"}");
+	uint64_t start = probe_now_ms();
+	do {
+		assert_true(filter_get_stats(filter, &st));
+		tdshm_sleep_ms(5);
+	} while (!strstr(st.message, "'/'") && probe_now_ms() - start < 3000);
+	print_message("slash: %s\n", st.status);
+	assert_non_null(strstr(st.message, "'/'"));
+
+	/* No name: not sending, no error. */
+	update_json(filter, "{\"name\":\"\"}");
+	start = probe_now_ms();
+	do {
+		assert_true(filter_get_stats(filter, &st));
+		tdshm_sleep_ms(5);
+	} while (st.error && probe_now_ms() - start < 3000);
+	assert_false(st.error);
+	assert_int_equal(st.state, 0); /* stopped */
+	assert_int_equal(st.senders_created, 0);
+	remove_filter(source, filter);
+	obs_source_release(source);
+}
+
+/* Left sending when OBS shuts down; the teardown checks it detached. */
+static char exit_name[64];
+static obs_source_t *exit_source;
+
+static void test_filter_left_at_exit_is_attached_now(void **state)
+{
+	(void)state;
+	tdshm_test_unique_name(exit_name, sizeof(exit_name), "flt-exit");
+	char json[256];
+	json_for(json, sizeof(json), exit_name, NULL);
+	exit_source = make_source("{\"pattern\":\"solid\",\"width\":8,\"height\":8}");
+	obs_source_t *filter = add_filter(exit_source, json);
+	filter_stats st;
+	assert_true(wait_stats(filter, &st, 3000, has_sender));
+	assert_true(info_exists(exit_name));
+	obs_source_release(filter); /* the parent keeps it */
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -789,7 +844,15 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
+	/* exit_source is still referenced, as a scene is when OBS closes:
+	 * obs_shutdown destroys it and its filter. */
+	(void)exit_source;
 	harness_stop();
+	/* OBS exit destroyed the filter: detach set, segments unlinked. */
+	if (exit_name[0] && info_exists(exit_name)) {
+		print_error("'%s' still exists after OBS shut down\n", exit_name);
+		return -1;
+	}
 	return 0;
 }
 
@@ -810,6 +873,8 @@ int main(void)
 	    cmocka_unit_test(test_only_when_active_and_custom_size),
 	    cmocka_unit_test(test_program_output_start_stop_save_restore),
 	    cmocka_unit_test(test_receiver_holding_the_lock_10s_costs_no_obs_frames),
+	    cmocka_unit_test(test_bad_names_are_reported_in_the_status),
+	    cmocka_unit_test(test_filter_left_at_exit_is_attached_now),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
