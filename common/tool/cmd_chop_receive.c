@@ -274,9 +274,11 @@ int tool_cmd_chop_receive(int argc, char **argv)
 			bool fresh = !has_serial || !s.have_serial || serial != s.serial;
 			bool taken = fresh && chop_receive_take(&s, bytes, size);
 			tdshm_receiver_end_read(receiver);
-			if (taken) {
+			if (fresh) { /* a bad block is counted once */
 				s.have_serial = has_serial;
 				s.serial = serial;
+			}
+			if (taken) {
 				s.last_block_ms = now;
 				chop_receive_check(&s);
 			}

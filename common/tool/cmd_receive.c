@@ -227,9 +227,13 @@ static bool receive_poll(receive_state *s, int *code)
 		bool fresh = !has_serial || !s->have_serial || serial != s->serial;
 		bool taken = fresh && receive_take(s, bytes, size);
 		tdshm_receiver_end_read(s->receiver);
-		if (taken) {
+		/* A serial is looked at once, whatever it held: a bad frame is
+		 * counted once, not on every poll until the next one. */
+		if (fresh) {
 			s->have_serial = has_serial;
 			s->serial = serial;
+		}
+		if (taken) {
 			s->last_frame_ms = now;
 			receive_verify(s);
 		}

@@ -25,6 +25,7 @@
 
 #include "tdshm/pixel_format.h"
 #include "tdshm/platform.h"
+#include "tdshm/sender.h"
 #include "tdshm/top.h"
 #include "test_support.h"
 
@@ -590,6 +591,83 @@ static void test_bench_prints_the_table(void **state)
 	assert_output_has(bench, " 3840x2160  rgba32f");
 }
 
+/* A sender (this test process) whose segment holds a hostile header from
+ * the shared vectors: the receiving tool reports it once, exits 1, and never
+ * crashes or hangs; info explains it. */
+static void test_hostile_segments_are_refused_with_a_message(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file;
+		bool chop;
+	} vectors[] = {
+	    {"bad_magic.bin", false},
+	    {"bad_offset_past_end.bin", false},
+	    {"bad_offset_inside_header.bin", false},
+	    {"bad_size_too_small.bin", false},
+	    {"bad_size_past_end.bin", false},
+	    {"bad_negative_width.bin", false},
+	    {"bad_zero_height.bin", false},
+	    {"bad_overflow_dims.bin", false},
+	    {"bad_unknown_format.bin", false},
+	    {"bad_truncated_header.bin", false},
+	    {"bad_legacy_type.bin", false},
+	    {"bad_chop_length.bin", true},
+	    {"bad_chop_names_offset.bin", true},
+	};
+	enum { COUNT = sizeof(vectors) / sizeof(vectors[0]) };
+	tdshm_sender *senders[COUNT];
+	child *receivers[COUNT];
+	char names[COUNT][64];
+	for (int i = 0; i < COUNT; i++) {
+		size_t size = 0;
+		uint8_t *bytes = tdshm_test_read_vector(vectors[i].file, &size);
+		if (!bytes)
+			fail_msg("missing vector %s in %s", vectors[i].file,
+				 tdshm_test_vectors_dir());
+		tdshm_test_unique_name(names[i], sizeof(names[i]), "bad");
+		tdshm_error err;
+		tdshm_error_clear(&err);
+		if (tdshm_sender_create(names[i], size, TDSHM_INFO_LOCK_TIMEOUT_MS, &senders[i],
+					&err) != TDSHM_OK)
+			fail_msg("sender for %s: %s", vectors[i].file, err.message);
+		uint8_t *dst;
+		size_t mapped;
+		assert_int_equal(tdshm_sender_begin_write(senders[i], 1000, &dst, &mapped, &err),
+				 TDSHM_OK);
+		assert_true(mapped >= size);
+		memset(dst, 0, mapped);
+		memcpy(dst, bytes, size);
+		tdshm_sender_end_write(senders[i]);
+		free(bytes);
+		receivers[i] = vectors[i].chop
+				   ? child_start("chop-receive", names[i], "--blocks", "1",
+						 "--timeout", "1", NULL)
+				   : child_start("receive", names[i], "--frames", "1", "--expect",
+						 "counter", "--timeout", "1", NULL);
+	}
+	for (int i = 0; i < COUNT; i++) {
+		int code = child_wait(receivers[i], 10000);
+		char *text = child_output(receivers[i]);
+		if (code != 1)
+			fail_msg("%s: exit %d, expected 1:\n%s", vectors[i].file, code, text);
+		if (vectors[i].chop) {
+			assert_non_null(strstr(text, "bad CHOP block: "));
+			assert_non_null(strstr(text, "received 0 blocks, 1 bad"));
+		} else {
+			assert_non_null(strstr(text, "bad header in "));
+			assert_non_null(
+			    strstr(text, "received 0 frames, repeated 0, skipped 0, corrupted 1,"));
+		}
+		free(text);
+	}
+	child *info = child_start("info", names[0], NULL);
+	assert_exit(info, 0, 5000);
+	assert_output_has(info, "not a valid TOP or CHOP header");
+	for (int i = 0; i < COUNT; i++)
+		tdshm_sender_destroy(senders[i], TDSHM_INFO_LOCK_TIMEOUT_MS);
+}
+
 #define TOOL_TESTS                                                                                 \
 	cmocka_unit_test_teardown(test_every_format_arrives_intact, teardown_children),            \
 	    cmocka_unit_test_teardown(test_every_legacy_format_arrives_intact, teardown_children), \
@@ -611,6 +689,8 @@ static void test_bench_prints_the_table(void **state)
 	    cmocka_unit_test_teardown(test_receive_writes_the_last_frame_as_png,                   \
 				      teardown_children),                                          \
 	    cmocka_unit_test_teardown(test_bench_prints_the_table, teardown_children),             \
+	    cmocka_unit_test_teardown(test_hostile_segments_are_refused_with_a_message,            \
+				      teardown_children),                                          \
 	    cmocka_unit_test_teardown(test_chop_sines_arrive_with_names_and_frequencies,           \
 				      teardown_children)
 
