@@ -35,7 +35,8 @@ nm -D --undefined-only --format=posix "$module" | awk '{print $1}' | sed 's/@.*/
 # make_def LINUX_LIBRARY DLL_NAME DEF_FILE IMPORT_LIB [EXTRA_LIST]
 make_def() {
 	local library="$1" dll="$2" def="$3" implib="$4" extra="${5:-}"
-	local defined="$out/$(basename "$library").defined"
+	local defined
+	defined="$out/$(basename "$library").defined"
 	# "name type": T/W functions, D/B/R/V data.
 	nm -D --defined-only --format=posix "$library" | awk '{print $1, $2}' | sed 's/@[^ ]*//' |
 		sort -u >"$defined"

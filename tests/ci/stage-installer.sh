@@ -16,7 +16,9 @@ set -uo pipefail
 root="${TDSHM_ROOT:?run through tests/run.sh}"
 work="${TDSHM_BUILD_ROOT:?}/installer"
 linux_build="$work/linux"
-parts=(${TDSHM_INSTALLER_PARTS:-user deb windows})
+read -ra parts <<<"${TDSHM_INSTALLER_PARTS:-user deb windows}"
+# Headless, as on a fresh machine: the self-check must start its own Xvfb.
+unset DISPLAY
 # A Shared Mem Name no parallel run shares.
 export TDSHM_SELFCHECK_NAME="tdshm-selfcheck-$$"
 mkdir -p "$work"
@@ -105,13 +107,13 @@ part_user() {
 	"$home/.local/bin/tdshm" send "$sender_name" --size 1920x1080 --format bgra8 --pattern ramp \
 		>/dev/null 2>&1 &
 	sender_pid=$!
-	output=$(DISPLAY= bash -c '
-		Xvfb -displayfd 3 -screen 0 640x480x24 -nolisten tcp 3>"$1/xd" >/dev/null 2>&1 & x=$!
-		for _ in $(seq 1 100); do [ -s "$1/xd" ] && break; sleep 0.1; done
-		DISPLAY=":$(tr -dc 0-9 <"$1/xd")" "$2" --module "$3/bin/64bit/obs-tdshm.so" --data "$3/data" \
-			--name "$4" --timeout-ms 3000 --png "$1/wrong.png"
-		s=$?; kill $x; wait $x 2>/dev/null; exit $s' _ "$home/.tmp-check" \
-		"$linux_build/installer/selfcheck/tdshm-selfcheck" "$plugin" "$sender_name" 2>/dev/null)
+	if start_stage_xvfb; then
+		output=$(DISPLAY="$stage_display" "$linux_build/installer/selfcheck/tdshm-selfcheck" \
+			--module "$plugin/bin/64bit/obs-tdshm.so" --data "$plugin/data" \
+			--name "$sender_name" --timeout-ms 3000 --png "$home/.tmp-check/wrong.png" 2>/dev/null)
+	else
+		output="Xvfb did not start"
+	fi
 	local status=$?
 	kill "$sender_pid" 2>/dev/null
 	wait "$sender_pid" 2>/dev/null
@@ -205,13 +207,26 @@ part_deb() {
 	rm -rf "$work/deb-check"
 }
 
-# ---- Windows under Wine --------------------------------------------------------
-wine_xvfb_pid=""
-wine_stop() {
-	[ -n "${WINEPREFIX:-}" ] && timeout 20 wineserver -k 2>/dev/null
-	[ -n "$wine_xvfb_pid" ] && kill "$wine_xvfb_pid" 2>/dev/null && wait "$wine_xvfb_pid" 2>/dev/null
-	wine_xvfb_pid=""
+# One Xvfb for the checks that run programs directly (the self-check binary,
+# Wine); install.sh and selfcheck.sh start their own.
+stage_display="" stage_xvfb_pid=""
+start_stage_xvfb() {
+	[ -n "$stage_display" ] && return 0
+	: >"$work/xvfb.display"
+	Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp 3>"$work/xvfb.display" >/dev/null 2>&1 &
+	stage_xvfb_pid=$!
+	for _ in $(seq 1 100); do [ -s "$work/xvfb.display" ] && break; sleep 0.1; done
+	local number
+	number=$(tr -dc 0-9 <"$work/xvfb.display")
+	[ -n "$number" ] && stage_display=":$number"
 }
+stage_cleanup() {
+	[ -n "${WINEPREFIX:-}" ] && timeout 20 wineserver -k 2>/dev/null
+	[ -n "$stage_xvfb_pid" ] && kill "$stage_xvfb_pid" 2>/dev/null && wait "$stage_xvfb_pid" 2>/dev/null
+}
+trap stage_cleanup EXIT
+
+# ---- Windows under Wine --------------------------------------------------------
 # wine_run TIMEOUT PROGRAM ARGS...: runs and then waits for every process of
 # the prefix (NSIS uninstallers re-launch themselves from a temporary copy).
 wine_run() {
@@ -240,13 +255,8 @@ part_windows() {
 	export WINEPREFIX="$work/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 	: >"$work/wine.log"
 	# NSIS draws (hidden) windows even with /S: give Wine a display.
-	if [ -z "${DISPLAY:-}" ]; then
-		: >"$work/wine-xvfb.display"
-		Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$work/wine-xvfb.display" >/dev/null 2>&1 &
-		wine_xvfb_pid=$!
-		for _ in $(seq 1 100); do [ -s "$work/wine-xvfb.display" ] && break; sleep 0.1; done
-		export DISPLAY=":$(tr -dc 0-9 <"$work/wine-xvfb.display")"
-	fi
+	start_stage_xvfb || { fail "Xvfb did not start"; return; }
+	export DISPLAY="$stage_display"
 	[ -d "$WINEPREFIX" ] || timeout 120 wineboot -i >>"$work/wine.log" 2>&1
 	local drive_c="$WINEPREFIX/drive_c"
 	local programdata="$drive_c/ProgramData"
@@ -359,9 +369,9 @@ part_windows() {
 		fail "portable: the uninstaller left: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
 	fi
 	rm -rf "$portable"
-	wine_stop
+	timeout 20 wineserver -k 2>/dev/null
+	unset DISPLAY
 }
-trap wine_stop EXIT
 
 echo "--- building (native, prefix /usr) in $linux_build"
 if ! build_linux; then
