@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -602,6 +603,14 @@ static void test_new_sender_takes_over_crashed_senders_lock(void **state)
 	names_cleanup(&n);
 }
 
+/* One byte from fd within 10 s (a child must never wait for ever). */
+static bool wait_for_byte(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char c;
+	return poll(&p, 1, 10000) == 1 && read(fd, &c, 1) == 1;
+}
+
 /* The child sends 200 frames, growing the segment every 50 with the
  * receiver attached; the parent checks that every frame it reads is whole
  * (never torn: written under the lock) and that it followed each resize. */
@@ -610,12 +619,14 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 	names n;
 	names_make(&n, "srfork");
 	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
-	int go[2];
+	int go[2], ack[2];
 	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ack), 0);
 	pid_t child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
 		close(go[1]);
+		close(ack[1]);
 		tdshm_sender *sender = NULL;
 		tdshm_error err;
 		if (tdshm_sender_create(n.user, 1000, INFO_WAIT, &sender, &err) != TDSHM_OK)
@@ -625,6 +636,10 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 		if (read(go[0], &c, 1) != 1)
 			_exit(3);
 		for (unsigned frame = 1; frame <= 200; frame++) {
+			/* Before each resize, wait until the reader has seen the
+			 * frame before it, so that it meets every size. */
+			if (frame % 50 == 0 && !wait_for_byte(ack[0]))
+				_exit(6);
 			if (frame % 50 == 0 && tdshm_sender_resize(sender, 1000 + frame * 100,
 								   INFO_WAIT, &err) != TDSHM_OK)
 				_exit(4);
@@ -636,11 +651,14 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 			tdshm_sender_end_write(sender);
 			tdshm_sleep_ms(2);
 		}
-		tdshm_sleep_ms(100);
+		/* The reader says when it has the last frame. */
+		if (!wait_for_byte(ack[0]))
+			_exit(7);
 		tdshm_sender_destroy(sender, INFO_WAIT);
 		_exit(0);
 	}
 	close(go[0]);
+	close(ack[0]);
 	tdshm_error err;
 	const uint8_t *bytes;
 	size_t size;
@@ -681,6 +699,10 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 			if (size != last_size)
 				sizes_seen++;
 			last_size = size;
+			/* Frames 49, 99, 149 come before a resize, 200 is the
+			 * last: the sender waits for word of each. */
+			if (serial != last_serial && (serial % 50 == 49 || serial == 200))
+				assert_int_equal(write(ack[1], "a", 1), 1);
 			last_serial = serial;
 		}
 		tdshm_receiver_end_read(receiver);
@@ -699,6 +721,7 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 	assert_int_equal(waitpid(child, &wstatus, 0), child);
 	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
 	close(go[1]);
+	close(ack[1]);
 	tdshm_receiver_destroy(receiver);
 	assert_false(exists(n.info));
 	names_cleanup(&n);
