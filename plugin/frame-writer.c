@@ -238,10 +238,9 @@ static bool tdshm_writer_prepare_sender(tdshm_frame_writer *writer, uint32_t wid
 			/* A busy info lock is retried next frame; anything else
 			 * (the name taken by another program, a system error)
 			 * once a second. */
-			if (status != TDSHM_TIMED_OUT) {
-				tdshm_writer_fail(writer, err.message);
+			tdshm_writer_fail(writer, err.message);
+			if (status != TDSHM_TIMED_OUT)
 				writer->retry_at_ns = now + TDSHM_WRITER_RETRY_NS;
-			}
 			return false;
 		}
 		writer->segment_size = needed;

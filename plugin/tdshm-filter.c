@@ -8,6 +8,7 @@
  * parent unchanged. */
 #include <obs-module.h>
 #include <util/bmem.h>
+#include <util/threading.h>
 
 #include "frame-writer.h"
 
@@ -16,6 +17,7 @@
 #define SETTING_WIDTH "width"
 #define SETTING_HEIGHT "height"
 #define SETTING_STATUS "status"
+#define SETTING_REFRESH "refresh"
 
 #define TEXT_FILTER obs_module_text("TopFilter")
 #define TEXT_NAME obs_module_text("TopFilter.Name")
@@ -33,6 +35,7 @@
 #define TEXT_WIDTH obs_module_text("TopFilter.Width")
 #define TEXT_HEIGHT obs_module_text("TopFilter.Height")
 #define TEXT_STATUS obs_module_text("TopFilter.Status")
+#define TEXT_REFRESH obs_module_text("TopFilter.Refresh")
 
 #define TDSHM_FILTER_MAX_SIZE 16384
 
@@ -48,8 +51,9 @@ struct tdshm_filter {
 	uint64_t last_frame_time;   /* one capture per OBS frame */
 	obs_source_t *owner_parent; /* parent named in "name is taken" messages */
 
-	/* Last "enable" signal (UI thread); true from creation. */
-	bool enabled;
+	/* Last "enable" signal (written on the UI thread, read by update on
+	 * the graphics thread: atomic). True from creation. */
+	volatile bool enabled;
 };
 
 static const char *tdshm_filter_get_name(void *type_data)
@@ -85,7 +89,7 @@ static void tdshm_filter_update(void *data, obs_data_t *settings)
 	filter->custom_size = obs_data_get_bool(settings, SETTING_CUSTOM_SIZE);
 	filter->custom_width = (uint32_t)obs_data_get_int(settings, SETTING_WIDTH);
 	filter->custom_height = (uint32_t)obs_data_get_int(settings, SETTING_HEIGHT);
-	tdshm_filter_apply(filter, settings, filter->enabled);
+	tdshm_filter_apply(filter, settings, os_atomic_load_bool(&filter->enabled));
 }
 
 static void tdshm_filter_render_target(void *param, uint32_t width, uint32_t height)
@@ -138,9 +142,10 @@ static void tdshm_filter_enable_changed(void *data, calldata_t *cd)
 	struct tdshm_filter *filter = data;
 	/* Disabled: detach now, so TouchDesigner's receiver lets go; enabled:
 	 * start again with the saved settings. */
-	filter->enabled = calldata_bool(cd, "enabled");
+	bool enabled = calldata_bool(cd, "enabled");
+	os_atomic_set_bool(&filter->enabled, enabled);
 	obs_data_t *settings = obs_source_get_settings(filter->source);
-	tdshm_filter_apply(filter, settings, filter->enabled);
+	tdshm_filter_apply(filter, settings, enabled);
 	obs_data_release(settings);
 }
 
@@ -156,7 +161,7 @@ static void *tdshm_filter_create(obs_data_t *settings, obs_source_t *source)
 {
 	struct tdshm_filter *filter = bzalloc(sizeof(*filter));
 	filter->source = source;
-	filter->enabled = true;
+	os_atomic_set_bool(&filter->enabled, true);
 	filter->writer = tdshm_frame_writer_create(obs_source_get_name(source));
 	if (!filter->writer) {
 		bfree(filter);
@@ -256,6 +261,16 @@ void tdshm_filter_add_stream_properties(obs_properties_t *props)
 	obs_property_list_add_string(p, TEXT_HEADER_LEGACY, TDSHM_HEADER_VALUE_LEGACY);
 }
 
+/* Returning true rebuilds the properties, which re-reads the status. */
+static bool tdshm_filter_refresh_clicked(obs_properties_t *props, obs_property_t *property,
+					 void *data)
+{
+	(void)props;
+	(void)property;
+	(void)data;
+	return true;
+}
+
 static obs_properties_t *tdshm_filter_get_properties(void *data)
 {
 	struct tdshm_filter *filter = data;
@@ -269,6 +284,8 @@ static obs_properties_t *tdshm_filter_get_properties(void *data)
 	obs_properties_add_int(props, SETTING_HEIGHT, TEXT_HEIGHT, 16, TDSHM_FILTER_MAX_SIZE, 1);
 
 	if (filter) {
+		obs_properties_add_button(props, SETTING_REFRESH, TEXT_REFRESH,
+					  tdshm_filter_refresh_clicked);
 		tdshm_writer_stats stats;
 		tdshm_frame_writer_get_stats(filter->writer, &stats);
 		char text[TDSHM_ERROR_MESSAGE_MAX + 256];

@@ -135,6 +135,16 @@ static void tdshm_output_get_defaults(obs_data_t *settings)
 	obs_data_set_default_bool(settings, SETTING_ENABLED, false);
 }
 
+/* Returning true rebuilds the properties, which re-reads the status. */
+static bool tdshm_output_refresh_clicked(obs_properties_t *props, obs_property_t *property,
+					 void *data)
+{
+	(void)props;
+	(void)property;
+	(void)data;
+	return true;
+}
+
 static obs_properties_t *tdshm_output_get_properties(void *data)
 {
 	struct tdshm_output *output = data;
@@ -142,6 +152,8 @@ static obs_properties_t *tdshm_output_get_properties(void *data)
 	obs_properties_add_bool(props, SETTING_ENABLED, obs_module_text("ProgramOutput.Enabled"));
 	tdshm_filter_add_stream_properties(props);
 	if (output) {
+		obs_properties_add_button(props, "refresh", obs_module_text("TopFilter.Refresh"),
+					  tdshm_output_refresh_clicked);
 		tdshm_writer_stats stats;
 		tdshm_frame_writer_get_stats(output->writer, &stats);
 		char text[TDSHM_ERROR_MESSAGE_MAX + 256];
