@@ -144,6 +144,8 @@ void tdshm_frame_writer_set_config(tdshm_frame_writer *writer,
 	if (!writer->running || strcmp(writer->wanted.name, writer->live.name) != 0)
 		writer->retry_at_ns = 0; /* a new name is tried at once */
 	writer->running = true;
+	if (writer->stats.state == TDSHM_WRITER_STOPPED)
+		writer->stats.state = TDSHM_WRITER_STARTING;
 	pthread_mutex_unlock(&writer->mutex);
 }
 
@@ -428,6 +430,9 @@ void tdshm_frame_writer_status_text(const tdshm_writer_stats *stats, char *out, 
 	switch (stats->state) {
 	case TDSHM_WRITER_STOPPED:
 		snprintf(out, cap, "%s", obs_module_text("TopFilter.Status.Stopped"));
+		break;
+	case TDSHM_WRITER_STARTING:
+		snprintf(out, cap, obs_module_text("TopFilter.Status.Starting"), stats->name);
 		break;
 	case TDSHM_WRITER_WAITING:
 		snprintf(out, cap, obs_module_text("TopFilter.Status.Waiting"), stats->name,

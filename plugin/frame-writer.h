@@ -57,10 +57,11 @@ typedef struct tdshm_frame_writer_config {
 } tdshm_frame_writer_config;
 
 typedef enum tdshm_writer_state {
-	TDSHM_WRITER_STOPPED, /* not sending (disabled, no name, only-when-active) */
-	TDSHM_WRITER_WAITING, /* sending; no receiver attached: nothing read back */
-	TDSHM_WRITER_SENDING, /* a receiver is attached: frames are read back */
-	TDSHM_WRITER_ERROR,   /* the last attempt failed: message says why */
+	TDSHM_WRITER_STOPPED,  /* not sending (disabled, no name, only-when-active) */
+	TDSHM_WRITER_WAITING,  /* sending; no receiver attached: nothing read back */
+	TDSHM_WRITER_SENDING,  /* a receiver is attached: frames are read back */
+	TDSHM_WRITER_ERROR,    /* the last attempt failed: message says why */
+	TDSHM_WRITER_STARTING, /* asked to send; the source has no size yet */
 } tdshm_writer_state;
 
 typedef struct tdshm_writer_stats {
