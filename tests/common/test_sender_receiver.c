@@ -252,8 +252,11 @@ static void test_receiver_follows_postfix_on_resize(void **state)
 
 	char previous[TDSHM_FULL_NAME_CAP];
 	snprintf(previous, sizeof(previous), "%s", n.data);
-	for (int round = 0; round < 2; round++) {
-		size_t size = 8192 * (size_t)(round + 1);
+	/* Grow twice, then shrink: the receiver follows each new name and
+	 * never maps more than the segment it opened holds. */
+	static const size_t sizes[] = {8192, 16384, 512};
+	for (int round = 0; round < 3; round++) {
+		size_t size = sizes[round];
 		assert_int_equal(tdshm_sender_resize(sender, size, INFO_WAIT, &err), TDSHM_OK);
 		const char *now = tdshm_sender_data_name(sender);
 		/* TouchSHM + N + 31 letters a-z, stored in the info block. */
@@ -294,8 +297,20 @@ static void test_resize_without_receiver_recreates_same_name(void **state)
 	tdshm_shm *data = NULL;
 	assert_int_equal(tdshm_shm_open(n.data, &data, &err), TDSHM_OK);
 	assert_int_equal(tdshm_shm_size(data), 5000);
-	tdshm_shm_close(data);
 	assert_string_equal(info_now(&n).postfix, "");
+
+	/* Shrinking while a reader that never says `supported` (an old
+	 * TouchDesigner) still maps 5000 bytes: the object it maps is replaced,
+	 * never truncated, so every byte it maps stays readable (no SIGBUS). */
+	write_frame(sender, 2);
+	assert_int_equal(tdshm_sender_resize(sender, 100, INFO_WAIT, &err), TDSHM_OK);
+	assert_int_equal(tdshm_sender_data_size(sender), 100);
+	assert_true(holds(tdshm_shm_bytes(data), 5000, 2));
+	tdshm_shm_close(data);
+	assert_int_equal(tdshm_shm_open(n.data, &data, &err), TDSHM_OK);
+	assert_int_equal(tdshm_shm_size(data), 100);
+	tdshm_shm_close(data);
+	assert_int_equal(tdshm_sender_resize(sender, 5000, INFO_WAIT, &err), TDSHM_OK);
 
 	/* A receiver arriving afterwards reads the new segment. */
 	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
