@@ -117,32 +117,9 @@ for dep in $deps; do
 done
 
 # ---- 4. the installer ------------------------------------------------------------
-files="$out/install-files.nsh" unfiles="$out/uninstall-files.nsh"
-: >"$files"
-: >"$unfiles"
-(cd "$stage/data" && find . -type d | sort) | while read -r dir; do
-	rel=${dir#./}
-	win=${rel//\//\\}
-	[ "$rel" = . ] && continue
-	echo "SetOutPath \"\$DataDir\\$win\"" >>"$files"
-	(cd "$stage/data/$rel" && find . -maxdepth 1 -type f | sort) | while read -r f; do
-		echo "File \"$stage/data/$rel/${f#./}\"" >>"$files"
-		echo "Delete \"\$DataDir\\$win\\${f#./}\"" >>"$unfiles"
-	done
-done
-# Data files directly in data/.
-(cd "$stage/data" && find . -maxdepth 1 -type f | sort) | while read -r f; do
-	{ echo "SetOutPath \"\$DataDir\""; echo "File \"$stage/data/${f#./}\""; } >>"$files"
-	echo "Delete \"\$DataDir\\${f#./}\"" >>"$unfiles"
-done
-# Empty data directories removed deepest first.
-(cd "$stage/data" && find . -mindepth 1 -type d | sort -r) | while read -r dir; do
-	rel=${dir#./}
-	echo "RMDir \"\$DataDir\\${rel//\//\\}\"" >>"$unfiles"
-done
-
+bash "$here/make-nsis-lists.sh" "$stage" "$out"
 version=$(sed -n 's/^project(obs-tdshm VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 setup="$out/obs-tdshm-${version}-windows-x64-setup.exe"
-makensis -V2 -DVERSION="$version" -DSTAGE="$stage" -DFILES_NSH="$files" \
-	-DUNFILES_NSH="$unfiles" -DOUTFILE="$setup" "$here/obs-tdshm.nsi"
+makensis -V2 -DVERSION="$version" -DSTAGE="$stage" -DFILES_NSH="$out/install-files.nsh" \
+	-DUNFILES_NSH="$out/uninstall-files.nsh" -DOUTFILE="$setup" "$here/obs-tdshm.nsi"
 echo "Windows installer: $setup"
