@@ -27,6 +27,7 @@ typedef struct send_options {
 	bool legacy;
 	uint32_t resize_every; /* 0: never */
 	uint32_t header_version;
+	bool top_down; /* rows top row first, unlike TD */
 } send_options;
 
 static int send_parse(int argc, char **argv, send_options *o)
@@ -73,6 +74,8 @@ static int send_parse(int argc, char **argv, send_options *o)
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--legacy") == 0) {
 			o->legacy = true;
+		} else if (strcmp(word, "--top-down") == 0) {
+			o->top_down = true;
 		} else if (strcmp(word, "--resize-every") == 0) {
 			if (!tool_args_value(&args, word, &value) ||
 			    !tool_parse_u32(&args, word, value, 1, UINT32_MAX, &o->resize_every))
@@ -155,7 +158,8 @@ typedef struct send_state {
 /* Draws frame into the staging buffer for the current params. */
 static tdshm_status send_draw(send_state *s, uint32_t frame, tdshm_error *err)
 {
-	tdshm_pattern_image image = {s->params.width, s->params.height, s->o->format, true, 0};
+	tdshm_pattern_image image = {s->params.width, s->params.height, s->o->format,
+				     !s->o->top_down, 0};
 	return tdshm_pattern_fill(s->o->pattern, frame, &image, s->staging, s->staging_size, err);
 }
 

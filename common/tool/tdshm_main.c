@@ -18,8 +18,10 @@ static const tool_command tool_commands[] = {
     {"send", tool_cmd_send,
      "send NAME [--size 640x360] [--format bgra8] [--fps 60] [--pattern bars|ramp|counter]\n"
      "          [--frames N] [--legacy] [--resize-every N] [--header-version 1|2]\n"
-     "      Acts as a Shared Mem Out TOP: writes the pattern, bottom row first, until\n"
-     "      N frames or Ctrl+C; --resize-every alternates with half the size."},
+     "          [--top-down]\n"
+     "      Acts as a Shared Mem Out TOP: writes the pattern, bottom row first (top row\n"
+     "      first with --top-down), until N frames or Ctrl+C; --resize-every\n"
+     "      alternates with half the size."},
     {"receive", tool_cmd_receive,
      "receive NAME [--frames N] [--expect bars|ramp|counter] [--png FILE]\n"
      "          [--timeout SECONDS (10; 0 = for ever)] [--top-down]\n"

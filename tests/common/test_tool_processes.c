@@ -430,6 +430,20 @@ static void test_wrong_pattern_is_reported_as_corrupted(void **state)
 	child *bars = child_start("receive", name, "--frames", "3", "--expect", "bars", NULL);
 	assert_exit(bars, 0, 10000);
 	stop_sender(sender);
+
+	/* Rows in the wrong order are caught too: a top-down sender read as
+	 * TD's bottom-up fails, read with --top-down passes. */
+	tdshm_test_unique_name(name, sizeof(name), "rows");
+	sender = child_start("send", name, "--size", "64x36", "--top-down", "--fps", "120", NULL);
+	child_wait_output(sender, "sending '", 1, 5000);
+	child *upside_down =
+	    child_start("receive", name, "--frames", "3", "--expect", "counter", NULL);
+	assert_exit(upside_down, 1, 10000);
+	assert_output_has(upside_down, "counter cells do not decode");
+	child *top_down = child_start("receive", name, "--frames", "3", "--expect", "counter",
+				      "--top-down", NULL);
+	assert_exit(top_down, 0, 10000);
+	stop_sender(sender);
 }
 
 /* A second sender on a live name is refused with a message, exit 3. */
