@@ -81,7 +81,10 @@ struct tdshm_chop_source {
 	tdshm_chop_stream *stream;
 	float *out_planes[TDSHM_CHOP_OUTPUT_MAX_CHANNELS];
 	uint64_t blocks;
-	uint64_t end_ns; /* end of the audio handed to OBS by earlier streams */
+	uint64_t end_ns;        /* end of the audio handed to OBS by earlier streams */
+	uint64_t status_missed; /* the counts the status line shows */
+	uint64_t status_silence;
+	uint64_t status_dropped;
 	uint64_t logged_underruns;
 	uint64_t logged_overflows;
 	tdshm_status last_status;
@@ -253,13 +256,31 @@ static void status_connected(struct tdshm_chop_source *s, const tdshm_chop_take 
 	if (n < 0)
 		n = 0;
 	size_t used = (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
-	if (map->ignored)
+	if (map->ignored && used < sizeof(text))
 		used += (size_t)snprintf(text + used, sizeof(text) - used, " %s",
 					 obs_module_text("ChopSource.Status.Ignored"));
-	if (used < sizeof(text) && map->missing)
-		snprintf(text + used, sizeof(text) - used, " %s %s",
-			 obs_module_text("ChopSource.Status.Missing"), map->missing_list);
+	if (map->missing && used < sizeof(text))
+		used += (size_t)snprintf(text + used, sizeof(text) - used, " %s %s",
+					 obs_module_text("ChopSource.Status.Missing"),
+					 map->missing_list);
+	/* What a listener would hear as a glitch, counted. */
+	tdshm_chop_stream_stats stats = {0};
+	if (s->stream)
+		tdshm_chop_stream_get_stats(s->stream, &stats);
+	uint64_t missed = s->reader.detector.missed;
+	if (missed || stats.silence_frames || stats.dropped_frames) {
+		char gaps[256];
+		snprintf(gaps, sizeof(gaps), obs_module_text("ChopSource.Status.Gaps"),
+			 (unsigned long long)missed,
+			 (unsigned long long)(stats.silence_frames * 1000 / s->obs_rate),
+			 (unsigned long long)(stats.dropped_frames * 1000 / s->obs_rate));
+		if (used < sizeof(text))
+			snprintf(text + used, sizeof(text) - used, " %s", gaps);
+	}
 	set_status(s, text);
+	s->status_missed = missed;
+	s->status_silence = stats.silence_frames;
+	s->status_dropped = stats.dropped_frames;
 }
 
 static void status_with_name(struct tdshm_chop_source *s, const char *key, const char *detail)
@@ -324,7 +345,16 @@ static void worker_read(struct tdshm_chop_source *s)
 			return;
 	}
 	pipeline_push(s, &take);
-	if (s->blocks == 1 || take.layout_changed || s->blocks % 30 == 0)
+	if (s->reader.detector.missed > s->status_missed)
+		chop_log(LOG_INFO, s,
+			 "%llu block(s) were overwritten before this source could read them",
+			 (unsigned long long)(s->reader.detector.missed - s->status_missed));
+	tdshm_chop_stream_stats stats;
+	tdshm_chop_stream_get_stats(s->stream, &stats);
+	bool gaps_changed = s->reader.detector.missed != s->status_missed ||
+			    stats.silence_frames != s->status_silence ||
+			    stats.dropped_frames != s->status_dropped;
+	if (s->blocks == 1 || take.layout_changed || gaps_changed || s->blocks % 30 == 0)
 		status_connected(s, &take);
 }
 

@@ -54,6 +54,9 @@ bool tdshm_chop_detector_is_new(tdshm_chop_detector *detector, bool has_serial, 
 	else
 		is_new = hash != detector->last_hash;
 
+	if (is_new && has_serial && detector->have_last && detector->last_had_serial &&
+	    serial > detector->last_serial + 1)
+		detector->missed += serial - detector->last_serial - 1;
 	if (is_new) {
 		detector->have_last = true;
 		detector->last_had_serial = has_serial;

@@ -26,7 +26,11 @@ void tdshm_chop_reader_free(tdshm_chop_reader *reader)
 
 void tdshm_chop_reader_forget(tdshm_chop_reader *reader)
 {
+	/* The counters describe the whole session: they survive. */
+	uint64_t repeats = reader->detector.repeats, missed = reader->detector.missed;
 	tdshm_chop_detector_reset(&reader->detector);
+	reader->detector.repeats = repeats;
+	reader->detector.missed = missed;
 }
 
 static tdshm_status reserve_planes(tdshm_chop_reader *reader, uint32_t frames, tdshm_error *err)

@@ -106,8 +106,13 @@ static void test_detector_with_serial_takes_exact_repeats(void **state)
 	assert_false(tdshm_chop_detector_is_new(&d, true, 5, 111));
 	/* Same samples, next serial: a tone whose period divides the block. */
 	assert_true(tdshm_chop_detector_is_new(&d, true, 6, 111));
-	/* A restarted sender counts from the start again. */
+	assert_int_equal(d.missed, 0);
+	/* Two blocks written between reads: one was never seen. */
+	assert_true(tdshm_chop_detector_is_new(&d, true, 8, 112));
+	assert_int_equal(d.missed, 1);
+	/* A restarted sender counts from the start again: nothing missed. */
 	assert_true(tdshm_chop_detector_is_new(&d, true, 1, 333));
+	assert_int_equal(d.missed, 1);
 	/* A TouchDesigner sender under the same name: content decides again. */
 	assert_true(tdshm_chop_detector_is_new(&d, false, 0, 333));
 	assert_false(tdshm_chop_detector_is_new(&d, false, 0, 333));

@@ -41,6 +41,10 @@ typedef struct tdshm_chop_detector {
 	uint64_t last_serial;
 	uint64_t last_hash;
 	uint64_t repeats; /* reads that found the block already taken */
+	/* Blocks a serial-publishing sender wrote that were overwritten before
+	 * they could be read (the serial moved by more than one). TD's own
+	 * senders publish no serial: there, such losses cannot be seen. */
+	uint64_t missed;
 } tdshm_chop_detector;
 
 void tdshm_chop_detector_reset(tdshm_chop_detector *detector);
@@ -137,7 +141,8 @@ typedef struct tdshm_chop_take {
 
 void tdshm_chop_reader_init(tdshm_chop_reader *reader, const char *picker);
 void tdshm_chop_reader_free(tdshm_chop_reader *reader);
-/* Forget the last block (a new sender must not be mistaken for the old). */
+/* Forget the last block (a new sender must not be mistaken for the old);
+ * the detector's counters are kept. */
 void tdshm_chop_reader_forget(tdshm_chop_reader *reader);
 /* REFUSED (with the parser's message) for a hostile or unusable block:
  * nothing is read outside segment[0..size). */
