@@ -380,6 +380,9 @@ static void worker_apply_settings(struct tdshm_chop_source *s)
 	s->reader_ready = true;
 	pipeline_drop(s);
 	s->blocks = 0;
+	s->status_missed = 0;
+	s->status_silence = 0;
+	s->status_dropped = 0;
 	s->last_status = TDSHM_OK;
 	s->last_message[0] = '\0';
 	snprintf(s->name, sizeof(s->name), "%s", name);
@@ -390,7 +393,10 @@ static void worker_apply_settings(struct tdshm_chop_source *s)
 		return;
 	}
 	tdshm_error err;
-	if (tdshm_receiver_create(name, NULL, &s->receiver, &err) != TDSHM_OK) {
+	tdshm_receiver_options options;
+	tdshm_receiver_options_default(&options);
+	options.info_timeout_ms = LOCK_WAIT_MS;
+	if (tdshm_receiver_create(name, &options, &s->receiver, &err) != TDSHM_OK) {
 		note_state(s, err.status, err.message);
 		status_with_name(s, "ChopSource.Status.Error", err.message);
 		return;
