@@ -345,8 +345,11 @@ static void tdshm_writer_send_staged(tdshm_frame_writer *writer)
 		status = tdshm_top_frame_write(&frame, data, linesize, bytes, size, &err);
 		tdshm_sender_end_write(writer->sender);
 		if (status == TDSHM_OK) {
+			uint64_t took = os_gettime_ns() - start;
 			writer->stats.frames_written++;
-			writer->stats.copy_ns_total += os_gettime_ns() - start;
+			writer->stats.copy_ns_total += took;
+			if (!writer->stats.copy_ns_min || took < writer->stats.copy_ns_min)
+				writer->stats.copy_ns_min = took;
 		} else {
 			tdshm_writer_fail(writer, err.message);
 		}
@@ -467,6 +470,7 @@ void tdshm_frame_writer_stats_to_calldata(const tdshm_writer_stats *stats, calld
 	calldata_set_int(cd, "resizes", (long long)stats->resizes);
 	calldata_set_int(cd, "senders_created", (long long)stats->senders_created);
 	calldata_set_int(cd, "copy_ns_total", (long long)stats->copy_ns_total);
+	calldata_set_int(cd, "copy_ns_min", (long long)stats->copy_ns_min);
 	calldata_set_int(cd, "render_ns_total", (long long)stats->render_ns_total);
 	calldata_set_int(cd, "stage_ns_total", (long long)stats->stage_ns_total);
 }

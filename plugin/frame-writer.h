@@ -77,6 +77,7 @@ typedef struct tdshm_writer_stats {
 	uint64_t resizes;         /* successful tdshm_sender_resize calls */
 	uint64_t senders_created; /* successful tdshm_sender_create calls */
 	uint64_t copy_ns_total;   /* map + lock + copy + unlock, all written frames */
+	uint64_t copy_ns_min;     /* the fastest of those (0 before the first) */
 	uint64_t render_ns_total; /* render-to-texture + stage calls, all read-backs */
 	uint64_t stage_ns_total;  /* the stage calls alone (part of render_ns_total) */
 } tdshm_writer_stats;

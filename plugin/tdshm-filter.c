@@ -176,7 +176,7 @@ static void *tdshm_filter_create(obs_data_t *settings, obs_source_t *source)
 			 "out string message, out string data_name, out int width, "
 			 "out int height, out int readbacks, out int frames_written, "
 			 "out int skipped_locked, out int frames_idle, out int resizes, "
-			 "out int senders_created, out int copy_ns_total, "
+			 "out int senders_created, out int copy_ns_total, out int copy_ns_min, "
 			 "out int render_ns_total, out int stage_ns_total)",
 			 tdshm_filter_get_stats, filter);
 	obs_add_main_render_callback(tdshm_filter_capture, filter);

@@ -112,7 +112,7 @@ static void *tdshm_output_create(obs_data_t *settings, obs_source_t *source)
 			 "out string message, out string data_name, out int width, "
 			 "out int height, out int readbacks, out int frames_written, "
 			 "out int skipped_locked, out int frames_idle, out int resizes, "
-			 "out int senders_created, out int copy_ns_total, "
+			 "out int senders_created, out int copy_ns_total, out int copy_ns_min, "
 			 "out int render_ns_total, out int stage_ns_total)",
 			 tdshm_output_get_stats, output);
 	tdshm_output_update(output, settings);

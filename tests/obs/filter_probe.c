@@ -184,6 +184,7 @@ bool filter_get_stats(obs_source_t *source, filter_stats *out)
 		out->resizes = calldata_int(&cd, "resizes");
 		out->senders_created = calldata_int(&cd, "senders_created");
 		out->copy_ns_total = calldata_int(&cd, "copy_ns_total");
+		out->copy_ns_min = calldata_int(&cd, "copy_ns_min");
 		out->render_ns_total = calldata_int(&cd, "render_ns_total");
 		out->stage_ns_total = calldata_int(&cd, "stage_ns_total");
 		out->error = calldata_bool(&cd, "error");

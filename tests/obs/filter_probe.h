@@ -45,7 +45,8 @@ uint8_t *probe_segment(const filter_probe *probe, size_t *size);
 typedef struct filter_stats {
 	long long state, width, height;
 	long long readbacks, frames_written, skipped_locked, frames_idle;
-	long long resizes, senders_created, copy_ns_total, render_ns_total, stage_ns_total;
+	long long resizes, senders_created, copy_ns_total, copy_ns_min, render_ns_total,
+	    stage_ns_total;
 	bool error;
 	char status[1024];
 	char message[600];
