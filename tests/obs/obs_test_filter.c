@@ -843,6 +843,34 @@ static void test_bad_names_are_reported_in_the_status(void **state)
 	obs_source_release(source);
 }
 
+static void test_renaming_moves_the_stream_to_the_new_name(void **state)
+{
+	(void)state;
+	char first[64], second[64], json[256];
+	tdshm_test_unique_name(first, sizeof(first), "flt-rename");
+	tdshm_test_unique_name(second, sizeof(second), "flt-rename");
+	obs_source_t *source = make_source("{\"pattern\":\"quadrants\",\"width\":16,\"height\":8}");
+	json_for(json, sizeof(json), first, NULL);
+	obs_source_t *filter = add_filter(source, json);
+	filter_probe old_probe, new_probe;
+	assert_true(probe_start(&old_probe, first, 60));
+	assert_true(probe_start(&new_probe, second, 60));
+	pattern quad = {"quadrants", 0, 16, 8};
+	expect_pixels(&old_probe, 0, &quad, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	assert_int_equal(event_count(&new_probe), 0);
+
+	size_t skip = event_count(&old_probe);
+	json_for(json, sizeof(json), second, NULL);
+	update_json(filter, json);
+	assert_true(probe_wait_gone(&old_probe, skip, 3000)); /* old name detached */
+	assert_false(info_exists(first));
+	expect_pixels(&new_probe, 0, &quad, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	probe_stop(&old_probe);
+	probe_stop(&new_probe);
+	remove_filter(source, filter);
+	obs_source_release(source);
+}
+
 /* Left sending when OBS shuts down; the teardown checks it detached. */
 static char exit_name[64];
 static obs_source_t *exit_source;
@@ -904,6 +932,7 @@ int main(void)
 	    cmocka_unit_test(test_program_output_start_stop_save_restore),
 	    cmocka_unit_test(test_receiver_holding_the_lock_10s_costs_no_obs_frames),
 	    cmocka_unit_test(test_bad_names_are_reported_in_the_status),
+	    cmocka_unit_test(test_renaming_moves_the_stream_to_the_new_name),
 	    cmocka_unit_test(test_filter_left_at_exit_is_attached_now),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
