@@ -162,6 +162,28 @@ part_user() {
 	else
 		fail "portable: --uninstall left behind: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
 	fi
+
+	echo "--- install.sh --prefix"
+	local prefix="$home/obs-prefix"
+	mkdir -p "$prefix/bin" "$prefix/lib/obs-plugins"
+	touch "$prefix/bin/obs" "$prefix/lib/obs-plugins/obs-filters.so"
+	before=$(tree_list "$prefix")
+	output=$(env HOME="$home" bash "$root/installer/install.sh" --prefix "$prefix" --no-deps \
+		--no-check --build-dir "$linux_build" 2>&1) || fail "install.sh --prefix: $(tail -n 5 <<<"$output")"
+	expect_file "$prefix/lib/obs-plugins/obs-tdshm.so" "prefix: module in lib/obs-plugins/"
+	expect_file "$prefix/share/obs/obs-plugins/obs-tdshm/locale/en-US.ini" "prefix: data in share/obs/obs-plugins/obs-tdshm/"
+	expect_file "$prefix/bin/tdshm" "prefix: tdshm in bin/"
+	output=$(env HOME="$home" TMPDIR="$home/.tmp-check" bash "$root/installer/install.sh" \
+		--prefix "$prefix" --check --no-deps --build-dir "$linux_build" 2>&1)
+	expect_selfcheck_ok "$output" "prefix: the self-check against the prefix install prints OK"
+	output=$(env HOME="$home" bash "$root/installer/install.sh" --prefix "$prefix" --uninstall 2>&1) ||
+		fail "install.sh --prefix --uninstall: $output"
+	after=$(tree_list "$prefix")
+	if [ "$before" = "$after" ]; then
+		pass "prefix: --uninstall leaves the prefix exactly as before"
+	else
+		fail "prefix: --uninstall left behind: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
+	fi
 	rm -rf "$home"
 }
 
