@@ -206,12 +206,20 @@ part_deb() {
 	grep -q 'libobs0' <<<"$depends" && pass "deb depends on libobs0 ($depends)" || fail "deb Depends lacks libobs0: $depends"
 
 	if dpkg-query -W -f='${Status}' obs-tdshm 2>/dev/null | grep -q "install ok installed"; then
-		fail "obs-tdshm is already installed on this machine; not touching it"
-		return
+		# A run killed between dpkg -i and dpkg -r leaves our package
+		# behind; anything else of that name is not ours to remove.
+		if [ "$(dpkg-query -W -f='${Maintainer}' obs-tdshm)" = "$(dpkg-deb -f "$deb" Maintainer)" ]; then
+			echo "       removing obs-tdshm left installed by an interrupted run"
+			dpkg -r obs-tdshm >/dev/null 2>&1 || { fail "cannot remove the leftover obs-tdshm"; return; }
+		else
+			fail "a package named obs-tdshm from someone else is installed; not touching it"
+			return
+		fi
 	fi
 	local before_usr
 	before_usr=$(find /usr/lib/x86_64-linux-gnu/obs-plugins /usr/share/obs /usr/bin -maxdepth 3 2>/dev/null | LC_ALL=C sort)
 	dpkg -i "$deb" >/dev/null 2>&1 && pass "dpkg -i" || { fail "dpkg -i $deb"; return; }
+	deb_installed=1
 	local output
 	output=$(TMPDIR="$work/deb-check" bash "$root/installer/selfcheck.sh" \
 		--module /usr/lib/x86_64-linux-gnu/obs-plugins/obs-tdshm.so \
@@ -219,6 +227,7 @@ part_deb() {
 		--selfcheck "$linux_build/installer/selfcheck/tdshm-selfcheck" 2>&1)
 	expect_selfcheck_ok "$output" "self-check against the system location (/usr) prints OK"
 	dpkg -r obs-tdshm >/dev/null 2>&1 && pass "dpkg -r" || fail "dpkg -r obs-tdshm"
+	deb_installed=0
 	local after_usr
 	after_usr=$(find /usr/lib/x86_64-linux-gnu/obs-plugins /usr/share/obs /usr/bin -maxdepth 3 2>/dev/null | LC_ALL=C sort)
 	if [ "$before_usr" = "$after_usr" ]; then
@@ -242,7 +251,10 @@ start_stage_xvfb() {
 	number=$(tr -dc 0-9 <"$work/xvfb.display")
 	[ -n "$number" ] && stage_display=":$number"
 }
+deb_installed=0
 stage_cleanup() {
+	# Never leave the package installed, even when the stage is interrupted.
+	[ "$deb_installed" = 1 ] && dpkg -r obs-tdshm >/dev/null 2>&1
 	[ -n "${WINEPREFIX:-}" ] && timeout 20 wineserver -k 2>/dev/null
 	[ -n "$stage_xvfb_pid" ] && kill "$stage_xvfb_pid" 2>/dev/null && wait "$stage_xvfb_pid" 2>/dev/null
 }
