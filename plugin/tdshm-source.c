@@ -175,8 +175,14 @@ static void tdshm_source_read(struct tdshm_source *s, uint32_t timeout_ms, bool 
 	tdshm_top_image image;
 	tdshm_error parse_err;
 	if (tdshm_top_parse(bytes, size, &image, &parse_err) != TDSHM_OK) {
+		/* A segment still all zero is one TD has not written yet. */
+		static const uint8_t unwritten[4] = {0};
+		bool starting = size >= 4 && memcmp(bytes, unwritten, 4) == 0;
 		tdshm_receiver_end_read(s->receiver);
-		tdshm_source_set_state(s, TDSHM_SOURCE_REFUSED, parse_err.message);
+		if (starting)
+			tdshm_source_set_state(s, TDSHM_SOURCE_WAITING, NULL);
+		else
+			tdshm_source_set_state(s, TDSHM_SOURCE_REFUSED, parse_err.message);
 		return;
 	}
 	tdshm_texture_plan plan;
@@ -294,6 +300,16 @@ static void tdshm_source_defaults(obs_data_t *settings)
 
 static void tdshm_source_destroy(void *data);
 
+/* "get_status" proc: the status line without building the properties (which
+ * lists every segment on the machine), for scripts and tests. */
+static void tdshm_source_proc_status(void *data, calldata_t *cd)
+{
+	struct tdshm_source *s = data;
+	char line[1024];
+	tdshm_source_status_text(&s->status, line, sizeof(line));
+	calldata_set_string(cd, "status", line);
+}
+
 static void *tdshm_source_create(obs_data_t *settings, obs_source_t *source)
 {
 	struct tdshm_source *s = bzalloc(sizeof(*s));
@@ -310,6 +326,8 @@ static void *tdshm_source_create(obs_data_t *settings, obs_source_t *source)
 		tdshm_source_destroy(s);
 		return NULL;
 	}
+	proc_handler_add(obs_source_get_proc_handler(source), "void get_status(out string status)",
+			 tdshm_source_proc_status, s);
 	tdshm_source_update(s, settings);
 	return s;
 }

@@ -5,6 +5,9 @@
 #include <X11/Xlib.h>
 #include <obs-module.h>
 #include <obs-nix-platform.h>
+#include <stdarg.h>
+#include <util/base.h>
+#include <util/platform.h>
 #include <png.h>
 #include <pthread.h>
 #include <signal.h>
@@ -112,6 +115,25 @@ static void harness_on_audio(void *param, size_t mix_idx, struct audio_data *dat
 	pthread_mutex_unlock(&harness.mutex);
 }
 
+/* libobs's log with milliseconds since harness_start; debug lines only with
+ * HARNESS_DEBUG=1 (they drown everything else). */
+static uint64_t harness_log_start_ns;
+
+static void harness_log(int level, const char *format, va_list args, void *param)
+{
+	(void)param;
+	if (level >= LOG_DEBUG && !getenv("HARNESS_DEBUG"))
+		return;
+	char line[4096];
+	vsnprintf(line, sizeof(line), format, args);
+	const char *name = level <= LOG_ERROR     ? "error"
+			   : level <= LOG_WARNING ? "warning"
+			   : level <= LOG_INFO    ? "info"
+						  : "debug";
+	fprintf(stderr, "[%8.3f] %s: %s\n", (os_gettime_ns() - harness_log_start_ns) / 1e9, name,
+		line);
+}
+
 static bool harness_fail(const char *what)
 {
 	fprintf(stderr, "harness: %s\n", what);
@@ -129,6 +151,8 @@ bool harness_start(const harness_config *cfg)
 	if (cfg->audio_channels == 0 || cfg->audio_channels > HARNESS_AUDIO_MAX_CHANNELS)
 		return harness_fail("audio_channels must be 1..8");
 
+	harness_log_start_ns = os_gettime_ns();
+	base_set_log_handler(harness_log, NULL);
 	harness.display = XOpenDisplay(NULL);
 	if (!harness.display)
 		return harness_fail("cannot open the X display: start Xvfb and set DISPLAY");

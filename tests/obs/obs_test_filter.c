@@ -871,6 +871,51 @@ static void test_renaming_moves_the_stream_to_the_new_name(void **state)
 	obs_source_release(source);
 }
 
+static void test_properties_offer_every_setting_and_the_status(void **state)
+{
+	(void)state;
+	char name[64], json[256];
+	tdshm_test_unique_name(name, sizeof(name), "flt-props");
+	obs_source_t *source = make_source("{\"pattern\":\"solid\",\"width\":8,\"height\":8}");
+	json_for(json, sizeof(json), name, NULL);
+	obs_source_t *filter = add_filter(source, json);
+	filter_stats st;
+	assert_true(wait_stats(filter, &st, 3000, has_sender));
+
+	obs_properties_t *props = obs_source_properties(filter);
+	assert_non_null(props);
+	const char *keys[] = {"name",   "format",           "flip",        "alpha",
+			      "header", "only_when_active", "custom_size", "width",
+			      "height", "status",           "refresh"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!obs_properties_get(props, keys[i]))
+			print_error("no property '%s'\n", keys[i]);
+		assert_non_null(obs_properties_get(props, keys[i]));
+	}
+	obs_property_t *format = obs_properties_get(props, "format");
+	assert_int_equal(obs_property_list_item_count(format), 4);
+	const char *values[] = {"bgra8", "rgba8", "rgba16f", "rgba32f"};
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(obs_property_list_item_string(format, i), values[i]);
+	const char *status = obs_property_long_description(obs_properties_get(props, "status"));
+	print_message("status line: %s\n", status);
+	assert_non_null(strstr(status, name));
+	assert_non_null(strstr(status, "waiting for a TouchDesigner Shared Mem In TOP"));
+	obs_properties_destroy(props);
+
+	/* The defaults users' scenes rely on. */
+	obs_data_t *defaults = obs_get_source_defaults("tdshm_top_filter");
+	assert_string_equal(obs_data_get_string(defaults, "format"), "bgra8");
+	assert_true(obs_data_get_bool(defaults, "flip"));
+	assert_string_equal(obs_data_get_string(defaults, "alpha"), "premultiplied");
+	assert_string_equal(obs_data_get_string(defaults, "header"), "current");
+	assert_false(obs_data_get_bool(defaults, "only_when_active"));
+	assert_false(obs_data_get_bool(defaults, "custom_size"));
+	obs_data_release(defaults);
+	remove_filter(source, filter);
+	obs_source_release(source);
+}
+
 /* Left sending when OBS shuts down; the teardown checks it detached. */
 static char exit_name[64];
 static obs_source_t *exit_source;
@@ -932,6 +977,7 @@ int main(void)
 	    cmocka_unit_test(test_program_output_start_stop_save_restore),
 	    cmocka_unit_test(test_receiver_holding_the_lock_10s_costs_no_obs_frames),
 	    cmocka_unit_test(test_bad_names_are_reported_in_the_status),
+	    cmocka_unit_test(test_properties_offer_every_setting_and_the_status),
 	    cmocka_unit_test(test_renaming_moves_the_stream_to_the_new_name),
 	    cmocka_unit_test(test_filter_left_at_exit_is_attached_now),
 	};

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A TouchDesigner that holds its data lock for 10 s (stuck, or in a debugger)
+ * must not slow OBS: the source's lock attempts on the render path are
+ * bounded to 2 ms and it shows the last frame again meanwhile. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "obs_harness.h"
+#include "source_helpers.h"
+#include "test_support.h"
+
+#define HOLD_MS 10000
+
+static void test_lock_held_for_10s_does_not_slow_obs(void **state)
+{
+	(void)state;
+	char name[64], settings[256], status[1024];
+	tdshm_test_unique_name(name, sizeof(name), "obs-lock");
+	int sender = source_start_sender(name, "--size", "640x360", "--pattern", "bars", NULL);
+	assert_true(sender > 0);
+	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
+	obs_source_t *source = harness_create_source("tdshm_top_source", "lock", settings);
+	assert_non_null(source);
+	harness_set_output(source);
+	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
+	assert_true(harness_wait_frames(10, 5000));
+
+	char hold[16];
+	snprintf(hold, sizeof(hold), "%d", HOLD_MS);
+	const char *argv[] = {TDSHM_LOCK_HOLDER_PATH, name, hold, NULL};
+	int holder = harness_spawn(argv);
+	assert_true(holder > 0);
+	usleep(200000); /* let it take the lock */
+
+	uint64_t frames_before = harness_frame_count();
+	uint64_t start = source_now_ms();
+	usleep((HOLD_MS - 1000) * 1000); /* measure inside the hold */
+	uint64_t elapsed = source_now_ms() - start;
+	uint64_t frames = harness_frame_count() - frames_before;
+	double expected = elapsed * 60.0 / 1000.0;
+	printf("  lock held: %llu frames in %llu ms, expected %.0f (%.1f%%)\n",
+	       (unsigned long long)frames, (unsigned long long)elapsed, expected,
+	       100.0 * frames / expected);
+	assert_true(frames >= expected * 0.95);
+
+	/* The last frame stayed on screen while the lock was held. */
+	harness_frame frame;
+	assert_true(harness_copy_latest_frame(&frame));
+	const uint8_t *white = harness_frame_pixel(&frame, 10, 10);
+	assert_int_equal(white[0] + white[1] + white[2], 3 * 255);
+	harness_frame_free(&frame);
+
+	int exit_status = -1;
+	for (int i = 0; i < 300 && !harness_exited(holder, &exit_status); i++)
+		usleep(10000);
+	assert_int_equal(exit_status, 0); /* it really held the lock */
+	harness_set_output(NULL);
+	obs_source_release(source);
+	harness_kill(sender, false);
+}
+
+static int harness_setup(void **state)
+{
+	(void)state;
+	harness_config cfg;
+	harness_config_default(&cfg);
+	return harness_start(&cfg) ? 0 : -1;
+}
+
+static int harness_teardown(void **state)
+{
+	(void)state;
+	harness_stop();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_lock_held_for_10s_does_not_slow_obs),
+	};
+	return cmocka_run_group_tests(tests, harness_setup, harness_teardown);
+}

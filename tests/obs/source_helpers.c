@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "source_helpers.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "obs_harness.h"
+#include "tdshm/pixel_format.h"
+
+uint64_t source_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void source_status_text(obs_source_t *source, char *out, size_t cap)
+{
+	calldata_t cd = {0};
+	const char *status = NULL;
+	if (proc_handler_call(obs_source_get_proc_handler(source), "get_status", &cd))
+		status = calldata_string(&cd, "status");
+	snprintf(out, cap, "%s", status ? status : "(no status)");
+	calldata_free(&cd);
+}
+
+void source_status_property(obs_source_t *source, char *out, size_t cap)
+{
+	obs_properties_t *props = obs_source_properties(source);
+	obs_property_t *status = props ? obs_properties_get(props, "status") : NULL;
+	snprintf(out, cap, "%s", status ? obs_property_description(status) : "(no status)");
+	obs_properties_destroy(props);
+}
+
+bool source_wait_status(obs_source_t *source, const char *prefix, uint32_t timeout_ms, char *out,
+			size_t cap)
+{
+	uint64_t deadline = source_now_ms() + timeout_ms;
+	for (;;) {
+		source_status_text(source, out, cap);
+		if (strncmp(out, prefix, strlen(prefix)) == 0)
+			return true;
+		if (source_now_ms() >= deadline)
+			return false;
+		usleep(10000);
+	}
+}
+
+bool source_wait_connected(obs_source_t *source, uint32_t timeout_ms, char *out, size_t cap)
+{
+	return source_wait_status(source, "Connected", timeout_ms, out, cap);
+}
+
+int source_start_sender(const char *name, ...)
+{
+	const char *argv[32] = {TDSHM_TOOL_PATH, "send", name};
+	int n = 3;
+	va_list args;
+	va_start(args, name);
+	const char *arg;
+	while (n < 31 && (arg = va_arg(args, const char *)) != NULL)
+		argv[n++] = arg;
+	va_end(args);
+	argv[n] = NULL;
+	return harness_spawn(argv);
+}
+
+tdshm_sender *source_sender_create(const char *name, size_t data_size)
+{
+	tdshm_sender *sender = NULL;
+	tdshm_error err;
+	if (tdshm_sender_create(name, data_size, TDSHM_INFO_LOCK_TIMEOUT_MS, &sender, &err) !=
+	    TDSHM_OK) {
+		fprintf(stderr, "sender '%s': %s\n", name, err.message);
+		return NULL;
+	}
+	return sender;
+}
+
+static bool source_sender_begin(tdshm_sender *sender, size_t needed, uint8_t **bytes, size_t *size)
+{
+	tdshm_error err;
+	if (tdshm_sender_data_size(sender) != needed &&
+	    tdshm_sender_resize(sender, needed, TDSHM_INFO_LOCK_TIMEOUT_MS, &err) != TDSHM_OK) {
+		fprintf(stderr, "resize: %s\n", err.message);
+		return false;
+	}
+	if (tdshm_sender_begin_write(sender, 1000, bytes, size, &err) != TDSHM_OK) {
+		fprintf(stderr, "begin_write: %s\n", err.message);
+		return false;
+	}
+	return true;
+}
+
+static bool source_sender_header(tdshm_sender *sender, uint32_t width, uint32_t height,
+				 const char *format, uint8_t **bytes, size_t *size,
+				 tdshm_top_params *params)
+{
+	memset(params, 0, sizeof(*params));
+	params->kind = TDSHM_TOP_HEADER_CURRENT;
+	params->version = 1;
+	params->width = width;
+	params->height = height;
+	params->format = tdshm_pixel_format_by_name(format);
+	size_t needed;
+	tdshm_error err;
+	if (!params->format || tdshm_top_segment_size(params, &needed, &err) != TDSHM_OK)
+		return false;
+	if (!source_sender_begin(sender, needed, bytes, size))
+		return false;
+	if (tdshm_top_write_header(params, *bytes, *size, &err) != TDSHM_OK) {
+		tdshm_sender_end_write(sender);
+		return false;
+	}
+	return true;
+}
+
+bool source_sender_write_pattern(tdshm_sender *sender, tdshm_pattern_kind kind, uint32_t frame,
+				 uint32_t width, uint32_t height, const char *format)
+{
+	uint8_t *bytes;
+	size_t size;
+	tdshm_top_params params;
+	if (!source_sender_header(sender, width, height, format, &bytes, &size, &params))
+		return false;
+	size_t offset = tdshm_top_header_size(&params);
+	tdshm_pattern_image image = {
+	    .width = width, .height = height, .format = params.format, .bottom_up = true};
+	tdshm_error err;
+	bool ok = tdshm_pattern_fill(kind, frame, &image, bytes + offset, size - offset, &err) ==
+		  TDSHM_OK;
+	tdshm_sender_end_write(sender);
+	return ok;
+}
+
+bool source_sender_write_solid(tdshm_sender *sender, uint32_t width, uint32_t height,
+			       const char *format, const uint8_t *pixel)
+{
+	uint8_t *bytes;
+	size_t size;
+	tdshm_top_params params;
+	if (!source_sender_header(sender, width, height, format, &bytes, &size, &params))
+		return false;
+	size_t offset = tdshm_top_header_size(&params);
+	size_t bpp = params.format->bytes_per_pixel;
+	for (size_t i = 0; i < (size_t)width * height; i++)
+		memcpy(bytes + offset + i * bpp, pixel, bpp);
+	tdshm_sender_end_write(sender);
+	return true;
+}
+
+bool source_sender_write_raw(tdshm_sender *sender, const uint8_t *raw, size_t raw_size)
+{
+	uint8_t *bytes;
+	size_t size;
+	if (!source_sender_begin(sender, raw_size, &bytes, &size))
+		return false;
+	memcpy(bytes, raw, raw_size < size ? raw_size : size);
+	tdshm_sender_end_write(sender);
+	return true;
+}
+
+float source_compare_pattern(const struct harness_frame *frame, tdshm_pattern_kind kind,
+			     uint32_t frame_number, const char *format, float tolerance_255,
+			     uint64_t *bad)
+{
+	const tdshm_pixel_format *pf = tdshm_pixel_format_by_name(format);
+	float worst = 0;
+	*bad = 0;
+	for (uint32_t y = 0; y < frame->height; y++) {
+		for (uint32_t x = 0; x < frame->width; x++) {
+			float rgba[4];
+			tdshm_pattern_expected_rgba(kind, frame_number, x, y, frame->width,
+						    frame->height, pf, rgba);
+			/* What the format can hold of it (11-bit floats, 8 bits...). */
+			uint8_t stored[16];
+			tdshm_pixel_from_rgba_f32(pf, rgba, stored);
+			tdshm_pixel_to_rgba_f32(pf, stored, rgba);
+			const uint8_t *p = harness_frame_pixel(frame, x, y);
+			const float got[3] = {p[2], p[1], p[0]};
+			for (int c = 0; c < 3; c++) {
+				float want = rgba[c] < 0   ? 0
+					     : rgba[c] > 1 ? 255
+							   : (float)(int)(rgba[c] * 255 + 0.5f);
+				float d = got[c] > want ? got[c] - want : want - got[c];
+				if (d > worst)
+					worst = d;
+				if (d > tolerance_255) {
+					(*bad)++;
+					break;
+				}
+			}
+		}
+	}
+	return worst;
+}

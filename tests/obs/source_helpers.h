@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Helpers for tests of the "TouchDesigner Shared Mem In" source. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <obs.h>
+
+#include "obs_harness.h"
+
+/* The source's status line (its "get_status" proc). */
+void source_status_text(obs_source_t *source, char *out, size_t cap);
+/* The status line as the properties dialog shows it (slow: lists segments). */
+void source_status_property(obs_source_t *source, char *out, size_t cap);
+/* Waits until the status line starts with prefix; false on timeout. */
+bool source_wait_status(obs_source_t *source, const char *prefix, uint32_t timeout_ms, char *out,
+			size_t cap);
+/* Waits until the source reports a connection ("Connected..."). */
+bool source_wait_connected(obs_source_t *source, uint32_t timeout_ms, char *out, size_t cap);
+/* Starts `tdshm send NAME args...` (args NULL-terminated); pid or -1. */
+int source_start_sender(const char *name, ...);
+/* Milliseconds since an arbitrary start. */
+uint64_t source_now_ms(void);
+
+#include "tdshm/pattern.h"
+#include "tdshm/sender.h"
+#include "tdshm/top.h"
+
+/* In-process "TouchDesigner" for exact control (resizes, alpha, hostile
+ * bytes): a sender of this project's core. */
+tdshm_sender *source_sender_create(const char *name, size_t data_size);
+/* Writes a whole image segment: header for width x height in format, then
+ * the pattern (bottom row first). Resizes the segment if needed. */
+bool source_sender_write_pattern(tdshm_sender *sender, tdshm_pattern_kind kind, uint32_t frame,
+				 uint32_t width, uint32_t height, const char *format);
+/* Writes one colour (bytes of one pixel in format) over the whole image. */
+bool source_sender_write_solid(tdshm_sender *sender, uint32_t width, uint32_t height,
+			       const char *format, const uint8_t *pixel);
+/* Copies raw bytes into the data segment (resized to exactly size). */
+bool source_sender_write_raw(tdshm_sender *sender, const uint8_t *bytes, size_t size);
+
+/* Compares OBS's output (BGRA, top row first) with what a reader of format
+ * shows for the pattern, colour only, composited over black with
+ * premultiplied alpha. Returns the largest difference in 0..255 units and
+ * counts pixels over tolerance_255 in *bad. */
+float source_compare_pattern(const struct harness_frame *frame, tdshm_pattern_kind kind,
+			     uint32_t frame_number, const char *format, float tolerance_255,
+			     uint64_t *bad);
