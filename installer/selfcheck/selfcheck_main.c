@@ -116,7 +116,8 @@ static bool selfcheck_wait_for_bars(const selfcheck_args *args, selfcheck_frame 
 		selfcheck_obs_source_size(&source_width, &source_height);
 		if (source_width == 0 || source_height == 0)
 			snprintf(detail, sizeof(detail),
-				 "the source has no picture: it found no segment of that name");
+				 "the source shows no picture: no segment of that name, or the "
+				 "plugin could not start the source (see the libobs log)");
 		else if (source_width != args->width || source_height != args->height)
 			snprintf(detail, sizeof(detail), "the source is %ux%u, not %ux%u",
 				 source_width, source_height, args->width, args->height);

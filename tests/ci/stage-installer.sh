@@ -100,6 +100,21 @@ part_user() {
 		fail "--check on a broken install: $(tail -n 2 <<<"$output")"
 	fi
 	mv "$home/data.moved" "$plugin/data"
+	# The module must really use the installed data: without its effect
+	# files OBS shows nothing, and the self-check must say so.
+	mkdir "$home/effects.moved"
+	find "$plugin/data" -maxdepth 1 -name '*.effect' -exec mv {} "$home/effects.moved/" \;
+	[ -n "$(ls "$home/effects.moved")" ] || fail "the installed data holds no .effect file"
+	output=$(env HOME="$home" TMPDIR="$home/.tmp-check" bash "$root/installer/selfcheck.sh" \
+		--module "$plugin/bin/64bit/obs-tdshm.so" --data "$plugin/data" --tdshm "$home/.local/bin/tdshm" \
+		--selfcheck "$linux_build/installer/selfcheck/tdshm-selfcheck" --timeout-ms 3000 2>&1)
+	if [ $? -ne 0 ] && grep -q '^FAIL: .*no picture' <<<"$output"; then
+		pass "without the installed effect files the self-check prints FAIL"
+	else
+		fail "the self-check passed without the installed effect files: $(grep -E '^(OK|FAIL)' <<<"$output")"
+	fi
+	mv "$home/effects.moved"/* "$plugin/data/"
+	rmdir "$home/effects.moved"
 
 	# The self-check must be able to fail on the picture itself: a sender of
 	# another pattern gives FAIL naming the pixels.
