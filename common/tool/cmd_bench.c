@@ -13,6 +13,7 @@
 #include "tdshm/receiver.h"
 #include "tdshm/sender.h"
 #include "tdshm/top.h"
+#include "tdshm/cleanup.h"
 #include "tool.h"
 
 #define BENCH_MAX_REPS 400
@@ -162,6 +163,10 @@ static int bench_case_run(const bench_case *bc, uint64_t budget_ns)
 done:
 	tdshm_receiver_destroy(c.receiver);
 	tdshm_sender_destroy(c.sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
+	/* The bench's own name: leave no locks behind in shared memory. */
+	tdshm_error ignored;
+	tdshm_status removed = tdshm_name_remove_leftovers(name, 0, &ignored);
+	(void)removed; /* best effort: the figures stand either way */
 	free(c.src);
 	free(c.dst);
 	return code;

@@ -46,6 +46,11 @@ static const tool_command tool_commands[] = {
     {"bench", tool_cmd_bench,
      "bench [--seconds 8]\n"
      "      Cost of a sender write and a receiver read over a plain memcpy."},
+    {"remove", tool_cmd_remove,
+     "remove NAME [--force]\n"
+     "      Removes what NAME left in shared memory (a crashed sender's segments, the\n"
+     "      locks no program removes). Refuses while a sender runs; --force also\n"
+     "      removes a TouchDesigner-written name (close TouchDesigner first)."},
 };
 
 #define TOOL_COMMAND_COUNT (sizeof(tool_commands) / sizeof(tool_commands[0]))

@@ -81,3 +81,4 @@ int tool_cmd_chop_receive(int argc, char **argv);
 int tool_cmd_info(int argc, char **argv);
 int tool_cmd_list(int argc, char **argv);
 int tool_cmd_bench(int argc, char **argv);
+int tool_cmd_remove(int argc, char **argv);

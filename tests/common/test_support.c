@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "test_support.h"
+#include "tdshm/cleanup.h"
+#include "tdshm/names.h"
 #include "tdshm/platform.h"
 
 uint8_t *tdshm_test_read_file(const char *path, size_t *size)
@@ -57,10 +59,64 @@ uint8_t *tdshm_test_read_vector(const char *file, size_t *size)
 	return tdshm_test_read_file(path, size);
 }
 
+/* Names handed out, removed with everything they left when the suite exits
+ * (locks are never removed by the protocol, so without this every run would
+ * leave its objects in the system's shared memory). */
+#define TEST_NAMES_MAX 1024
+/* With the name limit and directory in force when each name was made: suites
+ * switch TDSHM_POSIX_NAME_MAX between runs, and long names are only found
+ * through the directory they were registered in. */
+static struct test_name {
+	char name[TDSHM_USER_NAME_MAX + 1];
+	char name_max[16];
+	char directory[32];
+} test_names[TEST_NAMES_MAX];
+static unsigned test_names_count;
+static uint32_t test_names_owner;
+
+static void test_get_env(const char *key, char *out, size_t cap)
+{
+	const char *value = getenv(key);
+	snprintf(out, cap, "%s", value ? value : "");
+}
+
+static void test_set_env(const char *key, const char *value)
+{
+	tdshm_test_setenv(key, value[0] ? value : NULL);
+}
+
+static void tdshm_test_remove_names(void)
+{
+	/* A fork()ed child that exits must not remove its parent's objects. */
+	if (tdshm_process_id() != test_names_owner)
+		return;
+	for (unsigned i = 0; i < test_names_count; i++) {
+		test_set_env("TDSHM_POSIX_NAME_MAX", test_names[i].name_max);
+		test_set_env("TDSHM_POSIX_NAME_DIRECTORY", test_names[i].directory);
+		/* Best effort: a name whose sender still runs stays. */
+		tdshm_error ignored;
+		tdshm_status status = tdshm_name_remove_leftovers(test_names[i].name, 1, &ignored);
+		(void)status;
+	}
+	test_names_count = 0;
+}
+
 void tdshm_test_unique_name(char *out, size_t cap, const char *stem)
 {
 	static unsigned counter;
 	snprintf(out, cap, "%s-%u-%u", stem, (unsigned)tdshm_process_id(), counter++);
+	if (test_names_owner != tdshm_process_id()) {
+		test_names_owner = tdshm_process_id();
+		test_names_count = 0;
+		atexit(tdshm_test_remove_names);
+	}
+	if (test_names_count < TEST_NAMES_MAX) {
+		struct test_name *entry = &test_names[test_names_count++];
+		snprintf(entry->name, sizeof(entry->name), "%s", out);
+		test_get_env("TDSHM_POSIX_NAME_MAX", entry->name_max, sizeof(entry->name_max));
+		test_get_env("TDSHM_POSIX_NAME_DIRECTORY", entry->directory,
+			     sizeof(entry->directory));
+	}
 }
 
 const char *tdshm_test_tool_path(void)
