@@ -3,13 +3,16 @@
 # Installer tests (issue #6):
 #   user    installer/install.sh into a temporary HOME, the self-check against
 #           that install, --check, --uninstall leaves HOME as it was; the same
-#           for --portable DIR
+#           for --portable DIR and --prefix DIR; the self-check says FAIL for a
+#           missing data directory, missing effect files and a wrong picture
 #   deb     the .deb built with CPack, dpkg -i, the self-check against
 #           /usr/lib/x86_64-linux-gnu/obs-plugins, dpkg -r leaves nothing
 #   windows the mingw-built DLL + tdshm.exe in the NSIS installer, run silently
-#           under Wine (normal and portable OBS), layout checked under Wine's
-#           ProgramData, the uninstaller removes it; the installed tdshm.exe
-#           sends to and receives from itself through the Windows backend
+#           under Wine (normal and portable OBS, and over itself), layout checked
+#           under Wine's ProgramData, the uninstaller removes it; the installed
+#           DLL loads beside stand-in OBS DLLs and registers its sources; the
+#           installed tdshm.exe sends to and receives from itself through the
+#           Windows backend
 # Run one part alone with TDSHM_INSTALLER_PARTS="user deb" (default: all).
 set -uo pipefail
 
