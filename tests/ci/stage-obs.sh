@@ -45,6 +45,13 @@ cmake --build "$asan" -j2 --target obs_test_filter tdshm_top_probe tdshm_lock_ho
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	"$asan/tests/obs/obs_test_filter"
 
+echo "--- AddressSanitizer build: the CHOP audio source's hostile vectors and the audio filter"
+cmake --build "$asan" -j2 --target obs_test_audio tdshm_lock_holder
+for only in '*bad_chop*' 'test_filter_*'; do
+	OBS_TEST_AUDIO_ONLY="$only" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$asan/tests/obs/obs_test_audio"
+done
+
 echo "--- source benchmark (figures, not pass/fail)"
 "$native/tests/obs/obs_bench_source" || echo "(benchmark did not complete: $?)"
 
