@@ -474,3 +474,69 @@ void tdshm_frame_writer_stats_to_calldata(const tdshm_writer_stats *stats, calld
 	calldata_set_int(cd, "render_ns_total", (long long)stats->render_ns_total);
 	calldata_set_int(cd, "stage_ns_total", (long long)stats->stage_ns_total);
 }
+
+#define TEXT_NAME obs_module_text("TopFilter.Name")
+#define TEXT_NAME_HINT obs_module_text("TopFilter.Name.Hint")
+#define TEXT_FORMAT obs_module_text("TopFilter.Format")
+#define TEXT_FLIP obs_module_text("TopFilter.Flip")
+#define TEXT_ALPHA obs_module_text("TopFilter.Alpha")
+#define TEXT_ALPHA_PREMULTIPLIED obs_module_text("TopFilter.Alpha.Premultiplied")
+#define TEXT_ALPHA_STRAIGHT obs_module_text("TopFilter.Alpha.Straight")
+#define TEXT_HEADER obs_module_text("TopFilter.Header")
+#define TEXT_HEADER_CURRENT obs_module_text("TopFilter.Header.Current")
+#define TEXT_HEADER_LEGACY obs_module_text("TopFilter.Header.Legacy")
+#define TEXT_STATUS obs_module_text("TopFilter.Status")
+#define TEXT_REFRESH obs_module_text("TopFilter.Refresh")
+
+void tdshm_frame_writer_add_properties(obs_properties_t *props)
+{
+	obs_property_t *p =
+	    obs_properties_add_text(props, TDSHM_SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
+	obs_property_set_long_description(p, TEXT_NAME_HINT);
+
+	p = obs_properties_add_list(props, TDSHM_SETTING_FORMAT, TEXT_FORMAT, OBS_COMBO_TYPE_LIST,
+				    OBS_COMBO_FORMAT_STRING);
+	obs_property_list_add_string(p, obs_module_text("TopFilter.Format.BGRA8"),
+				     TDSHM_FORMAT_BGRA8);
+	obs_property_list_add_string(p, obs_module_text("TopFilter.Format.RGBA8"),
+				     TDSHM_FORMAT_RGBA8);
+	obs_property_list_add_string(p, obs_module_text("TopFilter.Format.RGBA16F"),
+				     TDSHM_FORMAT_RGBA16F);
+	obs_property_list_add_string(p, obs_module_text("TopFilter.Format.RGBA32F"),
+				     TDSHM_FORMAT_RGBA32F);
+
+	obs_properties_add_bool(props, TDSHM_SETTING_FLIP, TEXT_FLIP);
+
+	p = obs_properties_add_list(props, TDSHM_SETTING_ALPHA, TEXT_ALPHA, OBS_COMBO_TYPE_LIST,
+				    OBS_COMBO_FORMAT_STRING);
+	obs_property_list_add_string(p, TEXT_ALPHA_PREMULTIPLIED, TDSHM_ALPHA_VALUE_PREMULTIPLIED);
+	obs_property_list_add_string(p, TEXT_ALPHA_STRAIGHT, TDSHM_ALPHA_VALUE_STRAIGHT);
+
+	p = obs_properties_add_list(props, TDSHM_SETTING_HEADER, TEXT_HEADER, OBS_COMBO_TYPE_LIST,
+				    OBS_COMBO_FORMAT_STRING);
+	obs_property_list_add_string(p, TEXT_HEADER_CURRENT, TDSHM_HEADER_VALUE_CURRENT);
+	obs_property_list_add_string(p, TEXT_HEADER_LEGACY, TDSHM_HEADER_VALUE_LEGACY);
+}
+
+/* Returning true rebuilds the properties, which re-reads the status. */
+static bool tdshm_writer_refresh_clicked(obs_properties_t *props, obs_property_t *property,
+					 void *data)
+{
+	(void)props;
+	(void)property;
+	(void)data;
+	return true;
+}
+
+void tdshm_frame_writer_add_status(obs_properties_t *props, tdshm_frame_writer *writer)
+{
+	obs_properties_add_button(props, "refresh", TEXT_REFRESH, tdshm_writer_refresh_clicked);
+	tdshm_writer_stats stats;
+	tdshm_frame_writer_get_stats(writer, &stats);
+	char text[TDSHM_ERROR_MESSAGE_MAX + 256];
+	tdshm_frame_writer_status_text(&stats, text, sizeof(text));
+	obs_property_t *p = obs_properties_add_text(props, "status", TEXT_STATUS, OBS_TEXT_INFO);
+	obs_property_set_long_description(p, text);
+	if (stats.state == TDSHM_WRITER_ERROR)
+		obs_property_text_set_info_type(p, OBS_TEXT_INFO_ERROR);
+}

@@ -117,5 +117,18 @@ void tdshm_frame_writer_capture(tdshm_frame_writer *writer, uint32_t width, uint
 void tdshm_frame_writer_get_stats(tdshm_frame_writer *writer, tdshm_writer_stats *out);
 /* A one-line status for the properties dialog. */
 void tdshm_frame_writer_status_text(const tdshm_writer_stats *stats, char *out, size_t cap);
-/* Fills calldata with the stats (the get_stats procs of filter and output). */
+/* The stream settings shared by the filter and the program output: name,
+ * format, flip, alpha, header. */
+void tdshm_frame_writer_add_properties(obs_properties_t *props);
+/* A "Refresh status" button and the status line (error-styled on errors). */
+void tdshm_frame_writer_add_status(obs_properties_t *props, tdshm_frame_writer *writer);
+/* Fills calldata with the stats (the get_stats procs of filter and output,
+ * declared as below: tests and scripts read the counters through them). */
+#define TDSHM_WRITER_STATS_PROC                                                                    \
+	"void get_stats(out int state, out bool error, out string status, "                        \
+	"out string message, out string data_name, out int width, out int height, "                \
+	"out int readbacks, out int frames_written, out int skipped_locked, "                      \
+	"out int frames_idle, out int resizes, out int senders_created, "                          \
+	"out int copy_ns_total, out int copy_ns_min, out int render_ns_total, "                    \
+	"out int stage_ns_total)"
 void tdshm_frame_writer_stats_to_calldata(const tdshm_writer_stats *stats, calldata_t *cd);

@@ -16,26 +16,12 @@
 #define SETTING_CUSTOM_SIZE "custom_size"
 #define SETTING_WIDTH "width"
 #define SETTING_HEIGHT "height"
-#define SETTING_STATUS "status"
-#define SETTING_REFRESH "refresh"
 
 #define TEXT_FILTER obs_module_text("TopFilter")
-#define TEXT_NAME obs_module_text("TopFilter.Name")
-#define TEXT_NAME_HINT obs_module_text("TopFilter.Name.Hint")
-#define TEXT_FORMAT obs_module_text("TopFilter.Format")
-#define TEXT_FLIP obs_module_text("TopFilter.Flip")
-#define TEXT_ALPHA obs_module_text("TopFilter.Alpha")
-#define TEXT_ALPHA_PREMULTIPLIED obs_module_text("TopFilter.Alpha.Premultiplied")
-#define TEXT_ALPHA_STRAIGHT obs_module_text("TopFilter.Alpha.Straight")
-#define TEXT_HEADER obs_module_text("TopFilter.Header")
-#define TEXT_HEADER_CURRENT obs_module_text("TopFilter.Header.Current")
-#define TEXT_HEADER_LEGACY obs_module_text("TopFilter.Header.Legacy")
 #define TEXT_ONLY_WHEN_ACTIVE obs_module_text("TopFilter.OnlyWhenActive")
 #define TEXT_CUSTOM_SIZE obs_module_text("TopFilter.CustomSize")
 #define TEXT_WIDTH obs_module_text("TopFilter.Width")
 #define TEXT_HEIGHT obs_module_text("TopFilter.Height")
-#define TEXT_STATUS obs_module_text("TopFilter.Status")
-#define TEXT_REFRESH obs_module_text("TopFilter.Refresh")
 
 #define TDSHM_FILTER_MAX_SIZE 16384
 
@@ -82,13 +68,21 @@ static void tdshm_filter_apply(struct tdshm_filter *filter, obs_data_t *settings
 		tdshm_frame_writer_stop(filter->writer);
 }
 
+/* A scene file may hold any number: keep the size to what the dialog offers. */
+static uint32_t tdshm_filter_clamp_size(long long value)
+{
+	if (value < 16)
+		return 16;
+	return value > TDSHM_FILTER_MAX_SIZE ? TDSHM_FILTER_MAX_SIZE : (uint32_t)value;
+}
+
 static void tdshm_filter_update(void *data, obs_data_t *settings)
 {
 	struct tdshm_filter *filter = data;
 	filter->only_when_active = obs_data_get_bool(settings, SETTING_ONLY_WHEN_ACTIVE);
 	filter->custom_size = obs_data_get_bool(settings, SETTING_CUSTOM_SIZE);
-	filter->custom_width = (uint32_t)obs_data_get_int(settings, SETTING_WIDTH);
-	filter->custom_height = (uint32_t)obs_data_get_int(settings, SETTING_HEIGHT);
+	filter->custom_width = tdshm_filter_clamp_size(obs_data_get_int(settings, SETTING_WIDTH));
+	filter->custom_height = tdshm_filter_clamp_size(obs_data_get_int(settings, SETTING_HEIGHT));
 	tdshm_filter_apply(filter, settings, os_atomic_load_bool(&filter->enabled));
 }
 
@@ -171,13 +165,7 @@ static void *tdshm_filter_create(obs_data_t *settings, obs_source_t *source)
 
 	signal_handler_connect(obs_source_get_signal_handler(source), "enable",
 			       tdshm_filter_enable_changed, filter);
-	proc_handler_add(obs_source_get_proc_handler(source),
-			 "void get_stats(out int state, out bool error, out string status, "
-			 "out string message, out string data_name, out int width, "
-			 "out int height, out int readbacks, out int frames_written, "
-			 "out int skipped_locked, out int frames_idle, out int resizes, "
-			 "out int senders_created, out int copy_ns_total, out int copy_ns_min, "
-			 "out int render_ns_total, out int stage_ns_total)",
+	proc_handler_add(obs_source_get_proc_handler(source), TDSHM_WRITER_STATS_PROC,
 			 tdshm_filter_get_stats, filter);
 	obs_add_main_render_callback(tdshm_filter_capture, filter);
 	return filter;
@@ -230,52 +218,11 @@ static bool tdshm_filter_custom_size_modified(obs_properties_t *props, obs_prope
 	return true;
 }
 
-/* The properties shared with the Tools-menu output. */
-void tdshm_filter_add_stream_properties(obs_properties_t *props)
-{
-	obs_property_t *p =
-	    obs_properties_add_text(props, TDSHM_SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
-	obs_property_set_long_description(p, TEXT_NAME_HINT);
-
-	p = obs_properties_add_list(props, TDSHM_SETTING_FORMAT, TEXT_FORMAT, OBS_COMBO_TYPE_LIST,
-				    OBS_COMBO_FORMAT_STRING);
-	obs_property_list_add_string(p, obs_module_text("TopFilter.Format.BGRA8"),
-				     TDSHM_FORMAT_BGRA8);
-	obs_property_list_add_string(p, obs_module_text("TopFilter.Format.RGBA8"),
-				     TDSHM_FORMAT_RGBA8);
-	obs_property_list_add_string(p, obs_module_text("TopFilter.Format.RGBA16F"),
-				     TDSHM_FORMAT_RGBA16F);
-	obs_property_list_add_string(p, obs_module_text("TopFilter.Format.RGBA32F"),
-				     TDSHM_FORMAT_RGBA32F);
-
-	obs_properties_add_bool(props, TDSHM_SETTING_FLIP, TEXT_FLIP);
-
-	p = obs_properties_add_list(props, TDSHM_SETTING_ALPHA, TEXT_ALPHA, OBS_COMBO_TYPE_LIST,
-				    OBS_COMBO_FORMAT_STRING);
-	obs_property_list_add_string(p, TEXT_ALPHA_PREMULTIPLIED, TDSHM_ALPHA_VALUE_PREMULTIPLIED);
-	obs_property_list_add_string(p, TEXT_ALPHA_STRAIGHT, TDSHM_ALPHA_VALUE_STRAIGHT);
-
-	p = obs_properties_add_list(props, TDSHM_SETTING_HEADER, TEXT_HEADER, OBS_COMBO_TYPE_LIST,
-				    OBS_COMBO_FORMAT_STRING);
-	obs_property_list_add_string(p, TEXT_HEADER_CURRENT, TDSHM_HEADER_VALUE_CURRENT);
-	obs_property_list_add_string(p, TEXT_HEADER_LEGACY, TDSHM_HEADER_VALUE_LEGACY);
-}
-
-/* Returning true rebuilds the properties, which re-reads the status. */
-static bool tdshm_filter_refresh_clicked(obs_properties_t *props, obs_property_t *property,
-					 void *data)
-{
-	(void)props;
-	(void)property;
-	(void)data;
-	return true;
-}
-
 static obs_properties_t *tdshm_filter_get_properties(void *data)
 {
 	struct tdshm_filter *filter = data;
 	obs_properties_t *props = obs_properties_create();
-	tdshm_filter_add_stream_properties(props);
+	tdshm_frame_writer_add_properties(props);
 
 	obs_properties_add_bool(props, SETTING_ONLY_WHEN_ACTIVE, TEXT_ONLY_WHEN_ACTIVE);
 	obs_property_t *p = obs_properties_add_bool(props, SETTING_CUSTOM_SIZE, TEXT_CUSTOM_SIZE);
@@ -283,18 +230,8 @@ static obs_properties_t *tdshm_filter_get_properties(void *data)
 	obs_properties_add_int(props, SETTING_WIDTH, TEXT_WIDTH, 16, TDSHM_FILTER_MAX_SIZE, 1);
 	obs_properties_add_int(props, SETTING_HEIGHT, TEXT_HEIGHT, 16, TDSHM_FILTER_MAX_SIZE, 1);
 
-	if (filter) {
-		obs_properties_add_button(props, SETTING_REFRESH, TEXT_REFRESH,
-					  tdshm_filter_refresh_clicked);
-		tdshm_writer_stats stats;
-		tdshm_frame_writer_get_stats(filter->writer, &stats);
-		char text[TDSHM_ERROR_MESSAGE_MAX + 256];
-		tdshm_frame_writer_status_text(&stats, text, sizeof(text));
-		p = obs_properties_add_text(props, SETTING_STATUS, TEXT_STATUS, OBS_TEXT_INFO);
-		obs_property_set_long_description(p, text);
-		if (stats.state == TDSHM_WRITER_ERROR)
-			obs_property_text_set_info_type(p, OBS_TEXT_INFO_ERROR);
-	}
+	if (filter)
+		tdshm_frame_writer_add_status(props, filter->writer);
 	return props;
 }
 

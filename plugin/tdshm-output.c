@@ -16,9 +16,6 @@
 #define SETTING_ENABLED "enabled"
 #define TEXT_OUTPUT obs_module_text("ProgramOutput")
 
-/* From tdshm-filter.c: name, format, flip, alpha, header. */
-void tdshm_filter_add_stream_properties(obs_properties_t *props);
-
 struct tdshm_output {
 	obs_source_t *source;
 	tdshm_frame_writer *writer;
@@ -107,13 +104,7 @@ static void *tdshm_output_create(obs_data_t *settings, obs_source_t *source)
 		bfree(output);
 		return NULL;
 	}
-	proc_handler_add(obs_source_get_proc_handler(source),
-			 "void get_stats(out int state, out bool error, out string status, "
-			 "out string message, out string data_name, out int width, "
-			 "out int height, out int readbacks, out int frames_written, "
-			 "out int skipped_locked, out int frames_idle, out int resizes, "
-			 "out int senders_created, out int copy_ns_total, out int copy_ns_min, "
-			 "out int render_ns_total, out int stage_ns_total)",
+	proc_handler_add(obs_source_get_proc_handler(source), TDSHM_WRITER_STATS_PROC,
 			 tdshm_output_get_stats, output);
 	tdshm_output_update(output, settings);
 	return output;
@@ -135,35 +126,14 @@ static void tdshm_output_get_defaults(obs_data_t *settings)
 	obs_data_set_default_bool(settings, SETTING_ENABLED, false);
 }
 
-/* Returning true rebuilds the properties, which re-reads the status. */
-static bool tdshm_output_refresh_clicked(obs_properties_t *props, obs_property_t *property,
-					 void *data)
-{
-	(void)props;
-	(void)property;
-	(void)data;
-	return true;
-}
-
 static obs_properties_t *tdshm_output_get_properties(void *data)
 {
 	struct tdshm_output *output = data;
 	obs_properties_t *props = obs_properties_create();
 	obs_properties_add_bool(props, SETTING_ENABLED, obs_module_text("ProgramOutput.Enabled"));
-	tdshm_filter_add_stream_properties(props);
-	if (output) {
-		obs_properties_add_button(props, "refresh", obs_module_text("TopFilter.Refresh"),
-					  tdshm_output_refresh_clicked);
-		tdshm_writer_stats stats;
-		tdshm_frame_writer_get_stats(output->writer, &stats);
-		char text[TDSHM_ERROR_MESSAGE_MAX + 256];
-		tdshm_frame_writer_status_text(&stats, text, sizeof(text));
-		obs_property_t *p = obs_properties_add_text(
-		    props, "status", obs_module_text("TopFilter.Status"), OBS_TEXT_INFO);
-		obs_property_set_long_description(p, text);
-		if (stats.state == TDSHM_WRITER_ERROR)
-			obs_property_text_set_info_type(p, OBS_TEXT_INFO_ERROR);
-	}
+	tdshm_frame_writer_add_properties(props);
+	if (output)
+		tdshm_frame_writer_add_status(props, output->writer);
 	return props;
 }
 
