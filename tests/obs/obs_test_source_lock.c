@@ -40,6 +40,9 @@ static void test_lock_held_for_10s_does_not_slow_obs(void **state)
 	assert_true(holder > 0);
 	usleep(200000); /* let it take the lock */
 
+	source_status_text(source, status, sizeof(status));
+	const char *comma = strrchr(status, ',');
+	uint64_t received_before = comma ? strtoull(comma + 1, NULL, 10) : 0;
 	uint64_t frames_before = harness_frame_count();
 	uint64_t start = source_now_ms();
 	usleep((HOLD_MS - 1000) * 1000); /* measure inside the hold */
@@ -50,6 +53,13 @@ static void test_lock_held_for_10s_does_not_slow_obs(void **state)
 	       (unsigned long long)frames, (unsigned long long)elapsed, expected,
 	       100.0 * frames / expected);
 	assert_true(frames >= expected * 0.95);
+	/* The lock really was held: not one new TD frame got through. */
+	source_status_text(source, status, sizeof(status));
+	comma = strrchr(status, ',');
+	uint64_t received_during = (comma ? strtoull(comma + 1, NULL, 10) : 0) - received_before;
+	printf("  TD frames received while the lock was held: %llu\n",
+	       (unsigned long long)received_during);
+	assert_int_equal(received_during, 0);
 
 	/* The last frame stayed on screen while the lock was held. */
 	harness_frame frame;
