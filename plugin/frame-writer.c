@@ -29,6 +29,7 @@ struct tdshm_frame_writer {
 	uint32_t width, height;
 	uint64_t retry_at_ns;
 	bool receiver_attached; /* last seen, for logging changes once */
+	bool blank_pending;     /* the empty frame after (re)creating is not written yet */
 
 	/* [RENDER] GPU objects: created, used and freed with graphics entered. */
 	gs_texrender_t *texrender;
@@ -129,6 +130,7 @@ static void tdshm_writer_close_sender(tdshm_frame_writer *writer, uint32_t timeo
 	writer->segment_size = 0;
 	writer->width = writer->height = 0;
 	writer->receiver_attached = false;
+	writer->blank_pending = false;
 	writer->stats.data_name[0] = '\0';
 	/* Staged frames belong to the old segment; GPU objects stay for reuse. */
 	for (int i = 0; i < TDSHM_READBACK_SLOTS; i++)
@@ -195,9 +197,14 @@ static void tdshm_writer_write_blank(tdshm_frame_writer *writer)
 	uint8_t *bytes = NULL;
 	size_t size = 0;
 	tdshm_error err;
+	/* A receiver holding the lock (reading the old segment) delays it to
+	 * the next frame; until then the new segment is all zeros, which a
+	 * receiver refuses as a bad header and retries. */
+	writer->blank_pending = true;
 	if (tdshm_sender_begin_write(writer->sender, TDSHM_WRITER_LOCK_TIMEOUT_MS, &bytes, &size,
 				     &err) != TDSHM_OK)
-		return; /* the next real frame writes the header */
+		return;
+	writer->blank_pending = false;
 	tdshm_top_frame frame = tdshm_writer_frame(&writer->live, writer->width, writer->height);
 	if (tdshm_top_frame_write_blank(&frame, bytes, size, &err) != TDSHM_OK)
 		writer_log(LOG_WARNING, writer, "could not write an empty frame: %s", err.message);
@@ -278,10 +285,12 @@ static bool tdshm_writer_prepare_sender(tdshm_frame_writer *writer, uint32_t wid
 		tdshm_writer_note_data_name(writer);
 		writer_log(LOG_INFO, writer, "resized '%s' to %ux%u %s", writer->live.name, width,
 			   height, writer->live.format->name);
-		tdshm_writer_write_blank(writer);
+		writer->blank_pending = true; /* written just below */
 	}
 	writer->width = width;
 	writer->height = height;
+	if (writer->blank_pending)
+		tdshm_writer_write_blank(writer);
 	return true;
 }
 
@@ -347,6 +356,7 @@ static void tdshm_writer_send_staged(tdshm_frame_writer *writer)
 		if (status == TDSHM_OK) {
 			uint64_t took = os_gettime_ns() - start;
 			writer->stats.frames_written++;
+			writer->stats.state = TDSHM_WRITER_SENDING;
 			writer->stats.copy_ns_total += took;
 			if (!writer->stats.copy_ns_min || took < writer->stats.copy_ns_min)
 				writer->stats.copy_ns_min = took;
@@ -393,7 +403,8 @@ void tdshm_frame_writer_capture(tdshm_frame_writer *writer, uint32_t width, uint
 		tdshm_readback_ring_reset(&writer->ring);
 		goto out;
 	}
-	if (writer->stats.state != TDSHM_WRITER_ERROR)
+	if (writer->stats.state == TDSHM_WRITER_WAITING ||
+	    writer->stats.state == TDSHM_WRITER_STARTING)
 		writer->stats.state = TDSHM_WRITER_SENDING;
 
 	uint64_t start = os_gettime_ns();
