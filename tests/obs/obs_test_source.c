@@ -326,6 +326,47 @@ static void test_resize_shows_new_size_within_three_frames(void **state)
 	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
 }
 
+static void test_format_change_and_unchanged_frames(void **state)
+{
+	(void)state;
+	char name[64], settings[256], status[1024];
+	tdshm_test_unique_name(name, sizeof(name), "obs-format");
+	tdshm_sender *sender = source_sender_create(name, 4096);
+	assert_non_null(sender);
+	assert_true(source_sender_write_pattern(sender, TDSHM_PATTERN_RAMP, 0, W, H, "bgra8"));
+	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
+	obs_source_t *source = show_source(settings);
+	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
+
+	/* One frame from TD, 30 from OBS: the frame serial says nothing new
+	 * came, so it is uploaded once, not 30 times. */
+	assert_true(harness_wait_frames(30, 5000));
+	source_status_text(source, status, sizeof(status));
+	printf("  after 30 OBS frames of one TD frame: %s\n", status);
+	assert_non_null(strstr(status, ", 1 frames received"));
+
+	/* TD switches to 32-bit float at the same size: the next frame shows it. */
+	assert_true(source_sender_write_pattern(sender, TDSHM_PATTERN_RAMP, 0, W, H, "rgba32f"));
+	assert_true(source_wait_status(source, "Connected", 2000, status, sizeof(status)));
+	uint64_t deadline = source_now_ms() + 2000;
+	while (!strstr(status, "rgba32f") && source_now_ms() < deadline) {
+		usleep(5000);
+		source_status_text(source, status, sizeof(status));
+	}
+	assert_non_null(strstr(status, "rgba32f"));
+	assert_true(harness_wait_frames(6, 5000));
+	harness_frame frame;
+	assert_true(harness_copy_latest_frame(&frame));
+	uint64_t bad = 0;
+	float worst = source_compare_pattern(&frame, TDSHM_PATTERN_RAMP, 0, "rgba32f", 1.0f, &bad);
+	printf("  after the switch to rgba32f: worst %.2f/255, %llu bad pixels\n", worst,
+	       (unsigned long long)bad);
+	assert_int_equal(bad, 0);
+	harness_frame_free(&frame);
+	hide_and_release(source);
+	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
+}
+
 static void test_tool_resizing_every_few_frames_is_followed(void **state)
 {
 	(void)state;
@@ -564,6 +605,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_alpha_modes_composite_as_chosen),
 	    cmocka_unit_test(test_resize_shows_new_size_within_three_frames),
 	    cmocka_unit_test(test_tool_resizing_every_few_frames_is_followed),
+	    cmocka_unit_test(test_format_change_and_unchanged_frames),
 	    cmocka_unit_test(test_legacy_headers_show_the_same_picture),
 	    cmocka_unit_test(test_sender_crash_keeps_or_clears_and_reconnects),
 	    cmocka_unit_test(test_clear_after_waits_then_clears),
