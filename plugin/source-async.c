@@ -126,7 +126,23 @@ static void *tdshm_async_thread(void *data)
 	struct obs_source_frame *frame = NULL;
 	uint64_t frames = 0, last_serial = 0, last_output_ns = 0;
 	bool have_serial = false;
+	uint64_t hidden_since = 0;
 	while (os_event_try(a->stop) == EAGAIN) {
+		/* As in sync mode: nothing copied while hidden; after a while no
+		 * handles held either (PROTOCOL.md §5). */
+		if (!obs_source_showing(a->owner)) {
+			uint64_t now_ms = tdshm_clock_ms();
+			if (!hidden_since)
+				hidden_since = now_ms;
+			if (now_ms - hidden_since >= 1000 && tdshm_receiver_connected(receiver)) {
+				tdshm_receiver_disconnect(receiver);
+				have_serial = false;
+				tdshm_async_set_state(a, TDSHM_SOURCE_HIDDEN, NULL);
+			}
+			os_sleep_ms(10);
+			continue;
+		}
+		hidden_since = 0;
 		const uint8_t *bytes;
 		size_t size;
 		tdshm_status st =

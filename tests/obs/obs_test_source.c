@@ -484,13 +484,12 @@ static uint64_t status_frames(obs_source_t *source)
 	return comma ? strtoull(comma + 1, NULL, 10) : 0;
 }
 
-static void test_hidden_source_copies_nothing_and_resumes_at_once(void **state)
+static void check_hidden(const char *extra_settings)
 {
-	(void)state;
 	char name[64], settings[256], status[1024];
 	tdshm_test_unique_name(name, sizeof(name), "obs-hidden");
 	int pid = source_start_sender(name, "--size", SIZE_ARG, "--pattern", "counter", NULL);
-	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
+	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"%s}", name, extra_settings);
 	obs_source_t *source = show_source(settings);
 	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
 	assert_true(harness_wait_frames(30, 5000));
@@ -516,6 +515,13 @@ static void test_hidden_source_copies_nothing_and_resumes_at_once(void **state)
 	assert_true(source_now_ms() - back < 600);
 	hide_and_release(source);
 	harness_kill(pid, false);
+}
+
+static void test_hidden_source_copies_nothing_and_resumes_at_once(void **state)
+{
+	(void)state;
+	check_hidden("");
+	check_hidden(",\"async\":true");
 }
 
 static void test_async_mode_shows_the_same_pixels(void **state)
