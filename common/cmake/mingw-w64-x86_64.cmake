@@ -27,6 +27,8 @@ set(CMAKE_C_FLAGS_INIT "-D__USE_MINGW_ANSI_STDIO=1")
 # Programs run under Wine without the mingw runtime DLLs next to them.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static-libgcc")
 set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static-libgcc")
+# The plugin is a MODULE library: OBS does not ship libgcc_s_seh-1.dll.
+set(CMAKE_MODULE_LINKER_FLAGS_INIT "-static-libgcc")
 # So CTest/try_run could run target programs through Wine when asked to.
 find_program(TDSHM_WINE NAMES wine)
 if(TDSHM_WINE)
