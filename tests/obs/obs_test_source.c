@@ -548,6 +548,44 @@ static void test_name_only_settings_get_every_default(void **state)
 	obs_source_release(source);
 }
 
+static void test_live_segments_are_listed_and_pick_fills_the_name(void **state)
+{
+	(void)state;
+	char name[64];
+	tdshm_test_unique_name(name, sizeof(name), "obs-live");
+	tdshm_sender *sender = source_sender_create(name, 4096);
+	assert_non_null(sender);
+	obs_source_t *source = harness_create_source("tdshm_top_source", "live", "{\"name\":\"\"}");
+	assert_non_null(source);
+	obs_properties_t *props = obs_source_properties(source);
+	obs_property_t *pick = obs_properties_get(props, "pick");
+	assert_non_null(pick);
+	bool listed = false;
+	for (size_t i = 0; i < obs_property_list_item_count(pick); i++)
+		listed = listed || strcmp(obs_property_list_item_string(pick, i), name) == 0;
+	assert_true(listed);
+
+	/* Picking it fills in the name (the setting saved with the scene). */
+	obs_data_t *settings = obs_source_get_settings(source);
+	obs_data_set_string(settings, "pick", name);
+	assert_true(obs_property_modified(pick, settings));
+	assert_string_equal(obs_data_get_string(settings, "name"), name);
+	assert_string_equal(obs_data_get_string(settings, "pick"), "");
+
+	/* The delay field is only shown for "clear after". */
+	obs_property_t *on_stop = obs_properties_get(props, "on_stop");
+	obs_data_set_string(settings, "on_stop", "keep");
+	obs_property_modified(on_stop, settings);
+	assert_false(obs_property_visible(obs_properties_get(props, "clear_after_ms")));
+	obs_data_set_string(settings, "on_stop", "clear_after");
+	obs_property_modified(on_stop, settings);
+	assert_true(obs_property_visible(obs_properties_get(props, "clear_after_ms")));
+	obs_data_release(settings);
+	obs_properties_destroy(props);
+	obs_source_release(source);
+	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
+}
+
 static void assert_resolved(const char *text)
 {
 	if (!text || !*text || strncmp(text, "TopSource.", 10) == 0)
@@ -604,6 +642,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_name_only_settings_get_every_default),
 	    cmocka_unit_test(test_property_strings_resolve_from_the_locale),
+	    cmocka_unit_test(test_live_segments_are_listed_and_pick_fills_the_name),
 	    cmocka_unit_test(test_8bit_formats_arrive_with_exact_pixels),
 	    cmocka_unit_test(test_one_and_two_channel_8bit_formats_show_td_colours),
 	    cmocka_unit_test(test_deep_formats_arrive_within_one_step),
