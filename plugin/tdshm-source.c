@@ -53,7 +53,6 @@ struct tdshm_source {
 	enum gs_color_format tex_format;
 	bool tex_convert;
 	bool tex_high_precision;
-	bool content_linear; /* header says linear transfer (v2, transfer 0) */
 	bool has_frame;      /* false: draw nothing (cleared or never received) */
 	/* what get_width/get_height report; also read from the UI thread */
 	volatile long width, height;
@@ -205,7 +204,6 @@ static void tdshm_source_read(struct tdshm_source *s, uint32_t timeout_ms, bool 
 
 	s->stopped_at_ms = 0;
 	s->tex_high_precision = plan.high_precision;
-	s->content_linear = image.has_color_info && image.transfer == 0;
 	os_atomic_set_long(&s->width, (long)image.width);
 	os_atomic_set_long(&s->height, (long)image.height);
 	if (uploaded) {
@@ -394,10 +392,12 @@ static void tdshm_source_draw(struct tdshm_source *s)
 								: "DrawPremultiplied";
 	gs_effect_t *e = s->effect;
 	gs_effect_set_texture(gs_effect_get_param_by_name(e, "image"), s->texture);
+	/* TD's values are display-encoded, whatever the pixel format: TD's own
+	 * Shared Mem In TOP copies them unchanged, and the version-2 header's
+	 * transfer field is not verified against TD (PROTOCOL.md §3). So an SDR
+	 * canvas takes them as they are; a linear one gets them decoded. */
 	gs_effect_set_float(gs_effect_get_param_by_name(e, "decode_srgb"),
-			    target_linear && !s->content_linear ? 1.0f : 0.0f);
-	gs_effect_set_float(gs_effect_get_param_by_name(e, "encode_srgb"),
-			    !target_linear && s->content_linear ? 1.0f : 0.0f);
+			    target_linear ? 1.0f : 0.0f);
 	gs_effect_set_float(gs_effect_get_param_by_name(e, "multiplier"), multiplier);
 
 	/* The shader returns values in the target's own encoding: no hardware
