@@ -53,6 +53,7 @@ static void connected_frame(obs_source_t *source, harness_frame *frame)
 }
 
 static bool legacy_header; /* the next senders write TD 099's header */
+static bool header_v2;     /* the next senders write a version-2 header */
 
 static void check_pattern_from_tool(const char *format, const char *pattern, float tolerance,
 				    const char *extra_settings)
@@ -60,7 +61,11 @@ static void check_pattern_from_tool(const char *format, const char *pattern, flo
 	char name[64], settings[256];
 	tdshm_test_unique_name(name, sizeof(name), "obs-src");
 	int pid = source_start_sender(name, "--size", SIZE_ARG, "--format", format, "--pattern",
-				      pattern, legacy_header ? "--legacy" : NULL, NULL);
+				      pattern, legacy_header ? "--legacy" : "--header-version",
+				      legacy_header ? NULL
+				      : header_v2   ? "2"
+						    : "1",
+				      NULL);
 	assert_true(pid > 0);
 	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"%s}", name,
 		 extra_settings ? extra_settings : "");
@@ -110,6 +115,12 @@ static void test_8bit_formats_arrive_with_exact_pixels(void **state)
 		check_pattern_from_tool(formats[i], "counter", 0, NULL);
 	}
 	check_pattern_from_tool("bgra8", "ramp", 0, NULL);
+	/* Version-2 headers (colour fields) show the same values. */
+	header_v2 = true;
+	check_pattern_from_tool("bgra8", "ramp", 0, NULL);
+	check_pattern_from_tool("rgba8srgb", "ramp", 0, NULL);
+	check_pattern_from_tool("rgba16f", "ramp", 1.0f, NULL);
+	header_v2 = false;
 }
 
 static void test_one_and_two_channel_8bit_formats_show_td_colours(void **state)
