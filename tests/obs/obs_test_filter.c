@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <png.h>
 
 #include "filter_probe.h"
 #include "obs_harness.h"
@@ -929,6 +930,61 @@ static void test_properties_offer_every_setting_and_the_status(void **state)
 	obs_source_release(source);
 }
 
+static void test_the_project_receive_tool_gets_the_picture_upright(void **state)
+{
+	(void)state;
+	char name[64], json[256], png_path[256];
+	tdshm_test_unique_name(name, sizeof(name), "flt-tool");
+	snprintf(png_path, sizeof(png_path), "/tmp/tdshm-filter-tool-%u.png",
+		 (unsigned)tdshm_process_id());
+	remove(png_path);
+	obs_source_t *source =
+	    make_source("{\"pattern\":\"quadrants\",\"width\":64,\"height\":48}");
+	json_for(json, sizeof(json), name, NULL);
+	obs_source_t *filter = add_filter(source, json);
+	const char *argv[] = {tdshm_test_tool_path(),
+			      "receive",
+			      name,
+			      "--frames",
+			      "20",
+			      "--png",
+			      png_path,
+			      "--timeout",
+			      "20",
+			      NULL};
+	int pid = harness_spawn(argv);
+	assert_true(pid > 0);
+	int status = -1;
+	uint64_t start = probe_now_ms();
+	while (!harness_exited(pid, &status) && probe_now_ms() - start < 30000)
+		tdshm_sleep_ms(10);
+	assert_int_equal(status, 0);
+
+	/* The tool writes the picture the right way up (bottom-up rows flipped
+	 * back), so the quadrants sit where the source draws them. */
+	png_image image;
+	memset(&image, 0, sizeof(image));
+	image.version = PNG_IMAGE_VERSION;
+	assert_true(png_image_begin_read_from_file(&image, png_path));
+	image.format = PNG_FORMAT_RGBA;
+	uint8_t *rgba = malloc(PNG_IMAGE_SIZE(image));
+	assert_non_null(rgba);
+	assert_true(png_image_finish_read(&image, NULL, rgba, 0, NULL));
+	assert_int_equal(image.width, 64);
+	assert_int_equal(image.height, 48);
+	pattern quad = {"quadrants", 0, 64, 48};
+	for (uint32_t y = 0; y < 48; y++)
+		for (uint32_t x = 0; x < 64; x++) {
+			uint8_t want[4];
+			pattern_pixel(&quad, x, y, want);
+			assert_memory_equal(rgba + ((size_t)y * 64 + x) * 4, want, 4);
+		}
+	free(rgba);
+	remove(png_path);
+	remove_filter(source, filter);
+	obs_source_release(source);
+}
+
 /* Left sending when OBS shuts down; the teardown checks it detached. */
 static char exit_name[64];
 static obs_source_t *exit_source;
@@ -989,6 +1045,7 @@ int main(void)
 	    cmocka_unit_test(test_only_when_active_and_custom_size),
 	    cmocka_unit_test(test_program_output_start_stop_save_restore),
 	    cmocka_unit_test(test_receiver_holding_the_lock_10s_costs_no_obs_frames),
+	    cmocka_unit_test(test_the_project_receive_tool_gets_the_picture_upright),
 	    cmocka_unit_test(test_bad_names_are_reported_in_the_status),
 	    cmocka_unit_test(test_properties_offer_every_setting_and_the_status),
 	    cmocka_unit_test(test_renaming_moves_the_stream_to_the_new_name),
