@@ -27,10 +27,13 @@ for _ in $(seq 50); do
 done
 kill -0 "$xvfb_pid" || { echo "FAIL: Xvfb did not start on $display"; exit 1; }
 
+# Every step runs even when an earlier one failed; the stage fails at the end.
+failed=()
+
 echo "--- native build, obs_* tests on $display"
 cmake -S "$TDSHM_ROOT" -B "$native" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$native" -j2
-(cd "$native" && ctest --output-on-failure -R '^obs_' -j1)
+(cd "$native" && ctest --output-on-failure -R '^obs_' -j1) || failed+=("obs_* tests")
 
 echo "--- AddressSanitizer build of the module and harness: hostile vectors"
 cmake -S "$TDSHM_ROOT" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
@@ -38,18 +41,19 @@ cmake -S "$TDSHM_ROOT" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=cl
 cmake --build "$asan" -j2 --target obs-tdshm tdshm obs_test_source_bad
 # libobs itself is not instrumented and keeps some allocations until exit.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	"$asan/tests/obs/obs_test_source_bad"
+	"$asan/tests/obs/obs_test_source_bad" || failed+=("ASan: source hostile vectors")
 
 echo "--- AddressSanitizer build: the filter's tests (sender, read-back ring, output)"
 cmake --build "$asan" -j2 --target obs_test_filter tdshm_top_probe tdshm_lock_holder
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	"$asan/tests/obs/obs_test_filter"
+	"$asan/tests/obs/obs_test_filter" || failed+=("ASan: filter")
 
 echo "--- AddressSanitizer build: the CHOP audio source's hostile vectors and the audio filter"
 cmake --build "$asan" -j2 --target obs_test_audio tdshm_lock_holder
 for only in '*bad_chop*' 'test_filter_*'; do
 	OBS_TEST_AUDIO_ONLY="$only" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$asan/tests/obs/obs_test_audio"
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$asan/tests/obs/obs_test_audio" ||
+		failed+=("ASan: audio $only")
 done
 
 echo "--- source benchmark (figures, not pass/fail)"
@@ -57,3 +61,8 @@ echo "--- source benchmark (figures, not pass/fail)"
 
 echo "--- filter benchmark (figures, not pass/fail)"
 "$native/tests/obs/obs_bench_filter" || echo "(filter benchmark did not complete: $?)"
+
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "FAIL: ${failed[*]}"
+	exit 1
+fi

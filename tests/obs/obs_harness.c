@@ -24,8 +24,9 @@
 extern char **environ;
 
 #define HARNESS_AUDIO_MAX_CHANNELS 8
-/* Audio kept when nobody takes it: 10 s at 48 kHz. */
-#define HARNESS_AUDIO_CAP (48000 * 10)
+/* Audio kept when nobody takes it: 120 s at 48 kHz (tests measure drift over
+ * a minute); older audio is dropped first. */
+#define HARNESS_AUDIO_CAP (48000 * 120)
 
 static struct harness_state {
 	pthread_mutex_t mutex;
