@@ -597,6 +597,29 @@ static void test_live_segments_are_listed_and_pick_fills_the_name(void **state)
 	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
 }
 
+static void test_unusable_names_say_why(void **state)
+{
+	(void)state;
+	char long_name[400], settings[512], status[1024];
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	const char *names[] = {long_name, "with/slash"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", names[i]);
+		obs_source_t *source = show_source(settings);
+		assert_true(harness_wait_frames(5, 3000));
+		source_status_text(source, status, sizeof(status));
+		printf("  %.40s... -> %.160s\n", names[i], status);
+		assert_true(strncmp(status, "Error on", 8) == 0);
+		hide_and_release(source);
+	}
+	obs_source_t *source = show_source("{\"name\":\"\"}");
+	assert_true(harness_wait_frames(3, 3000));
+	source_status_text(source, status, sizeof(status));
+	assert_string_equal(status, "No Shared Mem Name set");
+	hide_and_release(source);
+}
+
 static void assert_resolved(const char *text)
 {
 	if (!text || !*text || strncmp(text, "TopSource.", 10) == 0)
@@ -653,6 +676,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_name_only_settings_get_every_default),
 	    cmocka_unit_test(test_property_strings_resolve_from_the_locale),
+	    cmocka_unit_test(test_unusable_names_say_why),
 	    cmocka_unit_test(test_live_segments_are_listed_and_pick_fills_the_name),
 	    cmocka_unit_test(test_8bit_formats_arrive_with_exact_pixels),
 	    cmocka_unit_test(test_one_and_two_channel_8bit_formats_show_td_colours),
