@@ -267,6 +267,31 @@ static void check_tone(const char *what, const float *x, size_t n, double hz, do
 		*out = m;
 }
 
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The frequency of a capture: the median of the estimates over windows of
+ * it, so that a glitch (which other checks cover) does not pass for a wrong
+ * pitch. */
+static void check_median_hz(const char *what, const float *x, size_t n, double hz, size_t window)
+{
+	size_t windows = n / window;
+	double *est = calloc(windows ? windows : 1, sizeof(double));
+	assert_non_null(est);
+	for (size_t w = 0; w < windows; w++)
+		est[w] = measure_tone(x + w * window, window, hz).hz;
+	qsort(est, windows, sizeof(double), compare_double);
+	double median = windows ? est[windows / 2] : 0;
+	print_message("  %s: median of %zu estimates over %.1f s each: %.3f Hz (want %.0f)\n", what,
+		      windows, (double)window / RATE, median, hz);
+	free(est);
+	if (fabs(median - hz) > 1.0)
+		fail_msg("%s: %.3f Hz is not within 1 Hz of %.0f Hz", what, median, hz);
+}
+
 /* ---- fixtures ------------------------------------------------------------- */
 
 /* A tone source handed to OBS ahead of time (defined with the filter tests). */
@@ -407,8 +432,8 @@ static void play_chop_send(const char *rate, double seconds)
 	 * shows this only modulo its period, so the source's own account is
 	 * used; glitches themselves are what the 10 s check above looks for. */
 	if (c.frames > ten_s) {
-		check_tone("channel 1, whole", c.ch[0], c.frames, 440, 0, &left);
-		check_tone("channel 2, whole", c.ch[1], c.frames, 880, 0, &right);
+		check_median_hz("channel 1, whole", c.ch[0], c.frames, 440, RATE);
+		check_median_hz("channel 2, whole", c.ch[1], c.frames, 880, RATE);
 	}
 	double block = RATE / 60.0; /* one chop-send block (a 60 fps cook) in OBS frames */
 	long blocks = after.blocks - before.blocks;
@@ -416,9 +441,8 @@ static void play_chop_send(const char *rate, double seconds)
 	long dropped_ms = after.dropped_ms - before.dropped_ms;
 	double drift = (double)(silence_ms - dropped_ms) * RATE / 1000.0 - (double)blocks * block;
 	print_message("  over %.0f s: %ld block(s) overwritten, %ld ms silence, %ld ms dropped: "
-		      "drift %+.0f frames (%+.1f ms); a block is %.0f frames; largest jump %.5f\n",
-		      seconds, blocks, silence_ms, dropped_ms, drift, drift * 1000.0 / RATE, block,
-		      left.max_jump);
+		      "drift %+.0f frames (%+.1f ms); a block is %.0f frames\n",
+		      seconds, blocks, silence_ms, dropped_ms, drift, drift * 1000.0 / RATE, block);
 	assert_true(fabs(drift) < block);
 	capture_free(&c);
 	drop_source(source);
@@ -439,12 +463,15 @@ static void test_chop_send_44k1_resampled_does_not_drift_over_60_s(void **state)
 
 /* ---- source: restarts and channel-count changes --------------------------- */
 
+/* Which tone plays on each side: what these tests are about is routing, so
+ * a glitch of a loaded machine (the 10 s and 60 s tests' business) must not
+ * pass for a wrong channel. */
 static void capture_hz(double seconds, double hz_left, double hz_right)
 {
 	capture c;
 	capture_take(&c, seconds);
-	check_tone("left", c.ch[0], c.frames, hz_left, 0, NULL);
-	check_tone("right", c.ch[1], c.frames, hz_right, 0, NULL);
+	check_median_hz("left", c.ch[0], c.frames, hz_left, RATE / 10);
+	check_median_hz("right", c.ch[1], c.frames, hz_right, RATE / 10);
 	capture_free(&c);
 }
 
@@ -508,7 +535,7 @@ static void test_channel_picker_by_name_and_number_reorders(void **state)
 	os_sleep_ms(500);
 	capture c;
 	capture_take(&c, 1.0);
-	check_tone("left (snare)", c.ch[0], c.frames, 500, 0, NULL);
+	check_median_hz("left (snare)", c.ch[0], c.frames, 500, RATE / 10);
 	tone_measure right = measure_tone(c.ch[1], c.frames, 500);
 	assert_true(right.peak == 0.0);
 	capture_free(&c);
