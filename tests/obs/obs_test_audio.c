@@ -203,6 +203,9 @@ typedef struct tone_measure {
 /* Frequency from rising zero crossings (interpolated); continuity from the
  * sine recurrence x[n] = 2 cos(w) x[n-1] - x[n-2], which a pure sine meets
  * to rounding and any gap, skip or click breaks by up to the amplitude. */
+/* Set while measuring many small windows: no report of each silence. */
+static bool quiet_measure;
+
 static tone_measure measure_tone(const float *x, size_t n, double hz_nominal)
 {
 	tone_measure m = {0};
@@ -217,7 +220,7 @@ static tone_measure measure_tone(const float *x, size_t n, double hz_nominal)
 			if (++zeros == 32)
 				m.silent_runs++;
 		} else {
-			if (zeros >= 32 && m.silent_runs <= 5)
+			if (zeros >= 32 && m.silent_runs <= 5 && !quiet_measure)
 				print_message("    silence of %zu frames at %.3f s\n", zeros,
 					      (double)(i - zeros) / RATE);
 			zeros = 0;
@@ -238,7 +241,7 @@ static tone_measure measure_tone(const float *x, size_t n, double hz_nominal)
 			last = at;
 		}
 	}
-	if (zeros >= 32)
+	if (zeros >= 32 && !quiet_measure)
 		print_message("    silence of %zu frames at the end\n", zeros);
 	if (cycles > 0) {
 		double span = last - first;
@@ -281,12 +284,19 @@ static void check_median_hz(const char *what, const float *x, size_t n, double h
 	size_t windows = n / window;
 	double *est = calloc(windows ? windows : 1, sizeof(double));
 	assert_non_null(est);
-	for (size_t w = 0; w < windows; w++)
-		est[w] = measure_tone(x + w * window, window, hz).hz;
+	size_t silent = 0;
+	quiet_measure = true;
+	for (size_t w = 0; w < windows; w++) {
+		tone_measure m = measure_tone(x + w * window, window, hz);
+		est[w] = m.hz;
+		silent += m.silent_runs > 0;
+	}
+	quiet_measure = false;
 	qsort(est, windows, sizeof(double), compare_double);
 	double median = windows ? est[windows / 2] : 0;
-	print_message("  %s: median of %zu estimates over %.1f s each: %.3f Hz (want %.0f)\n", what,
-		      windows, (double)window / RATE, median, hz);
+	print_message("  %s: median of %zu estimates over %.1f s each: %.3f Hz (want %.0f); "
+		      "%zu window(s) with a gap\n",
+		      what, windows, (double)window / RATE, median, hz, silent);
 	free(est);
 	if (fabs(median - hz) > 1.0)
 		fail_msg("%s: %.3f Hz is not within 1 Hz of %.0f Hz", what, median, hz);
