@@ -540,6 +540,9 @@ static void test_async_mode_shows_the_same_pixels(void **state)
 	(void)state;
 	check_pattern_from_tool("bgra8", "bars", 0, ",\"async\":true");
 	check_pattern_from_tool("rgba8", "counter", 0, ",\"async\":true");
+	/* Other formats reach the async path as 8-bit RGBA. */
+	check_pattern_from_tool("rgba32f", "ramp", 1.0f, ",\"async\":true");
+	check_pattern_from_tool("ra8", "ramp", 0, ",\"async\":true,\"alpha\":\"opaque\"");
 }
 
 static void test_name_only_settings_get_every_default(void **state)
