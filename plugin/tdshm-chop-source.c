@@ -218,7 +218,7 @@ static void pipeline_output(struct tdshm_chop_source *s)
 		uint32_t frames = tdshm_chop_stream_pull(s->stream, os_gettime_ns(), s->out_planes,
 							 OUTPUT_CHUNK, &timestamp);
 		if (frames == 0)
-			return;
+			break;
 		struct obs_source_audio audio = {0};
 		for (uint32_t c = 0; c < s->channels; c++)
 			audio.data[c] = (const uint8_t *)s->out_planes[c];
