@@ -985,6 +985,38 @@ static void test_the_project_receive_tool_gets_the_picture_upright(void **state)
 	obs_source_release(source);
 }
 
+static void test_name_left_by_a_crashed_sender_is_taken_over(void **state)
+{
+	(void)state;
+	char name[64], json[256];
+	tdshm_test_unique_name(name, sizeof(name), "flt-crash");
+	/* A sender (an OBS or tdshm that crashed) leaves its segments behind. */
+	const char *argv[] = {
+	    tdshm_test_tool_path(), "send", name, "--size", "16x16", "--frames", "100000", NULL};
+	int pid = harness_spawn(argv);
+	assert_true(pid > 0);
+	uint64_t start = probe_now_ms();
+	while (!info_exists(name) && probe_now_ms() - start < 5000)
+		tdshm_sleep_ms(5);
+	assert_true(info_exists(name));
+	harness_kill(pid, true);
+	assert_true(info_exists(name)); /* still there: nobody removed it */
+
+	obs_source_t *source = make_source("{\"pattern\":\"quadrants\",\"width\":16,\"height\":8}");
+	json_for(json, sizeof(json), name, NULL);
+	obs_source_t *filter = add_filter(source, json);
+	filter_stats st;
+	assert_true(wait_stats(filter, &st, 5000, has_sender));
+	filter_probe probe;
+	assert_true(probe_start(&probe, name, 60));
+	pattern quad = {"quadrants", 0, 16, 8};
+	expect_pixels(&probe, 0, &quad, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	probe_stop(&probe);
+	remove_filter(source, filter);
+	assert_false(info_exists(name));
+	obs_source_release(source);
+}
+
 /* Left sending when OBS shuts down; the teardown checks it detached. */
 static char exit_name[64];
 static obs_source_t *exit_source;
@@ -1046,6 +1078,7 @@ int main(void)
 	    cmocka_unit_test(test_program_output_start_stop_save_restore),
 	    cmocka_unit_test(test_receiver_holding_the_lock_10s_costs_no_obs_frames),
 	    cmocka_unit_test(test_the_project_receive_tool_gets_the_picture_upright),
+	    cmocka_unit_test(test_name_left_by_a_crashed_sender_is_taken_over),
 	    cmocka_unit_test(test_bad_names_are_reported_in_the_status),
 	    cmocka_unit_test(test_properties_offer_every_setting_and_the_status),
 	    cmocka_unit_test(test_renaming_moves_the_stream_to_the_new_name),
