@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,19 @@ void source_status_text(obs_source_t *source, char *out, size_t cap)
 		status = calldata_string(&cd, "status");
 	snprintf(out, cap, "%s", status ? status : "(no status)");
 	calldata_free(&cd);
+}
+
+uint64_t source_frames_received(obs_source_t *source)
+{
+	char status[1024];
+	source_status_text(source, status, sizeof(status));
+	const char *tail = strstr(status, " frames received");
+	if (!tail)
+		return 0;
+	const char *comma = tail;
+	while (comma > status && comma[-1] != ',')
+		comma--;
+	return strtoull(comma, NULL, 10);
 }
 
 void source_status_property(obs_source_t *source, char *out, size_t cap)

@@ -14,6 +14,8 @@
 void source_status_text(obs_source_t *source, char *out, size_t cap);
 /* The status line as the properties dialog shows it (slow: lists segments). */
 void source_status_property(obs_source_t *source, char *out, size_t cap);
+/* N of "..., N frames received" in the status line (0 if absent). */
+uint64_t source_frames_received(obs_source_t *source);
 /* Waits until the status line starts with prefix; false on timeout. */
 bool source_wait_status(obs_source_t *source, const char *prefix, uint32_t timeout_ms, char *out,
 			size_t cap);
