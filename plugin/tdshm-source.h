@@ -30,6 +30,9 @@
 #define tdshm_source_log(level, source, format, ...)                                               \
 	blog(level, "[tdshm-in: '%s'] " format, obs_source_get_name(source), ##__VA_ARGS__)
 
+/* The properties dialog (source-properties.c); status may be NULL. */
+obs_properties_t *tdshm_source_properties_create(tdshm_source_status *status);
+
 /* The async path (source-async.c): a worker thread that reads the segment
  * and hands frames to a private async source with timestamps. */
 typedef struct tdshm_source_async tdshm_source_async;

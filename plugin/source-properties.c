@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The video source's properties dialog: the name (typed or picked from the
+ * TD segments live on this machine), flip, alpha, what to do when TD stops,
+ * async, and the read-only status line. Runs on the UI thread: touches only
+ * settings and the status (own mutex). */
+#include <obs-module.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tdshm-source.h"
+#include "tdshm/names.h"
+#include "tdshm/platform.h"
+
+struct tdshm_live_list {
+	obs_property_t *list;
+	size_t found;
+};
+
+static void tdshm_source_add_live(const char *full_name, void *ctx)
+{
+	struct tdshm_live_list *live = ctx;
+	char user_name[TDSHM_FULL_NAME_CAP];
+	if (tdshm_name_user_from_info(full_name, user_name, sizeof(user_name))) {
+		obs_property_list_add_string(live->list, user_name, user_name);
+		live->found++;
+	}
+}
+
+#define PICK_FIRST_AVAILABLE "\x01first"
+
+static void tdshm_source_fill_live(obs_property_t *list)
+{
+	obs_property_list_clear(list);
+	obs_property_list_add_string(list, obs_module_text("TopSource.Live.Choose"), "");
+	obs_property_list_add_string(list, obs_module_text("TopSource.Live.FirstAvailable"),
+				     PICK_FIRST_AVAILABLE);
+	struct tdshm_live_list live = {.list = list};
+	tdshm_error err;
+	tdshm_status st =
+	    tdshm_shm_list(TDSHM_PREFIX TDSHM_PREFIX, tdshm_source_add_live, &live, &err);
+	if (st != TDSHM_OK)
+		obs_property_list_add_string(list, obs_module_text("TopSource.Live.Unsupported"),
+					     "");
+	else if (live.found == 0)
+		obs_property_list_add_string(list, obs_module_text("TopSource.Live.None"), "");
+}
+
+static bool tdshm_source_refresh_clicked(obs_properties_t *props, obs_property_t *button,
+					 void *data)
+{
+	UNUSED_PARAMETER(button);
+	UNUSED_PARAMETER(data);
+	tdshm_source_fill_live(obs_properties_get(props, SETTING_PICK));
+	return true;
+}
+
+static bool tdshm_source_pick_modified(obs_properties_t *props, obs_property_t *list,
+				       obs_data_t *settings)
+{
+	UNUSED_PARAMETER(props);
+	const char *pick = obs_data_get_string(settings, SETTING_PICK);
+	if (!*pick)
+		return false;
+	if (strcmp(pick, PICK_FIRST_AVAILABLE) == 0) {
+		/* "First available": the first live segment right now. */
+		size_t count = obs_property_list_item_count(list);
+		for (size_t i = 0; i < count; i++) {
+			const char *value = obs_property_list_item_string(list, i);
+			if (*value && strcmp(value, PICK_FIRST_AVAILABLE) != 0) {
+				obs_data_set_string(settings, SETTING_NAME, value);
+				break;
+			}
+		}
+	} else {
+		obs_data_set_string(settings, SETTING_NAME, pick);
+	}
+	obs_data_set_string(settings, SETTING_PICK, "");
+	return true;
+}
+
+static bool tdshm_source_on_stop_modified(obs_properties_t *props, obs_property_t *list,
+					  obs_data_t *settings)
+{
+	UNUSED_PARAMETER(list);
+	bool visible =
+	    strcmp(obs_data_get_string(settings, SETTING_ON_STOP), ON_STOP_CLEAR_AFTER) == 0;
+	obs_property_set_visible(obs_properties_get(props, SETTING_CLEAR_AFTER_MS), visible);
+	return true;
+}
+
+obs_properties_t *tdshm_source_properties_create(tdshm_source_status *source_status)
+{
+	obs_properties_t *props = obs_properties_create();
+
+	char status[1024];
+	if (source_status)
+		tdshm_source_status_text(source_status, status, sizeof(status));
+	else
+		snprintf(status, sizeof(status), "%s", obs_module_text("TopSource.Status.NoName"));
+	obs_property_t *p = obs_properties_add_text(props, SETTING_STATUS, status, OBS_TEXT_INFO);
+	enum tdshm_source_state state =
+	    source_status ? tdshm_source_status_state(source_status) : TDSHM_SOURCE_NO_NAME;
+	obs_property_text_set_info_type(
+	    p, state == TDSHM_SOURCE_REFUSED || state == TDSHM_SOURCE_ERROR ? OBS_TEXT_INFO_ERROR
+	       : state == TDSHM_SOURCE_CONNECTED                            ? OBS_TEXT_INFO_NORMAL
+						 : OBS_TEXT_INFO_WARNING);
+
+	p = obs_properties_add_text(props, SETTING_NAME, obs_module_text("TopSource.Name"),
+				    OBS_TEXT_DEFAULT);
+	obs_property_set_long_description(p, obs_module_text("TopSource.Name.Hint"));
+	p = obs_properties_add_list(props, SETTING_PICK, obs_module_text("TopSource.Live"),
+				    OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
+	tdshm_source_fill_live(p);
+	obs_property_set_modified_callback(p, tdshm_source_pick_modified);
+	obs_properties_add_button2(props, SETTING_REFRESH, obs_module_text("TopSource.Refresh"),
+				   tdshm_source_refresh_clicked, NULL);
+
+	obs_properties_add_bool(props, SETTING_FLIP, obs_module_text("TopSource.Flip"));
+
+	p = obs_properties_add_list(props, SETTING_ALPHA, obs_module_text("TopSource.Alpha"),
+				    OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
+	obs_property_list_add_string(p, obs_module_text("TopSource.Alpha.Premultiplied"),
+				     ALPHA_PREMULTIPLIED);
+	obs_property_list_add_string(p, obs_module_text("TopSource.Alpha.Straight"),
+				     ALPHA_STRAIGHT);
+	obs_property_list_add_string(p, obs_module_text("TopSource.Alpha.Opaque"), ALPHA_OPAQUE);
+
+	p = obs_properties_add_list(props, SETTING_ON_STOP, obs_module_text("TopSource.OnStop"),
+				    OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
+	obs_property_list_add_string(p, obs_module_text("TopSource.OnStop.Keep"), ON_STOP_KEEP);
+	obs_property_list_add_string(p, obs_module_text("TopSource.OnStop.Clear"), ON_STOP_CLEAR);
+	obs_property_list_add_string(p, obs_module_text("TopSource.OnStop.ClearAfter"),
+				     ON_STOP_CLEAR_AFTER);
+	obs_property_set_modified_callback(p, tdshm_source_on_stop_modified);
+	obs_properties_add_int(props, SETTING_CLEAR_AFTER_MS,
+			       obs_module_text("TopSource.ClearAfterMs"), 0, 600000, 100);
+
+	obs_properties_add_bool(props, SETTING_ASYNC, obs_module_text("TopSource.Async"));
+	return props;
+}
