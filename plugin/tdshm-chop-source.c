@@ -234,8 +234,8 @@ static void pipeline_output(struct tdshm_chop_source *s)
 	tdshm_chop_stream_get_stats(s->stream, &stats);
 	if (stats.underruns > s->logged_underruns)
 		chop_log(LOG_INFO, s,
-			 "blocks came more than %u ms late: played silence (%llu time(s) so far; "
-			 "raise Buffer if this repeats)",
+			 "no new block for more than %u ms (TouchDesigner paused, or late): "
+			 "playing silence (%llu time(s) so far; raise Buffer if it was late)",
 			 s->buffer_ms, (unsigned long long)stats.underruns);
 	if (stats.overflows > s->logged_overflows)
 		chop_log(LOG_INFO, s, "more audio than the buffer holds: dropped the oldest (%llu)",

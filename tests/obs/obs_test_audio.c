@@ -34,6 +34,9 @@
 
 #include "obs_harness.h"
 #include "tdshm/chop.h"
+#include "tdshm/info.h"
+#include "tdshm/names.h"
+#include "tdshm/platform.h"
 #include "tdshm/receiver.h"
 #include "tdshm/sender.h"
 #include "test_support.h"
@@ -553,6 +556,132 @@ static void test_channel_picker_by_name_and_number_reorders(void **state)
 	harness_kill(pid, false);
 }
 
+/* ---- source: a sender like TouchDesigner's own (no serial) ---------------- */
+
+/* Plays TouchDesigner's part the way TouchDesigner does it: the info segment
+ * is TD's 44-byte block with nothing after it (no pid, no frame serial), so
+ * the source can only tell new blocks by their content. A thread writes a
+ * 440/880 Hz block of 800 frames per 1/60 s, unless paused. */
+typedef struct td_sender {
+	char name[64];
+	tdshm_lock *data_lock, *info_lock;
+	tdshm_shm *info, *data;
+	pthread_t thread;
+	os_event_t *stop;
+	volatile long paused;
+	double phase[2];
+} td_sender;
+
+static void *td_sender_thread(void *data)
+{
+	td_sender *t = data;
+	float left[800], right[800];
+	const float *planes[2] = {left, right};
+	const char *names[2] = {"chan1", "chan2"};
+	uint64_t start = os_gettime_ns(), block = 0;
+	while (os_event_try(t->stop) == EAGAIN) {
+		if (!os_atomic_load_long(&t->paused)) {
+			for (int i = 0; i < 800; i++) {
+				left[i] = (float)sin(t->phase[0]);
+				right[i] = (float)sin(t->phase[1]);
+				t->phase[0] =
+				    fmod(t->phase[0] + 2.0 * M_PI * 440.0 / RATE, 2.0 * M_PI);
+				t->phase[1] =
+				    fmod(t->phase[1] + 2.0 * M_PI * 880.0 / RATE, 2.0 * M_PI);
+			}
+			if (tdshm_lock_acquire(t->data_lock, 100, NULL) == TDSHM_OK) {
+				tdshm_status st = tdshm_chop_write(
+				    tdshm_shm_bytes(t->data), tdshm_shm_size(t->data), 2, 800,
+				    (float)RATE, planes, names, NULL);
+				tdshm_lock_release(t->data_lock);
+				assert_int_equal(st, TDSHM_OK);
+			}
+		}
+		block++;
+		os_sleepto_ns(start + block * 1000000000ull / 60);
+	}
+	return NULL;
+}
+
+static void td_sender_start(td_sender *t, const char *name)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	char full[TDSHM_FULL_NAME_CAP];
+	size_t size = 0;
+	const char *names[2] = {"chan1", "chan2"};
+	assert_int_equal(tdshm_chop_segment_size(2, 800, names, &size, NULL), TDSHM_OK);
+	assert_int_equal(tdshm_name_data_lock(name, full, sizeof(full), NULL), TDSHM_OK);
+	assert_int_equal(tdshm_lock_open(full, &t->data_lock, NULL), TDSHM_OK);
+	assert_int_equal(tdshm_name_info_lock(name, full, sizeof(full), NULL), TDSHM_OK);
+	assert_int_equal(tdshm_lock_open(full, &t->info_lock, NULL), TDSHM_OK);
+	assert_int_equal(tdshm_name_info(name, full, sizeof(full), NULL), TDSHM_OK);
+	assert_int_equal(tdshm_shm_create(full, TDSHM_INFO_SIZE_POSIX, true, &t->info, NULL),
+			 TDSHM_OK);
+	tdshm_info info = {.magic = TDSHM_INFO_MAGIC, .version = TDSHM_INFO_VERSION};
+	assert_int_equal(tdshm_lock_acquire(t->info_lock, 5000, NULL), TDSHM_OK);
+	assert_int_equal(tdshm_info_write(&info, TDSHM_INFO_LAYOUT_POSIX, tdshm_shm_bytes(t->info),
+					  tdshm_shm_size(t->info), NULL),
+			 TDSHM_OK);
+	tdshm_lock_release(t->info_lock);
+	assert_int_equal(tdshm_name_data(name, "", full, sizeof(full), NULL), TDSHM_OK);
+	assert_int_equal(tdshm_shm_create(full, size, true, &t->data, NULL), TDSHM_OK);
+	assert_int_equal(os_event_init(&t->stop, OS_EVENT_TYPE_MANUAL), 0);
+	assert_int_equal(pthread_create(&t->thread, NULL, td_sender_thread, t), 0);
+}
+
+static void td_sender_stop(td_sender *t)
+{
+	os_event_signal(t->stop);
+	pthread_join(t->thread, NULL);
+	os_event_destroy(t->stop);
+	if (tdshm_lock_acquire(t->info_lock, 5000, NULL) == TDSHM_OK) {
+		tdshm_info_set_detach(tdshm_shm_bytes(t->info), TDSHM_INFO_LAYOUT_POSIX, true);
+		tdshm_lock_release(t->info_lock);
+	}
+	tdshm_shm_close_and_remove(t->data);
+	tdshm_shm_close_and_remove(t->info);
+	tdshm_lock_close(t->data_lock);
+	tdshm_lock_close(t->info_lock);
+}
+
+static void test_td_like_sender_plays_by_content_and_a_pause_is_silence(void **state)
+{
+	(void)state;
+	char name[64];
+	tdshm_test_unique_name(name, sizeof(name), "audio-td");
+	td_sender td;
+	td_sender_start(&td, name);
+	obs_source_t *source = make_chop_source(name, NULL);
+	assert_status(source, "playing 2 of 2 channel(s) at 48000 Hz", 5000);
+	os_sleep_ms(1000);
+
+	/* Every block once, none twice: a clean tone. */
+	capture c;
+	capture_take(&c, 3.0);
+	check_tone("channel 1", c.ch[0], c.frames, 440, resampler_transient(), NULL);
+	check_tone("channel 2", c.ch[1], c.frames, 880, resampler_transient(), NULL);
+	capture_free(&c);
+
+	/* TouchDesigner paused: the last block stays in memory. It is not
+	 * played again and again: silence. */
+	os_atomic_set_long(&td.paused, 1);
+	os_sleep_ms(300);
+	capture_take(&c, 1.0);
+	tone_measure paused = measure_tone(c.ch[0], c.frames, 440);
+	print_message("  paused: peak %.5f\n", paused.peak);
+	assert_true(paused.peak == 0.0);
+	capture_free(&c);
+
+	/* Playing again: the tone is back. */
+	os_atomic_set_long(&td.paused, 0);
+	os_sleep_ms(500);
+	capture_hz(1.0, 440, 880);
+	td_sender_stop(&td);
+	assert_status_leaves(source, "playing", 5000);
+	drop_source(source);
+}
+
 /* ---- source: hostile segments --------------------------------------------- */
 
 static void test_every_bad_chop_vector_in_a_live_segment_is_refused(void **state)
@@ -896,6 +1025,7 @@ int main(void)
 	    cmocka_unit_test(test_chop_send_44k1_resampled_does_not_drift_over_60_s),
 	    cmocka_unit_test(test_source_follows_sender_restarts_and_channel_count_changes),
 	    cmocka_unit_test(test_channel_picker_by_name_and_number_reorders),
+	    cmocka_unit_test(test_td_like_sender_plays_by_content_and_a_pause_is_silence),
 	    cmocka_unit_test(test_every_bad_chop_vector_in_a_live_segment_is_refused),
 	    cmocka_unit_test(test_filter_sends_the_tone_to_chop_receive_with_names),
 	    cmocka_unit_test(test_filter_never_stalls_obs_audio_while_a_receiver_holds_the_lock),
