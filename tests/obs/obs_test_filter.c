@@ -381,27 +381,39 @@ static void test_no_receiver_means_no_readback_and_attach_resumes_at_once(void *
 	json_for(json, sizeof(json), name, NULL);
 	obs_source_t *filter = add_filter(source, json);
 
-	filter_stats st;
-	assert_true(wait_stats(filter, &st, 3000, has_sender));
+	filter_stats st, idle0;
+	assert_true(wait_stats(filter, &idle0, 3000, has_sender));
+	uint32_t idle_total0 = obs_get_total_frames(), idle_lagged0 = obs_get_lagged_frames();
 	assert_true(harness_wait_frames(30, 5000));
 	assert_true(filter_get_stats(filter, &st));
+	long long idle_rendered = (long long)(obs_get_total_frames() - idle_total0) -
+				  (long long)(obs_get_lagged_frames() - idle_lagged0);
 	assert_true(info_exists(name));    /* TD can find it ... */
 	assert_int_equal(st.readbacks, 0); /* ... but nothing was read back */
 	assert_int_equal(st.frames_written, 0);
-	assert_true(st.frames_idle >= 25);
+	assert_int_equal(st.copy_ns_total, 0);
+	assert_true(st.frames_idle - idle0.frames_idle >= idle_rendered - 2);
 
 	filter_probe probe;
 	assert_true(probe_start(&probe, name, 60));
 	pattern gradient = {"gradient", 0, 64, 8};
 	expect_pixels(&probe, 0, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
-	/* Attached: one read-back per frame, no idle frames any more. */
+	/* Attached: one read-back per rendered frame, no idle frames any more.
+	 * (A loaded machine makes OBS skip rendering some frames: "lagged".) */
 	filter_stats before, after;
 	assert_true(filter_get_stats(filter, &before));
+	uint32_t total0 = obs_get_total_frames(), lagged0 = obs_get_lagged_frames();
 	assert_true(harness_wait_frames(30, 5000));
 	assert_true(filter_get_stats(filter, &after));
+	long long rendered = (long long)(obs_get_total_frames() - total0) -
+			     (long long)(obs_get_lagged_frames() - lagged0);
+	print_message("attached: %lld read-backs, %lld written in %lld rendered frames\n",
+		      after.readbacks - before.readbacks,
+		      after.frames_written - before.frames_written, rendered);
 	assert_int_equal(after.frames_idle, before.frames_idle);
-	assert_true(after.readbacks - before.readbacks >= 27);
-	assert_true(after.frames_written - before.frames_written >= 27);
+	assert_true(rendered >= 10);
+	assert_true(after.readbacks - before.readbacks >= rendered - 2);
+	assert_true(after.frames_written - before.frames_written >= rendered - 4);
 	probe_stop(&probe);
 	remove_filter(source, filter);
 	obs_source_release(source);
@@ -426,14 +438,16 @@ static void test_resize_follows_postfix_with_receiver_and_recreates_without(void
 
 	/* With a receiver: a new postfix; the receiver follows within 3 frames. */
 	size_t skip = event_count(&probe);
-	uint64_t frames_before = harness_frame_count();
+	/* Counted in frames OBS rendered (on a loaded machine the output
+	 * repeats frames it had no time to render). */
+	uint32_t total0 = obs_get_total_frames(), lagged0 = obs_get_lagged_frames();
 	update_json(source, "{\"pattern\":\"gradient\",\"width\":96,\"height\":12}");
 	size_t count = probe_wait_frames(&probe, skip, 1, 96, 12, 0, 3000);
-	uint64_t frames_after = harness_frame_count();
+	long long rendered = (long long)(obs_get_total_frames() - total0) -
+			     (long long)(obs_get_lagged_frames() - lagged0);
 	assert_true(count > 0);
-	print_message("receiver saw the new size after %llu OBS frames\n",
-		      (unsigned long long)(frames_after - frames_before));
-	assert_true(frames_after - frames_before <= 3);
+	print_message("receiver saw the new size after %lld rendered OBS frames\n", rendered);
+	assert_true(rendered <= 3);
 	probe_event *events = probe_events(&probe, &count);
 	const char *new_data = NULL;
 	for (size_t i = skip; i < count; i++)
