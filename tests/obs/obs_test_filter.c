@@ -636,6 +636,17 @@ static void test_receiver_holding_the_lock_10s_costs_no_obs_frames(void **state)
 	assert_true(filter_get_stats(filter, &after));
 	double expected = (double)elapsed / 1e9 * FPS;
 	double rendered = (double)total - (double)lagged;
+	/* And once more after the hold, in case the machine got busier. */
+	base_total = obs_get_total_frames();
+	base_lagged = obs_get_lagged_frames();
+	base_t0 = tdshm_clock_ns();
+	tdshm_sleep_ms(5000);
+	base_seconds = (tdshm_clock_ns() - base_t0) / 1e9;
+	double base_rate_after = ((double)(obs_get_total_frames() - base_total) -
+				  (double)(obs_get_lagged_frames() - base_lagged)) /
+				 base_seconds;
+	if (base_rate_after < base_rate)
+		base_rate = base_rate_after;
 	double baseline = base_rate * elapsed / 1e9;
 	print_message("lock held 10 s: OBS rendered %.0f frames in %.2f s (expected %.0f at %d "
 		      "fps, %.0f at this machine's rate without the hold; ratio %.3f; %u "
@@ -645,7 +656,8 @@ static void test_receiver_holding_the_lock_10s_costs_no_obs_frames(void **state)
 	assert_true(rendered <= 1.05 * expected);
 	assert_true(rendered >= 0.95 * (baseline < expected ? baseline : expected));
 	assert_true(fabs((double)frames - expected) <= 0.05 * expected);
-	assert_true(after.skipped_locked - before.skipped_locked >= (long long)(0.8 * 9 * FPS));
+	/* Nearly every frame rendered while the lock was held was skipped. */
+	assert_true(after.skipped_locked - before.skipped_locked >= (long long)(0.8 * rendered));
 
 	/* Released: frames flow again. */
 	size_t skip = event_count(&probe);
