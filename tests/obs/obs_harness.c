@@ -44,7 +44,10 @@ static struct harness_state {
 	void *hook_param;
 	/* [audio thread writes, tests consume, under mutex] */
 	uint32_t channels;
+	/* a ring of HARNESS_AUDIO_CAP frames per channel: O(n) in and out, so the
+	 * audio callback never waits behind a big move */
 	float *audio[HARNESS_AUDIO_MAX_CHANNELS];
+	size_t audio_head; /* index of the oldest frame */
 	size_t audio_frames;
 } harness = {.mutex = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
@@ -92,26 +95,41 @@ static void harness_on_video(void *param, struct video_data *frame)
 	pthread_mutex_unlock(&harness.mutex);
 }
 
+/* Copies n samples between a ring plane (at index at, wrapping) and flat. */
+static void harness_ring_write(float *ring, size_t at, const float *src, size_t n)
+{
+	size_t first = n < HARNESS_AUDIO_CAP - at ? n : HARNESS_AUDIO_CAP - at;
+	memcpy(ring + at, src, first * sizeof(float));
+	memcpy(ring, src + first, (n - first) * sizeof(float));
+}
+
+static void harness_ring_read(const float *ring, size_t at, float *dst, size_t n)
+{
+	size_t first = n < HARNESS_AUDIO_CAP - at ? n : HARNESS_AUDIO_CAP - at;
+	memcpy(dst, ring + at, first * sizeof(float));
+	memcpy(dst + first, ring, (n - first) * sizeof(float));
+}
+
 static void harness_on_audio(void *param, size_t mix_idx, struct audio_data *data)
 {
 	(void)param;
 	(void)mix_idx;
 	pthread_mutex_lock(&harness.mutex);
 	size_t n = data->frames;
-	if (harness.audio_frames + n > HARNESS_AUDIO_CAP) {
-		/* Nobody is taking audio: keep the newest. */
-		size_t drop = harness.audio_frames + n - HARNESS_AUDIO_CAP;
-		if (drop > harness.audio_frames)
-			drop = harness.audio_frames;
-		for (uint32_t c = 0; c < harness.channels; c++)
-			memmove(harness.audio[c], harness.audio[c] + drop,
-				(harness.audio_frames - drop) * sizeof(float));
-		harness.audio_frames -= drop;
-		if (n > HARNESS_AUDIO_CAP)
-			n = HARNESS_AUDIO_CAP;
+	size_t skip = 0;
+	if (n > HARNESS_AUDIO_CAP) {
+		skip = n - HARNESS_AUDIO_CAP;
+		n = HARNESS_AUDIO_CAP;
 	}
+	if (harness.audio_frames + n > HARNESS_AUDIO_CAP) {
+		/* Nobody is taking audio: drop the oldest. */
+		size_t drop = harness.audio_frames + n - HARNESS_AUDIO_CAP;
+		harness.audio_head = (harness.audio_head + drop) % HARNESS_AUDIO_CAP;
+		harness.audio_frames -= drop;
+	}
+	size_t tail = (harness.audio_head + harness.audio_frames) % HARNESS_AUDIO_CAP;
 	for (uint32_t c = 0; c < harness.channels; c++)
-		memcpy(harness.audio[c] + harness.audio_frames, data->data[c], n * sizeof(float));
+		harness_ring_write(harness.audio[c], tail, (const float *)data->data[c] + skip, n);
 	harness.audio_frames += n;
 	pthread_mutex_unlock(&harness.mutex);
 }
@@ -217,6 +235,7 @@ bool harness_start(const harness_config *cfg)
 	harness.channels = audio_output_get_channels(obs_get_audio());
 	for (uint32_t c = 0; c < harness.channels; c++)
 		harness.audio[c] = calloc(HARNESS_AUDIO_CAP, sizeof(float));
+	harness.audio_head = 0;
 	harness.audio_frames = 0;
 	harness.frames = 0;
 	pthread_mutex_unlock(&harness.mutex);
@@ -361,15 +380,15 @@ size_t harness_audio_take(float **planes, uint32_t channels, size_t max_frames)
 {
 	pthread_mutex_lock(&harness.mutex);
 	size_t n = harness.audio_frames < max_frames ? harness.audio_frames : max_frames;
-	for (uint32_t c = 0; c < harness.channels; c++) {
-		if (c < channels && planes[c])
-			memcpy(planes[c], harness.audio[c], n * sizeof(float));
-		memmove(harness.audio[c], harness.audio[c] + n,
-			(harness.audio_frames - n) * sizeof(float));
-	}
-	for (uint32_t c = harness.channels; c < channels; c++)
-		if (planes[c])
+	for (uint32_t c = 0; c < channels; c++) {
+		if (!planes[c])
+			continue;
+		if (c < harness.channels)
+			harness_ring_read(harness.audio[c], harness.audio_head, planes[c], n);
+		else
 			memset(planes[c], 0, n * sizeof(float));
+	}
+	harness.audio_head = (harness.audio_head + n) % HARNESS_AUDIO_CAP;
 	harness.audio_frames -= n;
 	pthread_mutex_unlock(&harness.mutex);
 	return n;
