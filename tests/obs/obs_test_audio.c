@@ -47,6 +47,50 @@ extern char **environ;
 
 /* ---- processes ------------------------------------------------------------ */
 
+/* Processes and sources a test started, so that a failing test (cmocka
+ * jumps out of it) leaves nothing running into the next one. */
+#define MAX_LIVE 16
+static int live_pids[MAX_LIVE];
+static obs_source_t *live_sources[MAX_LIVE];
+
+static void track_pid(int pid)
+{
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (!live_pids[i]) {
+			live_pids[i] = pid;
+			return;
+		}
+}
+
+static void untrack_pid(int pid)
+{
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (live_pids[i] == pid)
+			live_pids[i] = 0;
+}
+
+static void stop_process(int pid, bool hard)
+{
+	harness_kill(pid, hard);
+	untrack_pid(pid);
+}
+
+static void track_source(obs_source_t *source)
+{
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (!live_sources[i]) {
+			live_sources[i] = source;
+			return;
+		}
+}
+
+static void untrack_source(obs_source_t *source)
+{
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (live_sources[i] == source)
+			live_sources[i] = NULL;
+}
+
 /* Starts argv with stdout and stderr into log_path (may be NULL: inherit). */
 static int spawn_logged(const char *const *argv, const char *log_path)
 {
@@ -60,7 +104,10 @@ static int spawn_logged(const char *const *argv, const char *log_path)
 	pid_t pid;
 	int rc = posix_spawn(&pid, argv[0], &actions, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&actions);
-	return rc == 0 ? (int)pid : -1;
+	if (rc != 0)
+		return -1;
+	track_pid((int)pid);
+	return (int)pid;
 }
 
 /* Exit code of pid within timeout_ms; -1 (and the process killed) if not. */
@@ -68,11 +115,13 @@ static int wait_exit(int pid, uint32_t timeout_ms)
 {
 	for (uint32_t waited = 0; waited <= timeout_ms; waited += 10) {
 		int st = 0;
-		if (waitpid((pid_t)pid, &st, WNOHANG) == (pid_t)pid)
+		if (waitpid((pid_t)pid, &st, WNOHANG) == (pid_t)pid) {
+			untrack_pid(pid);
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
 		usleep(10000);
 	}
-	harness_kill(pid, true);
+	stop_process(pid, true);
 	return -1;
 }
 
@@ -343,6 +392,7 @@ static obs_source_t *make_chop_source(const char *name, const char *picker)
 		snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name); /* only the name */
 	obs_source_t *source = harness_create_source("tdshm_chop_source", "chop in", json);
 	assert_non_null(source);
+	track_source(source);
 	harness_set_output(source);
 	return source;
 }
@@ -350,6 +400,7 @@ static obs_source_t *make_chop_source(const char *name, const char *picker)
 static void drop_source(obs_source_t *source)
 {
 	harness_set_output(NULL);
+	untrack_source(source);
 	obs_source_release(source);
 }
 
@@ -459,7 +510,7 @@ static void play_chop_send(const char *rate, double seconds)
 	assert_true(fabs(drift) < block);
 	capture_free(&c);
 	drop_source(source);
-	harness_kill(pid, false);
+	stop_process(pid, false);
 }
 
 static void test_chop_send_48k_plays_continuously_in_order_for_10_s(void **state)
@@ -502,7 +553,7 @@ static void test_source_follows_sender_restarts_and_channel_count_changes(void *
 	capture_hz(1.0, 440, 880);
 
 	/* TouchDesigner crashes: no detach, the process is just gone. */
-	harness_kill(pid, true);
+	stop_process(pid, true);
 	assert_status_leaves(source, "playing", 5000);
 
 	/* It comes back as one channel at 44.1 kHz: mono, upmixed by OBS. */
@@ -513,19 +564,19 @@ static void test_source_follows_sender_restarts_and_channel_count_changes(void *
 
 	/* Closed properly (detach), then back with ten named channels: eight
 	 * play (7.1), the rest are named in the status. */
-	harness_kill(pid, false);
+	stop_process(pid, false);
 	pid = start_chop_send(name, "10", "48000", "100,200,300,400,500,600,700,800,900,1000",
 			      "a,b,c,d,e,f,g,h,i,j");
 	assert_status(source, "playing 8 of 10", 5000);
 	assert_status(source, "past the 8th", 100);
-	harness_kill(pid, false);
+	stop_process(pid, false);
 
 	/* And back as stereo: picked channels follow. */
 	pid = start_chop_send(name, "2", "48000", "300,600", NULL);
 	assert_status(source, "playing 2 of 2", 5000);
 	os_sleep_ms(500);
 	capture_hz(1.0, 300, 600);
-	harness_kill(pid, false);
+	stop_process(pid, false);
 	drop_source(source);
 }
 
@@ -553,7 +604,7 @@ static void test_channel_picker_by_name_and_number_reorders(void **state)
 	assert_true(right.peak == 0.0);
 	capture_free(&c);
 	drop_source(source);
-	harness_kill(pid, false);
+	stop_process(pid, false);
 }
 
 /* ---- source: a sender like TouchDesigner's own (no serial) ---------------- */
@@ -603,6 +654,11 @@ static void *td_sender_thread(void *data)
 	return NULL;
 }
 
+/* The one TD-like sender a test may run (a global: it outlives a failed test
+ * until the teardown stops it). */
+static td_sender live_td;
+static bool live_td_running;
+
 static void td_sender_start(td_sender *t, const char *name)
 {
 	memset(t, 0, sizeof(*t));
@@ -628,10 +684,12 @@ static void td_sender_start(td_sender *t, const char *name)
 	assert_int_equal(tdshm_shm_create(full, size, true, &t->data, NULL), TDSHM_OK);
 	assert_int_equal(os_event_init(&t->stop, OS_EVENT_TYPE_MANUAL), 0);
 	assert_int_equal(pthread_create(&t->thread, NULL, td_sender_thread, t), 0);
+	live_td_running = true;
 }
 
 static void td_sender_stop(td_sender *t)
 {
+	live_td_running = false;
 	os_event_signal(t->stop);
 	pthread_join(t->thread, NULL);
 	os_event_destroy(t->stop);
@@ -650,8 +708,8 @@ static void test_td_like_sender_plays_by_content_and_a_pause_is_silence(void **s
 	(void)state;
 	char name[64];
 	tdshm_test_unique_name(name, sizeof(name), "audio-td");
-	td_sender td;
-	td_sender_start(&td, name);
+	td_sender *tdp = &live_td;
+	td_sender_start(tdp, name);
 	obs_source_t *source = make_chop_source(name, NULL);
 	assert_status(source, "playing 2 of 2 channel(s) at 48000 Hz", 5000);
 	os_sleep_ms(1000);
@@ -665,7 +723,7 @@ static void test_td_like_sender_plays_by_content_and_a_pause_is_silence(void **s
 
 	/* TouchDesigner paused: the last block stays in memory. It is not
 	 * played again and again: silence. */
-	os_atomic_set_long(&td.paused, 1);
+	os_atomic_set_long(&tdp->paused, 1);
 	os_sleep_ms(300);
 	capture_take(&c, 1.0);
 	tone_measure paused = measure_tone(c.ch[0], c.frames, 440);
@@ -674,10 +732,10 @@ static void test_td_like_sender_plays_by_content_and_a_pause_is_silence(void **s
 	capture_free(&c);
 
 	/* Playing again: the tone is back. */
-	os_atomic_set_long(&td.paused, 0);
+	os_atomic_set_long(&tdp->paused, 0);
 	os_sleep_ms(500);
 	capture_hz(1.0, 440, 880);
-	td_sender_stop(&td);
+	td_sender_stop(tdp);
 	assert_status_leaves(source, "playing", 5000);
 	drop_source(source);
 }
@@ -838,6 +896,8 @@ static tone_with_filter start_tone_with_filter(const char *tone_id, const char *
 	assert_non_null(t.filter);
 	obs_source_filter_add(t.tone, t.filter);
 	harness_set_output(t.tone);
+	track_source(t.tone);
+	track_source(t.filter);
 	return t;
 }
 
@@ -845,6 +905,8 @@ static void stop_tone_with_filter(tone_with_filter *t)
 {
 	harness_set_output(NULL);
 	obs_source_filter_remove(t->tone, t->filter);
+	untrack_source(t->filter);
+	untrack_source(t->tone);
 	obs_source_release(t->filter);
 	obs_source_release(t->tone);
 }
@@ -1016,19 +1078,45 @@ static void test_filter_never_stalls_obs_audio_while_a_receiver_holds_the_lock(v
 	stop_tone_with_filter(&t);
 }
 
+/* After each test, passed or failed: nothing it started keeps running. */
+static int test_cleanup(void **state)
+{
+	(void)state;
+	harness_set_output(NULL);
+	if (live_td_running)
+		td_sender_stop(&live_td);
+	for (int i = 0; i < MAX_LIVE; i++) {
+		if (live_pids[i])
+			stop_process(live_pids[i], false);
+		if (live_sources[i]) {
+			obs_source_release(live_sources[i]);
+			live_sources[i] = NULL;
+		}
+	}
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    /* The long listening tests first: OBS's audio buffering only ever
 	     * grows, so they run before anything that could make it grow. */
-	    cmocka_unit_test(test_chop_send_48k_plays_continuously_in_order_for_10_s),
-	    cmocka_unit_test(test_chop_send_44k1_resampled_does_not_drift_over_60_s),
-	    cmocka_unit_test(test_source_follows_sender_restarts_and_channel_count_changes),
-	    cmocka_unit_test(test_channel_picker_by_name_and_number_reorders),
-	    cmocka_unit_test(test_td_like_sender_plays_by_content_and_a_pause_is_silence),
-	    cmocka_unit_test(test_every_bad_chop_vector_in_a_live_segment_is_refused),
-	    cmocka_unit_test(test_filter_sends_the_tone_to_chop_receive_with_names),
-	    cmocka_unit_test(test_filter_never_stalls_obs_audio_while_a_receiver_holds_the_lock),
+	    cmocka_unit_test_teardown(test_chop_send_48k_plays_continuously_in_order_for_10_s,
+				      test_cleanup),
+	    cmocka_unit_test_teardown(test_chop_send_44k1_resampled_does_not_drift_over_60_s,
+				      test_cleanup),
+	    cmocka_unit_test_teardown(test_source_follows_sender_restarts_and_channel_count_changes,
+				      test_cleanup),
+	    cmocka_unit_test_teardown(test_channel_picker_by_name_and_number_reorders,
+				      test_cleanup),
+	    cmocka_unit_test_teardown(test_td_like_sender_plays_by_content_and_a_pause_is_silence,
+				      test_cleanup),
+	    cmocka_unit_test_teardown(test_every_bad_chop_vector_in_a_live_segment_is_refused,
+				      test_cleanup),
+	    cmocka_unit_test_teardown(test_filter_sends_the_tone_to_chop_receive_with_names,
+				      test_cleanup),
+	    cmocka_unit_test_teardown(
+		test_filter_never_stalls_obs_audio_while_a_receiver_holds_the_lock, test_cleanup),
 	};
 	/* OBS_TEST_AUDIO_ONLY=pattern runs the matching tests only. */
 	const char *only = getenv("OBS_TEST_AUDIO_ONLY");
