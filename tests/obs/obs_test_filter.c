@@ -844,6 +844,10 @@ static void test_program_output_start_stop_save_restore(void **state)
 	obs_source_release(source);
 	remove(path);
 	remove(saved);
+	/* obs_data_save_json_safe keeps the previous file as a backup. */
+	char backup[300];
+	snprintf(backup, sizeof(backup), "%s.bak", saved);
+	remove(backup);
 }
 
 static void test_bad_names_are_reported_in_the_status(void **state)
