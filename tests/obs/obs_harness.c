@@ -153,6 +153,8 @@ static void harness_log(int level, const char *format, va_list args, void *param
 		line);
 }
 
+static void harness_kill_children(void);
+
 static bool harness_fail(const char *what)
 {
 	fprintf(stderr, "harness: %s\n", what);
@@ -251,6 +253,7 @@ bool harness_start(const harness_config *cfg)
 
 void harness_stop(void)
 {
+	harness_kill_children();
 	if (!harness.started)
 		return;
 	obs_set_output_source(0, NULL);
@@ -401,11 +404,48 @@ void harness_audio_clear(void)
 	pthread_mutex_unlock(&harness.mutex);
 }
 
+/* Children still running: a failed assertion jumps past a test's own
+ * harness_kill, so harness_stop (and exit) end whatever is left. */
+#define HARNESS_MAX_CHILDREN 64
+static int harness_children[HARNESS_MAX_CHILDREN];
+static pthread_mutex_t harness_children_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void harness_forget_child(int pid)
+{
+	pthread_mutex_lock(&harness_children_mutex);
+	for (int i = 0; i < HARNESS_MAX_CHILDREN; i++)
+		if (harness_children[i] == pid)
+			harness_children[i] = 0;
+	pthread_mutex_unlock(&harness_children_mutex);
+}
+
+static void harness_kill_children(void)
+{
+	for (int i = 0; i < HARNESS_MAX_CHILDREN; i++) {
+		pthread_mutex_lock(&harness_children_mutex);
+		int pid = harness_children[i];
+		pthread_mutex_unlock(&harness_children_mutex);
+		if (pid > 0)
+			harness_kill(pid, false);
+	}
+}
+
 int harness_spawn(const char *const *argv)
 {
+	static bool at_exit_registered;
+	if (!at_exit_registered)
+		at_exit_registered = atexit(harness_kill_children) == 0;
 	pid_t pid;
 	if (posix_spawn(&pid, argv[0], NULL, NULL, (char *const *)argv, environ) != 0)
 		return -1;
+	pthread_mutex_lock(&harness_children_mutex);
+	for (int i = 0; i < HARNESS_MAX_CHILDREN; i++) {
+		if (harness_children[i] == 0) {
+			harness_children[i] = (int)pid;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&harness_children_mutex);
 	return (int)pid;
 }
 
@@ -415,6 +455,8 @@ bool harness_exited(int pid, int *status)
 	pid_t r = waitpid((pid_t)pid, &st, WNOHANG);
 	if (r == (pid_t)pid && status)
 		*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (r == (pid_t)pid)
+		harness_forget_child(pid);
 	return r == (pid_t)pid;
 }
 
@@ -422,6 +464,7 @@ void harness_kill(int pid, bool hard)
 {
 	if (pid <= 0)
 		return;
+	harness_forget_child(pid);
 	kill((pid_t)pid, hard ? SIGKILL : SIGTERM);
 	for (int i = 0; i < 300; i++) {
 		if (waitpid((pid_t)pid, NULL, WNOHANG) == (pid_t)pid)

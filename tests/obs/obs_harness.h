@@ -79,7 +79,8 @@ void harness_audio_clear(void);
 int harness_spawn(const char *const *argv);
 /* true (and *status = exit code, or 128+signal) once pid has exited. */
 bool harness_exited(int pid, int *status);
-/* Sends SIGTERM (or SIGKILL when hard) and reaps it, bounded to 3 s. */
+/* Sends SIGTERM (or SIGKILL when hard) and reaps it, bounded to 3 s.
+ * harness_stop (and exit) do this for every child still running. */
 void harness_kill(int pid, bool hard);
 
 #ifdef __cplusplus
