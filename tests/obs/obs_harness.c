@@ -301,6 +301,11 @@ uint64_t harness_frame_count(void)
 	return n;
 }
 
+uint64_t harness_rendered_frames(void)
+{
+	return (uint64_t)obs_get_total_frames() - obs_get_lagged_frames();
+}
+
 bool harness_wait_frames(uint64_t count, uint32_t timeout_ms)
 {
 	struct timespec deadline;

@@ -40,6 +40,10 @@ void harness_set_output(obs_source_t *source);
 
 /* Raw video frames delivered so far. */
 uint64_t harness_frame_count(void);
+/* Frames OBS's graphics loop actually rendered (total minus lagged). Output
+ * frames (harness_frame_count) keep their rate under load by repeating the
+ * last frame, so stalls of the render path show only here. */
+uint64_t harness_rendered_frames(void);
 /* Waits for count more frames; false on timeout. */
 bool harness_wait_frames(uint64_t count, uint32_t timeout_ms);
 
