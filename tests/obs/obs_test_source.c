@@ -322,12 +322,12 @@ static void test_alpha_modes_composite_as_chosen(void **state)
 static uint64_t frames_until_resized(obs_source_t *source, tdshm_sender *sender, uint32_t w,
 				     uint32_t h)
 {
-	uint64_t start = harness_frame_count();
+	uint64_t start = harness_rendered_frames();
 	assert_true(source_sender_write_pattern(sender, TDSHM_PATTERN_BARS, 0, w, h, "bgra8"));
 	uint64_t deadline = source_now_ms() + 3000;
 	while (source_now_ms() < deadline) {
 		if (obs_source_get_width(source) == w && obs_source_get_height(source) == h)
-			return harness_frame_count() - start;
+			return harness_rendered_frames() - start;
 		usleep(1000);
 	}
 	fail_msg("never resized to %ux%u", w, h);
