@@ -18,6 +18,7 @@
 #include <util/platform.h>
 #include <util/threading.h>
 
+#include "chop-timer.h"
 #include "tdshm/chop_stream.h"
 #include "tdshm/names.h"
 #include "tdshm/receiver.h"
@@ -408,6 +409,7 @@ static void *worker_main(void *data)
 {
 	struct tdshm_chop_source *s = data;
 	os_set_thread_name("tdshm-chop-in");
+	chop_timer_precise_begin();
 	while (os_event_timedwait(s->stop_event, POLL_MS) == ETIMEDOUT) {
 		worker_apply_settings(s);
 		if (s->receiver)
@@ -420,6 +422,7 @@ static void *worker_main(void *data)
 	if (s->reader_ready)
 		tdshm_chop_reader_free(&s->reader);
 	s->reader_ready = false;
+	chop_timer_precise_end();
 	return NULL;
 }
 
