@@ -106,12 +106,12 @@ exports=$(x86_64-w64-mingw32-objdump -p "$stage/obs-tdshm.dll")
 for symbol in obs_module_load obs_module_set_pointer obs_module_ver; do
 	grep -q "\] $symbol\$" <<<"$exports" || { echo "build-windows.sh: obs-tdshm.dll does not export $symbol" >&2; exit 1; }
 done
-# Only system DLLs and OBS's own may be needed at run time.
+# Only system DLLs (part of every Windows) and OBS's own may be needed at run time.
 deps=$(grep "DLL Name:" <<<"$exports" | awk '{print $3}' | sort -u | tr '\n' ' ')
 echo "obs-tdshm.dll imports: $deps"
 for dep in $deps; do
 	case "${dep,,}" in
-	obs.dll | obs-frontend-api.dll | kernel32.dll | msvcrt.dll | bcrypt.dll | advapi32.dll | user32.dll | ucrtbase.dll | api-ms-win-*) ;;
+	obs.dll | obs-frontend-api.dll | kernel32.dll | msvcrt.dll | bcrypt.dll | advapi32.dll | user32.dll | ucrtbase.dll | winmm.dll | api-ms-win-*) ;;
 	*) echo "build-windows.sh: obs-tdshm.dll needs $dep, which OBS does not ship" >&2; exit 1 ;;
 	esac
 done
