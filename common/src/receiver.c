@@ -241,10 +241,13 @@ static tdshm_status receiver_check_liveness(tdshm_receiver *r, uint64_t now, tds
 		if (!tdshm_process_alive(r->sender_pid))
 			return receiver_gone(r, err, "has died");
 		/* Where names can be removed (POSIX), a sender that closed
-		 * removes them; its mapping would stay readable for ever. */
+		 * removes them, and one that re-created a segment gave its
+		 * name to a new object: the old mapping would stay readable
+		 * for ever. */
 		tdshm_error probe_err;
-		if (tdshm_shm_probe(r->data_name, &probe_err) == TDSHM_NOT_FOUND)
-			return receiver_gone(r, err, "has removed its shared memory");
+		if ((r->info && tdshm_shm_is_current(r->info, &probe_err) == TDSHM_NOT_FOUND) ||
+		    (r->data && tdshm_shm_is_current(r->data, &probe_err) == TDSHM_NOT_FOUND))
+			return receiver_gone(r, err, "has removed or re-created its shared memory");
 		return TDSHM_OK;
 	}
 	/* No pid to ask (TouchDesigner): drop the segments and open them

@@ -29,7 +29,8 @@ tdshm_status tdshm_shm_create(const char *full_name, size_t size, bool exclusive
 /* Opens an existing segment read-write and maps all of it. TDSHM_NOT_FOUND if
  * there is none. The mapped size is learnt from the system (fstat /
  * VirtualQuery), never from the segment's contents. */
-tdshm_status tdshm_shm_open(const char *full_name, tdshm_shm **out, tdshm_error *err) TDSHM_MUST_CHECK;
+tdshm_status tdshm_shm_open(const char *full_name, tdshm_shm **out,
+			    tdshm_error *err) TDSHM_MUST_CHECK;
 
 uint8_t *tdshm_shm_bytes(const tdshm_shm *shm);
 size_t tdshm_shm_size(const tdshm_shm *shm);
@@ -47,6 +48,11 @@ void tdshm_shm_close_and_remove(tdshm_shm *shm);
  * TDSHM_NOT_FOUND if there is no such segment. */
 tdshm_status tdshm_shm_remove(const char *full_name, tdshm_error *err) TDSHM_MUST_CHECK;
 
+/* TDSHM_OK while the segment's name still refers to this very object;
+ * TDSHM_NOT_FOUND once the name was removed or given to a new object (a
+ * sender that re-created its segment while this handle kept the old one). */
+tdshm_status tdshm_shm_is_current(const tdshm_shm *shm, tdshm_error *err) TDSHM_MUST_CHECK;
+
 /* TDSHM_OK if a segment of that name exists now, TDSHM_NOT_FOUND if not. */
 tdshm_status tdshm_shm_probe(const char *full_name, tdshm_error *err) TDSHM_MUST_CHECK;
 
@@ -60,7 +66,8 @@ tdshm_status tdshm_shm_list(const char *prefix, void (*visit)(const char *full_n
 /* ---- locks ------------------------------------------------------------- */
 
 /* Opens the named lock, creating it if nobody has (PROTOCOL.md §1). */
-tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out, tdshm_error *err) TDSHM_MUST_CHECK;
+tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out,
+			     tdshm_error *err) TDSHM_MUST_CHECK;
 
 /* Waits at most timeout_ms (0 = try once). TDSHM_OK: held by the caller.
  * TDSHM_TIMED_OUT: not acquired; the message says how long and, when it can
@@ -71,7 +78,8 @@ tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out, tdshm_erro
  * on Windows the lock is a named mutex, owned by a thread (a release from
  * another thread is ignored; a thread that exits holding it abandons it,
  * and the next acquire gets it). */
-tdshm_status tdshm_lock_acquire(tdshm_lock *lock, uint32_t timeout_ms, tdshm_error *err) TDSHM_MUST_CHECK;
+tdshm_status tdshm_lock_acquire(tdshm_lock *lock, uint32_t timeout_ms,
+				tdshm_error *err) TDSHM_MUST_CHECK;
 void tdshm_lock_release(tdshm_lock *lock);
 /* Whether some process holds it right now (for `tdshm info`). */
 tdshm_status tdshm_lock_is_held(tdshm_lock *lock, bool *held, tdshm_error *err) TDSHM_MUST_CHECK;

@@ -27,6 +27,8 @@ struct tdshm_shm {
 	uint8_t *bytes;
 	size_t size;
 	bool created; /* this handle made the object: it may unlink it */
+	dev_t device; /* identity of the mapped object, to tell when its name */
+	ino_t inode;  /* has been given to a new one (tdshm_shm_is_current) */
 };
 
 static tdshm_status shm_map(tdshm_shm *shm, int fd, size_t size, tdshm_error *err)
@@ -38,6 +40,11 @@ static tdshm_status shm_map(tdshm_shm *shm, int fd, size_t size, tdshm_error *er
 		    shm->full_name, size, strerror(errno), tdshm_posix_error_hint(errno));
 	shm->bytes = map;
 	shm->size = size;
+	struct stat st;
+	if (fstat(fd, &st) == 0) {
+		shm->device = st.st_dev;
+		shm->inode = st.st_ino;
+	}
 	return TDSHM_OK;
 }
 
@@ -239,6 +246,32 @@ tdshm_status tdshm_shm_probe(const char *full_name, tdshm_error *err)
 		return tdshm_error_set(err, TDSHM_NOT_FOUND, "shared memory '%s' does not exist",
 				       full_name);
 	/* EACCES and the like: something is there. */
+	return TDSHM_OK;
+}
+
+tdshm_status tdshm_shm_is_current(const tdshm_shm *shm, tdshm_error *err)
+{
+	/* Resolved again: a re-created long name may map elsewhere now. */
+	char system_name[TDSHM_POSIX_NAME_CAP];
+	tdshm_status status =
+	    tdshm_posix_system_name(shm->full_name, false, system_name, sizeof(system_name), err);
+	if (status != TDSHM_OK)
+		return status;
+	int fd = shm_open(system_name, O_RDONLY, 0);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return tdshm_error_set(err, TDSHM_NOT_FOUND,
+					       "shared memory '%s' has been removed",
+					       shm->full_name);
+		return TDSHM_OK; /* EACCES and the like: something is there */
+	}
+	struct stat st;
+	bool same = fstat(fd, &st) != 0 || (st.st_dev == shm->device && st.st_ino == shm->inode);
+	close(fd);
+	if (!same)
+		return tdshm_error_set(err, TDSHM_NOT_FOUND,
+				       "shared memory '%s' has been re-created by its sender",
+				       shm->full_name);
 	return TDSHM_OK;
 }
 

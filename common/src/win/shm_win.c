@@ -183,6 +183,15 @@ void tdshm_shm_close_and_remove(tdshm_shm *shm)
 	tdshm_shm_close(shm);
 }
 
+tdshm_status tdshm_shm_is_current(const tdshm_shm *shm, tdshm_error *err)
+{
+	/* While this handle is open the mapping keeps its name: a sender
+	 * cannot re-create it (it gets ERROR_ALREADY_EXISTS). */
+	(void)shm;
+	(void)err;
+	return TDSHM_OK;
+}
+
 tdshm_status tdshm_shm_probe(const char *full_name, tdshm_error *err)
 {
 	wchar_t wide[MAX_PATH];
