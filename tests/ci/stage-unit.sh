@@ -9,3 +9,7 @@ cd "$build"
 ctest --output-on-failure -E '^obs_' -j1
 # The tool's acceptance commands from the issue, with the tool just built.
 bash "$TDSHM_ROOT/tests/ci/acceptance-tool.sh" "$build/common/tool/tdshm"
+# The core's cost over a plain memcpy, printed for the record (not pass/fail:
+# the machine is shared and noisy; the ratios are measured in one run).
+echo "--- tdshm bench (figures, not pass/fail)"
+"$build/common/tool/tdshm" bench --seconds 6 || echo "(bench did not complete: $?)"
