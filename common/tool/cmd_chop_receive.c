@@ -46,8 +46,7 @@ typedef struct chop_receive_state {
 	char names[CHOP_RECEIVE_MAX_CHANNELS][CHOP_RECEIVE_NAME_CAP];
 	char header_line[200];
 	chop_freq_estimate freq[CHOP_RECEIVE_MAX_CHANNELS];
-	bool have_serial;
-	uint64_t serial;
+	tool_serial_seen seen;
 	uint64_t blocks, bad, last_block_ms;
 } chop_receive_state;
 
@@ -58,11 +57,9 @@ static int chop_receive_parse(int argc, char **argv, chop_receive_options *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = 10;
 	const char *word, *value;
-	char freq_text[CHOP_RECEIVE_MAX_CHANNELS][32];
 	while (tool_args_next(&args, &word)) {
 		if (strcmp(word, "--blocks") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_u32(&args, word, value, 1, UINT32_MAX, &o->blocks))
+			if (!tool_args_u32(&args, word, 1, UINT32_MAX, &o->blocks))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--expect-names") == 0) {
 			if (!tool_args_value(&args, word, &value))
@@ -75,28 +72,19 @@ static int chop_receive_parse(int argc, char **argv, chop_receive_options *o)
 		} else if (strcmp(word, "--expect-freq") == 0) {
 			if (!tool_args_value(&args, word, &value))
 				return TOOL_EXIT_USAGE;
-			o->expect_freq_count =
-			    tool_parse_list(&args, word, value, &freq_text[0][0],
-					    sizeof(freq_text[0]), CHOP_RECEIVE_MAX_CHANNELS);
+			o->expect_freq_count = tool_parse_double_list(
+			    &args, word, value, 0, 1e6, o->expect_freq, CHOP_RECEIVE_MAX_CHANNELS);
 			if (o->expect_freq_count < 0)
 				return TOOL_EXIT_USAGE;
-			for (int i = 0; i < o->expect_freq_count; i++)
-				if (!tool_parse_double(&args, word, freq_text[i], 0, 1e6,
-						       &o->expect_freq[i]))
-					return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--print") == 0) {
 			o->print = true;
 		} else if (strcmp(word, "--timeout") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_double(&args, word, value, 0, 86400, &o->timeout_s))
+			if (!tool_args_double(&args, word, 0, 86400, &o->timeout_s))
 				return TOOL_EXIT_USAGE;
-		} else if (word[0] == '-' && word[1] == '-') {
-			return tool_usage_error(&args, "unknown option '%s'", word);
-		} else if (!o->name) {
-			o->name = word;
 		} else {
-			return tool_usage_error(&args, "one NAME only, got '%s' and '%s'", o->name,
-						word);
+			int code = tool_args_name(&args, word, &o->name);
+			if (code != TOOL_EXIT_OK)
+				return code;
 		}
 	}
 	if (!o->name)
@@ -131,8 +119,8 @@ static bool chop_receive_take(chop_receive_state *s, const uint8_t *bytes, size_
 	tdshm_error_clear(&err);
 	tdshm_chop_block block;
 	if (tdshm_chop_parse(bytes, size, &block, &err) != TDSHM_OK) {
-		if (size >= 4 && !bytes[0] && !bytes[1] && !bytes[2] && !bytes[3])
-			return false; /* created, not written yet */
+		if (tool_segment_unwritten(bytes, size))
+			return false;
 		s->bad++;
 		printf("[%.3f] bad CHOP block: %s\n", tool_elapsed_seconds(), err.message);
 		return false;
@@ -269,15 +257,10 @@ int tool_cmd_chop_receive(int argc, char **argv)
 		    receiver, CHOP_RECEIVE_LOCK_TIMEOUT_MS, &bytes, &size, &err);
 		uint64_t now = tdshm_clock_ms();
 		if (status == TDSHM_OK) {
-			uint64_t serial = 0;
-			bool has_serial = tdshm_receiver_frame_serial(receiver, &serial);
-			bool fresh = !has_serial || !s.have_serial || serial != s.serial;
-			bool taken = fresh && chop_receive_take(&s, bytes, size);
+			bool has_serial;
+			bool taken = tool_serial_fresh(&s.seen, receiver, &has_serial) &&
+				     chop_receive_take(&s, bytes, size);
 			tdshm_receiver_end_read(receiver);
-			if (fresh) { /* a bad block is counted once */
-				s.have_serial = has_serial;
-				s.serial = serial;
-			}
 			if (taken) {
 				s.last_block_ms = now;
 				chop_receive_check(&s);
@@ -285,7 +268,7 @@ int tool_cmd_chop_receive(int argc, char **argv)
 			tdshm_sleep_ms(has_serial ? 1 : 4);
 		} else if (status == TDSHM_GONE) {
 			printf("[%.3f] sender gone: %s\n", tool_elapsed_seconds(), err.message);
-			s.have_serial = false;
+			s.seen.have = false;
 		} else if (status == TDSHM_NOT_FOUND || status == TDSHM_TIMED_OUT ||
 			   status == TDSHM_REFUSED) {
 			if (!waiting_reported)

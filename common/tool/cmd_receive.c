@@ -47,8 +47,7 @@ typedef struct receive_state {
 	char header_line[256];
 	tdshm_status last_wait_status;
 	/* per connection: cleared when the sender goes away */
-	bool have_serial;
-	uint64_t serial;
+	tool_serial_seen seen;
 	bool have_counter;
 	uint32_t counter;
 	uint64_t last_frame_ms;
@@ -64,8 +63,7 @@ static int receive_parse(int argc, char **argv, receive_options *o)
 	const char *word, *value;
 	while (tool_args_next(&args, &word)) {
 		if (strcmp(word, "--frames") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_u32(&args, word, value, 1, UINT32_MAX, &o->frames))
+			if (!tool_args_u32(&args, word, 1, UINT32_MAX, &o->frames))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--png") == 0) {
 			if (!tool_args_value(&args, word, &o->png))
@@ -80,18 +78,14 @@ static int receive_parse(int argc, char **argv, receive_options *o)
 							value);
 			o->expect = true;
 		} else if (strcmp(word, "--timeout") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_double(&args, word, value, 0, 86400, &o->timeout_s))
+			if (!tool_args_double(&args, word, 0, 86400, &o->timeout_s))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--top-down") == 0) {
 			o->top_down = true;
-		} else if (word[0] == '-' && word[1] == '-') {
-			return tool_usage_error(&args, "unknown option '%s'", word);
-		} else if (!o->name) {
-			o->name = word;
 		} else {
-			return tool_usage_error(&args, "one NAME only, got '%s' and '%s'", o->name,
-						word);
+			int code = tool_args_name(&args, word, &o->name);
+			if (code != TOOL_EXIT_OK)
+				return code;
 		}
 	}
 	if (!o->name)
@@ -101,7 +95,7 @@ static int receive_parse(int argc, char **argv, receive_options *o)
 
 static void receive_forget_connection(receive_state *s)
 {
-	s->have_serial = false;
+	s->seen.have = false;
 	s->have_counter = false;
 	s->header_line[0] = '\0';
 }
@@ -129,9 +123,7 @@ static bool receive_take(receive_state *s, const uint8_t *bytes, size_t size)
 	tdshm_error err;
 	tdshm_error_clear(&err);
 	if (tdshm_top_parse(bytes, size, &img, &err) != TDSHM_OK) {
-		/* A segment the sender created but has not written yet is all
-		 * zero: not a frame, not an error. */
-		if (size >= 4 && !bytes[0] && !bytes[1] && !bytes[2] && !bytes[3])
+		if (tool_segment_unwritten(bytes, size))
 			return false;
 		s->stats.bad_headers++;
 		s->stats.corrupted++;
@@ -222,17 +214,10 @@ static bool receive_poll(receive_state *s, int *code)
 			s->connections_seen = connections;
 			receive_forget_connection(s);
 		}
-		uint64_t serial = 0;
-		bool has_serial = tdshm_receiver_frame_serial(s->receiver, &serial);
-		bool fresh = !has_serial || !s->have_serial || serial != s->serial;
-		bool taken = fresh && receive_take(s, bytes, size);
+		bool has_serial;
+		bool taken = tool_serial_fresh(&s->seen, s->receiver, &has_serial) &&
+			     receive_take(s, bytes, size);
 		tdshm_receiver_end_read(s->receiver);
-		/* A serial is looked at once, whatever it held: a bad frame is
-		 * counted once, not on every poll until the next one. */
-		if (fresh) {
-			s->have_serial = has_serial;
-			s->serial = serial;
-		}
 		if (taken) {
 			s->last_frame_ms = now;
 			receive_verify(s);

@@ -57,8 +57,7 @@ static int send_parse(int argc, char **argv, send_options *o)
 							"lists the formats)",
 							value);
 		} else if (strcmp(word, "--fps") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_double(&args, word, value, 0.1, 1000, &o->fps))
+			if (!tool_args_double(&args, word, 0.1, 1000, &o->fps))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--pattern") == 0) {
 			if (!tool_args_value(&args, word, &value))
@@ -69,28 +68,22 @@ static int send_parse(int argc, char **argv, send_options *o)
 							"got '%s'",
 							value);
 		} else if (strcmp(word, "--frames") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_u32(&args, word, value, 1, UINT32_MAX, &o->frames))
+			if (!tool_args_u32(&args, word, 1, UINT32_MAX, &o->frames))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--legacy") == 0) {
 			o->legacy = true;
 		} else if (strcmp(word, "--top-down") == 0) {
 			o->top_down = true;
 		} else if (strcmp(word, "--resize-every") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_u32(&args, word, value, 1, UINT32_MAX, &o->resize_every))
+			if (!tool_args_u32(&args, word, 1, UINT32_MAX, &o->resize_every))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--header-version") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_u32(&args, word, value, 1, 2, &o->header_version))
+			if (!tool_args_u32(&args, word, 1, 2, &o->header_version))
 				return TOOL_EXIT_USAGE;
-		} else if (word[0] == '-' && word[1] == '-') {
-			return tool_usage_error(&args, "unknown option '%s'", word);
-		} else if (!o->name) {
-			o->name = word;
 		} else {
-			return tool_usage_error(&args, "one NAME only, got '%s' and '%s'", o->name,
-						word);
+			int code = tool_args_name(&args, word, &o->name);
+			if (code != TOOL_EXIT_OK)
+				return code;
 		}
 	}
 	if (!o->name)

@@ -35,6 +35,16 @@ bool tool_args_next(tool_args *args, const char **word);
  * there is none. */
 bool tool_args_value(tool_args *args, const char *option, const char **value);
 
+/* The value following option, parsed as by tool_parse_u32 / tool_parse_double
+ * below; false after printing the usage error. */
+bool tool_args_u32(tool_args *args, const char *option, uint32_t min, uint32_t max, uint32_t *out);
+bool tool_args_double(tool_args *args, const char *option, double min, double max, double *out);
+/* A word that matched none of a command's options: an unknown "--option" is
+ * an error, else it is the command's one NAME (*name, NULL until set; a
+ * second NAME is an error). Returns TOOL_EXIT_OK or, after printing the
+ * error, TOOL_EXIT_USAGE. */
+int tool_args_name(tool_args *args, const char *word, const char **name);
+
 /* Parsers print "tdshm COMMAND: OPTION ..." on failure and return false. */
 bool tool_parse_u32(const tool_args *args, const char *option, const char *text, uint32_t min,
 		    uint32_t max, uint32_t *out);
@@ -48,11 +58,36 @@ bool tool_parse_size(const tool_args *args, const char *option, const char *text
 int tool_parse_list(const tool_args *args, const char *option, const char *text, char *items,
 		    size_t item_cap, int max);
 
+/* The most items tool_parse_double_list takes. */
+#define TOOL_ARGS_MAX_LIST 64
+/* "440,880": at most max (<= TOOL_ARGS_MAX_LIST) numbers from min_value to max_value each, into
+ * out; returns the count, or -1 after printing an error. */
+int tool_parse_double_list(const tool_args *args, const char *option, const char *text,
+			   double min_value, double max_value, double *out, int max);
+
 /* Prints "tdshm COMMAND: <message>" to stderr, returns TOOL_EXIT_USAGE. */
 int tool_usage_error(const tool_args *args, const char *fmt, ...) TDSHM_PRINTF(2, 3);
 /* Prints "tdshm COMMAND: <what>: <err message>" and returns the exit code
  * that fits the status (usage for INVALID_ARGUMENT, else runtime). */
 int tool_report_error(const char *command, const char *what, const tdshm_error *err);
+
+/* ---- reading a segment (tool_reading.c) --------------------------------- */
+
+/* A segment the sender created but has not written yet is all zero: not a
+ * frame, and not an error. */
+bool tool_segment_unwritten(const uint8_t *bytes, size_t size);
+
+/* The last frame serial a receiving command looked at. */
+typedef struct tool_serial_seen {
+	bool have; /* false: none yet, or forgotten (the sender went away) */
+	uint64_t serial;
+} tool_serial_seen;
+struct tdshm_receiver;
+/* Under the read lock: true when the frame is one not looked at yet (always
+ * when the sender keeps no serial: *has_serial false, as TD's own senders),
+ * and remembers its serial so the frame is looked at once. */
+bool tool_serial_fresh(tool_serial_seen *seen, const struct tdshm_receiver *receiver,
+		       bool *has_serial);
 
 /* ---- stopping (tool_signal.c) ------------------------------------------ */
 

@@ -128,3 +128,42 @@ int tool_parse_list(const tool_args *args, const char *option, const char *text,
 		start = comma + 1;
 	}
 }
+
+int tool_parse_double_list(const tool_args *args, const char *option, const char *text,
+			   double min_value, double max_value, double *out, int max)
+{
+	/* Room for the longest number anyone types; a longer item is refused
+	 * by tool_parse_list with a message. */
+	char items[TOOL_ARGS_MAX_LIST][32];
+	if (max > TOOL_ARGS_MAX_LIST)
+		max = TOOL_ARGS_MAX_LIST;
+	int count = tool_parse_list(args, option, text, &items[0][0], sizeof(items[0]), max);
+	for (int i = 0; i < count; i++)
+		if (!tool_parse_double(args, option, items[i], min_value, max_value, &out[i]))
+			return -1;
+	return count;
+}
+
+bool tool_args_u32(tool_args *args, const char *option, uint32_t min, uint32_t max, uint32_t *out)
+{
+	const char *value;
+	return tool_args_value(args, option, &value) &&
+	       tool_parse_u32(args, option, value, min, max, out);
+}
+
+bool tool_args_double(tool_args *args, const char *option, double min, double max, double *out)
+{
+	const char *value;
+	return tool_args_value(args, option, &value) &&
+	       tool_parse_double(args, option, value, min, max, out);
+}
+
+int tool_args_name(tool_args *args, const char *word, const char **name)
+{
+	if (word[0] == '-' && word[1] == '-')
+		return tool_usage_error(args, "unknown option '%s'", word);
+	if (*name)
+		return tool_usage_error(args, "one NAME only, got '%s' and '%s'", *name, word);
+	*name = word;
+	return TOOL_EXIT_OK;
+}
