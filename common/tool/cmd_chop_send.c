@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `tdshm chop-send`: plays TouchDesigner's Shared Mem Out CHOP with one sine
  * per channel. The phase runs on across blocks, so a receiver that gets
- * every block hears a continuous tone. */
+ * every block hears a continuous tone. Like TouchDesigner, a cook that comes
+ * late writes one longer block with every sample since the previous cook. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,70 +106,121 @@ static int chop_send_parse(int argc, char **argv, chop_send_options *o)
 	return TOOL_EXIT_OK;
 }
 
+/* Longest block one cook writes: a second of samples, and a segment of at
+ * most CHOP_SEND_MAX_SEGMENT bytes (64 channels at 1 MHz would otherwise map
+ * 256 MB). Time beyond it (a stall of more than a second) is skipped. */
+#define CHOP_SEND_MAX_SEGMENT (64u << 20)
+
+static uint32_t chop_send_max_length(const chop_send_options *o)
+{
+	uint64_t by_size = (CHOP_SEND_MAX_SEGMENT - TDSHM_CHOP_HEADER_SIZE) /
+			   ((uint64_t)o->channels * sizeof(float));
+	uint64_t cap = o->rate < by_size ? o->rate : by_size;
+	return cap > o->length ? (uint32_t)cap : o->length;
+}
+
+/* One sine per channel for the next `length` samples; the phase runs on. */
+static void chop_send_fill(const chop_send_options *o, float *samples, uint32_t length,
+			   double *phase)
+{
+	for (uint32_t c = 0; c < o->channels; c++) {
+		double step = CHOP_SEND_TWO_PI * o->freq[c] / o->rate;
+		float *plane = samples + (size_t)c * length;
+		for (uint32_t i = 0; i < length; i++) {
+			plane[i] = (float)sin(phase[c]);
+			phase[c] = fmod(phase[c] + step, CHOP_SEND_TWO_PI);
+		}
+	}
+}
+
+/* Cooks like TouchDesigner's: one cook per period (rate/length per second),
+ * and each cook writes ONE block holding every sample due since the previous
+ * cook. On time that is `length` samples; a cook that comes late writes a
+ * longer block rather than several blocks back to back, because a receiver
+ * polling the segment would miss all but the last of those. */
 static int chop_send_run(const chop_send_options *o)
 {
-	float *samples = calloc((size_t)o->channels * o->length, sizeof(float));
+	uint32_t max_length = chop_send_max_length(o);
+	float *samples = calloc((size_t)o->channels * max_length, sizeof(float));
 	const float *planes[CHOP_SEND_MAX_CHANNELS];
 	const char *names[CHOP_SEND_MAX_CHANNELS];
 	double phase[CHOP_SEND_MAX_CHANNELS] = {0};
 	if (!samples) {
 		fprintf(stderr, "tdshm chop-send: out of memory for %u x %u samples\n", o->channels,
-			o->length);
+			max_length);
 		return TOOL_EXIT_RUNTIME;
 	}
-	for (uint32_t c = 0; c < o->channels; c++) {
-		planes[c] = samples + (size_t)c * o->length;
+	for (uint32_t c = 0; c < o->channels; c++)
 		names[c] = o->names[c];
-	}
 	const char *const *sent_names = o->name_count ? names : NULL;
 	tdshm_error err;
 	tdshm_error_clear(&err);
 	tdshm_sender *sender = NULL;
 	size_t size;
-	if (tdshm_chop_segment_size(o->channels, o->length, sent_names, &size, &err) != TDSHM_OK ||
+	/* Sized for the longest block from the start: a late cook must not
+	 * also resize (receivers would re-open the segment just then). */
+	if (tdshm_chop_segment_size(o->channels, max_length, sent_names, &size, &err) != TDSHM_OK ||
 	    tdshm_sender_create(o->name, size, TDSHM_INFO_LOCK_TIMEOUT_MS, &sender, &err) !=
 		TDSHM_OK) {
 		free(samples);
 		return tool_report_error("chop-send", "cannot start the sender", &err);
 	}
 	double blocks_per_second = (double)o->rate / o->length;
-	uint64_t limit = o->blocks;
-	if (o->seconds > 0) {
-		uint64_t by_time = (uint64_t)ceil(o->seconds * blocks_per_second);
-		limit = limit && limit < by_time ? limit : by_time;
-	}
-	printf("[%.3f] sending CHOP '%s': %u channels x %u samples at %u Hz (%.2f blocks/s), "
-	       "names %s, data segment %s\n",
+	uint64_t sample_limit = 0; /* 0: no limit by time */
+	if (o->seconds > 0)
+		sample_limit = (uint64_t)ceil(o->seconds * o->rate);
+	printf("[%.3f] sending CHOP '%s': %u channels x %u samples at %u Hz (%.2f blocks/s; "
+	       "a late cook writes up to %u), names %s, data segment %s\n",
 	       tool_elapsed_seconds(), o->name, o->channels, o->length, o->rate, blocks_per_second,
-	       o->name_count ? "sent" : "not sent", tdshm_sender_data_name(sender));
+	       max_length, o->name_count ? "sent" : "not sent", tdshm_sender_data_name(sender));
 	for (uint32_t c = 0; c < o->channels; c++)
 		printf("  channel %u (%s): %g Hz\n", c, o->name_count ? o->names[c] : "unnamed",
 		       o->freq[c]);
 	fflush(stdout);
 
 	int code = TOOL_EXIT_OK;
+	/* Cook k is due at start + k periods and writes the samples up to the
+	 * end of block k: (k + 1) * length in all, ahead of the clock by one
+	 * block as a CHOP's output is. */
 	uint64_t period_ns = (uint64_t)(1e9 / blocks_per_second);
-	uint64_t start_ns = tdshm_clock_ns(), block = 0, dropped = 0;
-	for (; !tool_stop_requested() && (limit == 0 || block < limit); block++) {
-		for (uint32_t c = 0; c < o->channels; c++) {
-			double step = CHOP_SEND_TWO_PI * o->freq[c] / o->rate;
-			float *plane = samples + (size_t)c * o->length;
-			for (uint32_t i = 0; i < o->length; i++) {
-				plane[i] = (float)sin(phase[c]);
-				phase[c] = fmod(phase[c] + step, CHOP_SEND_TWO_PI);
-			}
+	uint64_t start_ns = tdshm_clock_ns();
+	uint64_t cooks = 0, due_cook = 0, sent = 0, dropped = 0, skipped = 0, late = 0;
+	uint32_t longest = 0;
+	while (!tool_stop_requested() && (o->blocks == 0 || cooks < o->blocks) &&
+	       (sample_limit == 0 || sent < sample_limit)) {
+		uint64_t now_ns = tdshm_clock_ns();
+		uint64_t cook = now_ns > start_ns ? (now_ns - start_ns) / period_ns : 0;
+		if (cook < due_cook)
+			cook = due_cook;
+		uint64_t due = (cook + 1) * (uint64_t)o->length;
+		if (sample_limit && due > sample_limit)
+			due = sample_limit;
+		if (due - sent > max_length) {
+			/* Stalled for more than the longest block: that time is
+			 * skipped (the tone goes on from where it was). */
+			skipped += due - sent - max_length;
+			sent = due - max_length;
 		}
+		uint32_t length = (uint32_t)(due - sent);
+		if (length > o->length)
+			late++;
+		if (length > longest)
+			longest = length;
+		chop_send_fill(o, samples, length, phase);
+		for (uint32_t c = 0; c < o->channels; c++)
+			planes[c] = samples + (size_t)c * length;
+
 		uint8_t *bytes;
 		size_t mapped;
 		tdshm_status status = tdshm_sender_begin_write(sender, CHOP_SEND_LOCK_TIMEOUT_MS,
 							       &bytes, &mapped, &err);
 		if (status == TDSHM_TIMED_OUT) {
-			dropped++;
+			dropped += length; /* a cook TD could not publish: lost */
 		} else if (status != TDSHM_OK) {
 			code = tool_report_error("chop-send", "writing a block failed", &err);
 			break;
 		} else {
-			status = tdshm_chop_write(bytes, mapped, o->channels, o->length,
+			status = tdshm_chop_write(bytes, mapped, o->channels, length,
 						  (float)o->rate, planes, sent_names, &err);
 			tdshm_sender_end_write(sender);
 			if (status != TDSHM_OK) {
@@ -177,18 +229,24 @@ static int chop_send_run(const chop_send_options *o)
 				break;
 			}
 		}
-		/* Behind by more than a block: go on from now rather than burst
-		 * blocks no receiver could take one by one. */
-		uint64_t next_ns = start_ns + (block + 1) * period_ns, now_ns = tdshm_clock_ns();
-		if (now_ns > next_ns + period_ns)
-			start_ns = now_ns - (block + 1) * period_ns;
-		tool_sleep_until_ns(start_ns + (block + 1) * period_ns);
+		sent = due;
+		cooks++;
+		/* The next cook is the next one on the grid at least half a
+		 * period away: after a late cook, two blocks a few ms apart
+		 * would be one too many for a polling receiver. */
+		uint64_t next = cook + 1;
+		now_ns = tdshm_clock_ns();
+		while (start_ns + next * period_ns < now_ns + period_ns / 2)
+			next++;
+		due_cook = next;
+		tool_sleep_until_ns(start_ns + next * period_ns);
 	}
 	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
-	printf("[%.3f] stopped%s after %llu blocks (%llu dropped on a busy lock); segments "
-	       "removed\n",
+	printf("[%.3f] stopped%s after %llu blocks (%llu late cooks, longest %u samples; %llu "
+	       "samples lost on a busy lock, %llu skipped after stalls); segments removed\n",
 	       tool_elapsed_seconds(), tool_stop_requested() ? " by signal" : "",
-	       (unsigned long long)block, (unsigned long long)dropped);
+	       (unsigned long long)cooks, (unsigned long long)late, longest,
+	       (unsigned long long)dropped, (unsigned long long)skipped);
 	fflush(stdout);
 	free(samples);
 	return code;

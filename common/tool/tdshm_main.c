@@ -31,7 +31,11 @@ static const tool_command tool_commands[] = {
     {"chop-send", tool_cmd_chop_send,
      "chop-send NAME [--channels 2] [--rate 48000] [--length SAMPLES (rate/60)]\n"
      "          [--freq 440,880] [--names a,b] [--seconds S] [--blocks N]\n"
-     "      Acts as a Shared Mem Out CHOP: one sine per channel, rate/length blocks/s."},
+     "      Acts as a Shared Mem Out CHOP: one sine per channel, one cook every\n"
+     "      length/rate s. Like TouchDesigner, each cook writes ONE block with every\n"
+     "      sample due since the previous cook: LENGTH samples on time, more after a\n"
+     "      late cook (at most 1 s; a longer stall is skipped). The phase runs on.\n"
+     "      --blocks counts cooks; --seconds counts samples sent."},
     {"chop-receive", tool_cmd_chop_receive,
      "chop-receive NAME [--blocks N] [--expect-names a,b] [--expect-freq 440,880]\n"
      "          [--print] [--timeout SECONDS]\n"
