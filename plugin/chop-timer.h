@@ -6,5 +6,15 @@
  * One implementation per platform (chop-timer-win.c, chop-timer-posix.c). */
 #pragma once
 
+#include <stdbool.h>
+
 void chop_timer_precise_begin(void);
 void chop_timer_precise_end(void);
+
+/* The reader must run within a cook of each block being written, also when
+ * rendering, encoding and TouchDesigner keep every core busy: it asks the
+ * system to run it ahead of ordinary threads (it sleeps between polls and
+ * works for well under a millisecond, so it takes little from them). Where
+ * that is not permitted (Linux without CAP_SYS_NICE or an rtprio limit) it
+ * stays as it was: true when raised. Call it on the reader thread. */
+bool chop_thread_priority_raise(void);

@@ -410,6 +410,8 @@ static void *worker_main(void *data)
 	struct tdshm_chop_source *s = data;
 	os_set_thread_name("tdshm-chop-in");
 	chop_timer_precise_begin();
+	bool raised = chop_thread_priority_raise();
+	chop_log(LOG_INFO, s, "reader thread at %s priority", raised ? "raised" : "normal");
 	while (os_event_timedwait(s->stop_event, POLL_MS) == ETIMEDOUT) {
 		worker_apply_settings(s);
 		if (s->receiver)

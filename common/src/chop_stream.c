@@ -13,9 +13,15 @@
  * Only when the clock catches up with the last audio handed out (the sender
  * is later than the lead) is silence played, up to the clock and no
  * further; then the ring refills to latency_frames before audio plays again,
- * so one late block costs one gap, not a gap on every block after it. More
- * than max_frames waiting drops the oldest audio back to latency_frames; a
- * long silence stops the output until audio comes back. */
+ * so one late block costs one gap, not a gap on every block after it. The
+ * late audio then comes in one long block holding the time the silence
+ * filled (TouchDesigner's CHOP after a slow cook); playing all of it would
+ * delay the audio by that silence for good, so when it comes back that much
+ * of it is dropped, as far as the blocks were longer than usual: the audio
+ * stays in step with the sender (and the picture), and a sender that lost
+ * the time (paused, then usual blocks again) loses nothing more. More than max_frames waiting drops
+ * the oldest audio back to latency_frames; a long silence stops the output
+ * until audio comes back. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +42,9 @@ struct tdshm_chop_stream {
 	uint64_t emitted;     /* frames pulled in this play run */
 	uint64_t floor_ns;    /* end of the last audio pulled: timestamps stay after it */
 	uint64_t silence_run; /* frames of silence pulled in a row */
+	uint64_t debt;        /* silence played in this underrun */
+	uint64_t extra;       /* frames pushed in this underrun beyond usual blocks */
+	uint32_t usual_push;  /* frames of the last block pushed outside an underrun */
 	tdshm_chop_stream_stats stats;
 };
 
@@ -105,6 +114,8 @@ static void go_idle(tdshm_chop_stream *stream)
 	stream->head = 0;
 	stream->buffered = 0;
 	stream->silence_run = 0;
+	stream->debt = 0;
+	stream->extra = 0;
 }
 
 void tdshm_chop_stream_reset(tdshm_chop_stream *stream)
@@ -144,6 +155,14 @@ void tdshm_chop_stream_push(tdshm_chop_stream *stream, const float *const *plane
 		drop_oldest(stream, old);
 		skip = (uint32_t)(drop - old);
 		stream->stats.dropped_frames += skip;
+		/* Back in step by dropping: nothing more to catch up. */
+		stream->debt = 0;
+		stream->extra = 0;
+	} else if (stream->debt > 0) {
+		if (frames > stream->usual_push)
+			stream->extra += frames - stream->usual_push;
+	} else {
+		stream->usual_push = frames;
 	}
 	uint32_t tail = (uint32_t)(((uint64_t)stream->head + stream->buffered) % stream->capacity);
 	uint32_t remaining = frames - skip;
@@ -207,6 +226,20 @@ static void stamp(tdshm_chop_stream *stream, uint32_t frames, uint64_t *timestam
 	stream->stats.frames_out += frames;
 }
 
+/* The underrun is over. Blocks longer than usual during it carried audio for
+ * time that has passed (the silence played instead): as much of it as the
+ * silence lasted is dropped, so the audio is where it would have been. Usual
+ * blocks after a gap (a sender that paused) are new audio: kept. */
+static void catch_up(tdshm_chop_stream *stream)
+{
+	uint64_t n = stream->debt < stream->extra ? stream->debt : stream->extra;
+	if (n > stream->buffered)
+		n = stream->buffered;
+	drop_oldest(stream, (uint32_t)n);
+	stream->debt = 0;
+	stream->extra = 0;
+}
+
 uint32_t tdshm_chop_stream_pull(tdshm_chop_stream *stream, uint64_t now_ns, float *const *planes,
 				uint32_t cap, uint64_t *timestamp_ns)
 {
@@ -231,8 +264,10 @@ uint32_t tdshm_chop_stream_pull(tdshm_chop_stream *stream, uint64_t now_ns, floa
 		start_run(stream, now_ns);
 		clock = 0;
 	}
-	if (stream->refilling && stream->buffered >= o->latency_frames)
+	if (stream->refilling && stream->buffered >= o->latency_frames) {
 		stream->refilling = false;
+		catch_up(stream);
+	}
 
 	/* Audio, as soon as it is there, up to the lead. */
 	uint64_t horizon = clock + o->lead_frames;
@@ -261,6 +296,7 @@ uint32_t tdshm_chop_stream_pull(tdshm_chop_stream *stream, uint64_t now_ns, floa
 	}
 	stream->stats.silence_frames += n;
 	stream->silence_run += n;
+	stream->debt += n;
 	stamp(stream, n, timestamp_ns);
 	if (stream->silence_run >= o->idle_frames)
 		go_idle(stream);

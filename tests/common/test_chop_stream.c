@@ -358,6 +358,44 @@ static void test_reader_follows_a_channel_count_change(void **state)
 	free(two), free(six);
 }
 
+/* TouchDesigner after a slow cook: one longer block (its CHOP's length
+ * follows the time since the last cook), then back to the usual length.
+ * Every block is new audio, none is a layout change. */
+static void test_reader_takes_blocks_of_changing_length_as_new_audio(void **state)
+{
+	(void)state;
+	const uint32_t lengths[] = {800, 2400, 800, 1600, 48000, 800};
+	const char *lr[] = {"left", "right"};
+	for (int with_serial = 0; with_serial < 2; with_serial++) {
+		tdshm_chop_reader reader;
+		tdshm_chop_reader_init(&reader, NULL);
+		for (uint32_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+			size_t size;
+			uint8_t *seg = chop_segment(2, lengths[i], (float)i * 0.25f, lr, &size);
+			tdshm_chop_take take;
+			assert_int_equal(tdshm_chop_reader_take(&reader, seg, size,
+								with_serial != 0, i + 1, &take,
+								NULL),
+					 TDSHM_OK);
+			assert_true(take.is_new);
+			assert_int_equal(take.layout_changed, i == 0);
+			assert_int_equal(take.frames, lengths[i]);
+			assert_int_equal(take.map->count, 2);
+			float last = (float)i * 0.25f + (float)(1000 + lengths[i] - 1);
+			assert_true(take.planes[1][lengths[i] - 1] == last);
+			/* Read again: the same block, not new. */
+			assert_int_equal(tdshm_chop_reader_take(&reader, seg, size,
+								with_serial != 0, i + 1, &take,
+								NULL),
+					 TDSHM_OK);
+			assert_false(take.is_new);
+			free(seg);
+		}
+		assert_int_equal(reader.detector.missed, 0);
+		tdshm_chop_reader_free(&reader);
+	}
+}
+
 /* ---- stream ------------------------------------------------------------ */
 
 typedef struct sim {
@@ -504,11 +542,78 @@ static void test_stream_plays_silence_on_underrun_then_refills(void **state)
 	assert_int_equal(st.underruns, 1);
 	assert_int_equal(st.starts, 1); /* no restart: timestamps stayed continuous */
 	assert_int_equal(s.discontinuities, 0);
+	/* The sender lost those 200 ms (no long block came): nothing of what
+	 * it sent after is dropped. */
+	assert_int_equal(st.dropped_frames, 0);
 	/* After the gap the ramp continues where it left off. */
 	uint32_t i = s.out_frames - 1;
 	assert_true(s.out[0][i] > 0.0f);
 	assert_true(s.out[0][i] - s.out[0][i - 100] == 100.0f);
 	sim_free(&s);
+}
+
+/* A sender that stalls, then writes one block with all the samples of the
+ * stall (TouchDesigner after a slow cook). Shorter than the lead: nothing
+ * is heard. Longer: a gap, and then the audio is where it would have been
+ * without the stall (the audio for the time the silence filled is
+ * dropped), rather than late by the gap for good. */
+static void late_cook(uint64_t stall_ms, uint64_t *silence, uint64_t *dropped,
+		      uint32_t *out_of_step)
+{
+	sim s;
+	sim_init(&s, 50, 48000 * 4);
+	uint64_t t = 2000 * MS, now = t;
+	uint32_t block = 0;
+	for (; block < 60; block++) {
+		now = t + (uint64_t)block * 1000000000ull / 60;
+		sim_push(&s, 800);
+		sim_pull(&s, now);
+	}
+	/* The stall: pulls go on every 4 ms, no block. */
+	uint64_t resume = now + stall_ms * MS;
+	for (; now < resume; now += 4 * MS)
+		sim_pull(&s, now);
+	/* The cook at resume is cook k of the 60 fps grid: it writes the
+	 * samples up to the end of block k, everything since the last cook. */
+	uint32_t k = (uint32_t)((resume - t) * 60 / 1000000000ull);
+	sim_push(&s, (k + 1 - block) * 800);
+	block = k + 1;
+	sim_pull(&s, now);
+	for (uint32_t end = block + 60; block < end; block++) {
+		now = t + (uint64_t)block * 1000000000ull / 60;
+		sim_push(&s, 800);
+		sim_pull(&s, now);
+	}
+	tdshm_chop_stream_stats st;
+	tdshm_chop_stream_get_stats(s.stream, &st);
+	assert_int_equal(s.discontinuities, 0);
+	assert_int_equal(st.starts, 1);
+	*silence = st.silence_frames;
+	*dropped = st.dropped_frames;
+	/* In step: output frame i carries ramp value i, as without a stall. */
+	*out_of_step = 0;
+	for (uint32_t i = s.out_frames - 800; i < s.out_frames; i++)
+		*out_of_step += s.out[0][i] != (float)i;
+	print_message("stall %llu ms: silence %llu, dropped %llu, last 800 frames out of step: "
+		      "%u\n",
+		      (unsigned long long)stall_ms, (unsigned long long)*silence,
+		      (unsigned long long)*dropped, *out_of_step);
+	sim_free(&s);
+}
+
+static void test_stream_stays_in_step_after_a_late_cooks_long_block(void **state)
+{
+	(void)state;
+	uint64_t silence, dropped;
+	uint32_t out_of_step;
+	late_cook(40, &silence, &dropped, &out_of_step); /* within the 50 ms lead */
+	assert_int_equal(silence, 0);
+	assert_int_equal(dropped, 0);
+	assert_int_equal(out_of_step, 0);
+	late_cook(150, &silence, &dropped, &out_of_step);
+	assert_in_range(silence, 48000 * 80 / 1000, 48000 * 120 / 1000);
+	assert_int_equal(dropped, silence);
+	assert_int_equal(out_of_step, 0);
 }
 
 static void test_stream_goes_idle_when_the_sender_stops_and_restarts_later(void **state)
@@ -656,8 +761,10 @@ int main(void)
 	    cmocka_unit_test(test_reader_refuses_every_bad_chop_vector_and_keeps_working),
 	    cmocka_unit_test(test_reader_refuses_no_channels_and_unusable_rates),
 	    cmocka_unit_test(test_reader_follows_a_channel_count_change),
+	    cmocka_unit_test(test_reader_takes_blocks_of_changing_length_as_new_audio),
 	    cmocka_unit_test(test_stream_plays_jittery_blocks_as_one_continuous_ramp),
 	    cmocka_unit_test(test_stream_plays_silence_on_underrun_then_refills),
+	    cmocka_unit_test(test_stream_stays_in_step_after_a_late_cooks_long_block),
 	    cmocka_unit_test(test_stream_goes_idle_when_the_sender_stops_and_restarts_later),
 	    cmocka_unit_test(test_stream_drops_the_oldest_audio_when_the_sender_bursts),
 	    cmocka_unit_test(test_a_replacing_stream_continues_after_the_old_ones_timestamps),

@@ -158,7 +158,11 @@ tdshm_status tdshm_chop_reader_take(tdshm_chop_reader *reader, const uint8_t *se
  * (so OBS holds the audio a little before it is due, and a late block is
  * absorbed by that lead rather than heard as a gap). Only when the clock
  * overtakes the audio does it play silence, and then it waits for
- * latency_frames again before playing audio. It goes idle after idle_frames
+ * latency_frames again before playing audio; blocks longer than usual that
+ * come during such a gap (TouchDesigner after a slow cook writes every
+ * sample since the last cook) hold audio for time the silence already
+ * filled, and that much of them is dropped, so the audio stays in step with
+ * the sender instead of late by the gap for good. It goes idle after idle_frames
  * of silence in a row (a stopped sender stops the audio), and drops the
  * oldest audio when more than max_frames pile up (a sender running ahead).
  * Timestamps of pulled audio never go backwards and are continuous while
@@ -209,7 +213,7 @@ typedef struct tdshm_chop_stream_stats {
 	uint64_t frames_in;      /* pushed */
 	uint64_t frames_out;     /* pulled, silence included */
 	uint64_t silence_frames; /* silence played on underrun */
-	uint64_t dropped_frames; /* dropped on overflow */
+	uint64_t dropped_frames; /* dropped on overflow, or catching up after a gap */
 	uint64_t underruns;      /* times the buffer ran dry while playing */
 	uint64_t overflows;
 	uint64_t starts; /* idle -> playing */
