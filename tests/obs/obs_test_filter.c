@@ -211,57 +211,109 @@ static size_t event_count(const filter_probe *probe)
 	return count;
 }
 
+/* Most tests: a harness colour source with the filter on it, sending as a
+ * fresh name, and TouchDesigner's Shared Mem In TOP (the probe) reading it. */
+typedef struct filter_rig {
+	char name[64];
+	obs_source_t *source;
+	obs_source_t *filter;
+	filter_probe probe;
+} filter_rig;
+
+/* filter_extra: more filter settings after the name (NULL: none). */
+static void rig_start(filter_rig *rig, const char *prefix, const char *source_json,
+		      const char *filter_extra)
+{
+	char json[512];
+	tdshm_test_unique_name(rig->name, sizeof(rig->name), prefix);
+	rig->source = make_source(source_json);
+	json_for(json, sizeof(json), rig->name, filter_extra);
+	rig->filter = add_filter(rig->source, json);
+	assert_true(probe_start(&rig->probe, rig->name, 60));
+}
+
+static void rig_stop(filter_rig *rig)
+{
+	probe_stop(&rig->probe);
+	remove_filter(rig->source, rig->filter);
+	obs_source_release(rig->source);
+}
+
+/* The filter's settings: the rig's name and filter_extra. */
+static void rig_update_filter(filter_rig *rig, const char *filter_extra)
+{
+	char json[512];
+	json_for(json, sizeof(json), rig->name, filter_extra);
+	update_json(rig->filter, json);
+}
+
+/* Frames per second OBS renders (total minus lagged) over the next ms, on
+ * this machine as it is now. */
+static double measure_rendered_fps(uint32_t ms)
+{
+	uint32_t total0 = obs_get_total_frames(), lagged0 = obs_get_lagged_frames();
+	uint64_t t0 = tdshm_clock_ns();
+	tdshm_sleep_ms(ms);
+	double seconds = (tdshm_clock_ns() - t0) / 1e9;
+	return ((double)(obs_get_total_frames() - total0) -
+		(double)(obs_get_lagged_frames() - lagged0)) /
+	       seconds;
+}
+
+/* Another program (the tdshm tool) sending 16x16 as name; returns its pid
+ * once the name's info segment exists. */
+static int spawn_tool_sender(const char *name)
+{
+	const char *argv[] = {
+	    tdshm_test_tool_path(), "send", name, "--size", "16x16", "--frames", "100000", NULL};
+	int pid = harness_spawn(argv);
+	assert_true(pid > 0);
+	uint64_t start = probe_now_ms();
+	while (!info_exists(name) && probe_now_ms() - start < 5000)
+		tdshm_sleep_ms(5);
+	assert_true(info_exists(name));
+	return pid;
+}
+
 /* ---- tests --------------------------------------------------------------- */
 
 static void test_filter_with_only_a_name_sends_exact_bgra8_bottom_up_off_program(void **state)
 {
 	(void)state;
-	char name[64], json[256];
-	tdshm_test_unique_name(name, sizeof(name), "flt-quad");
+	filter_rig rig;
 	/* Never put on the output: a scene users send while it is not program. */
-	obs_source_t *source =
-	    make_source("{\"pattern\":\"quadrants\",\"width\":64,\"height\":48}");
-	json_for(json, sizeof(json), name, NULL);
-	obs_source_t *filter = add_filter(source, json);
-	filter_probe probe;
-	assert_true(probe_start(&probe, name, 60));
+	rig_start(&rig, "flt-quad", "{\"pattern\":\"quadrants\",\"width\":64,\"height\":48}", NULL);
 
 	pattern quad = {"quadrants", 0, 64, 48};
-	expect_pixels(&probe, 0, &quad, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	expect_pixels(&rig.probe, 0, &quad, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
 
 	size_t count = 0;
-	probe_event *events = probe_events(&probe, &count);
+	probe_event *events = probe_events(&rig.probe, &count);
 	assert_true(count > 0);
 	assert_int_equal(events[count - 1].header_kind, TDSHM_TOP_HEADER_CURRENT);
 	free(events);
 
 	/* A solid colour and a gradient, on the same filter. */
-	size_t skip = event_count(&probe);
-	update_json(source, "{\"pattern\":\"solid\",\"color\":4286611520,\"width\":40,\"height\":"
-			    "30}"); /* 0xFF808040: R=0x40 G=0x80 B=0x80 */
+	size_t skip = event_count(&rig.probe);
+	update_json(rig.source,
+		    "{\"pattern\":\"solid\",\"color\":4286611520,\"width\":40,\"height\":"
+		    "30}"); /* 0xFF808040: R=0x40 G=0x80 B=0x80 */
 	pattern solid = {"solid", 0xFF808040u, 40, 30};
-	expect_pixels(&probe, skip, &solid, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	expect_pixels(&rig.probe, skip, &solid, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
 
-	skip = event_count(&probe);
-	update_json(source, "{\"pattern\":\"gradient\",\"width\":256,\"height\":8}");
+	skip = event_count(&rig.probe);
+	update_json(rig.source, "{\"pattern\":\"gradient\",\"width\":256,\"height\":8}");
 	pattern gradient = {"gradient", 0, 256, 8};
-	expect_pixels(&probe, skip, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	expect_pixels(&rig.probe, skip, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
 
-	probe_stop(&probe);
-	remove_filter(source, filter);
-	obs_source_release(source);
+	rig_stop(&rig);
 }
 
 static void test_every_format_arrives_exact_or_within_one_step(void **state)
 {
 	(void)state;
-	char name[64], json[512];
-	tdshm_test_unique_name(name, sizeof(name), "flt-fmt");
-	obs_source_t *source = make_source("{\"pattern\":\"gradient\",\"width\":256,\"height\":6}");
-	json_for(json, sizeof(json), name, NULL);
-	obs_source_t *filter = add_filter(source, json);
-	filter_probe probe;
-	assert_true(probe_start(&probe, name, 60));
+	filter_rig rig;
+	rig_start(&rig, "flt-fmt", "{\"pattern\":\"gradient\",\"width\":256,\"height\":6}", NULL);
 	pattern gradient = {"gradient", 0, 256, 6};
 	pattern quad = {"quadrants", 0, 32, 16};
 
@@ -276,100 +328,81 @@ static void test_every_format_arrives_exact_or_within_one_step(void **state)
 	    {"bgra8", TDSHM_FMT_B8G8R8A8_UNORM, 0.0f},
 	};
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		size_t skip = event_count(&probe);
+		size_t skip = event_count(&rig.probe);
 		char extra[128];
 		snprintf(extra, sizeof(extra), "\"format\":\"%s\"", formats[i].format);
-		json_for(json, sizeof(json), name, extra);
-		update_json(filter, json);
-		expect_pixels(&probe, skip, &gradient, formats[i].value, true, false,
+		rig_update_filter(&rig, extra);
+		expect_pixels(&rig.probe, skip, &gradient, formats[i].value, true, false,
 			      formats[i].tolerance);
 		/* Rows: the quadrants tell top from bottom in every format. */
-		skip = event_count(&probe);
-		update_json(source, "{\"pattern\":\"quadrants\",\"width\":32,\"height\":16}");
-		expect_pixels(&probe, skip, &quad, formats[i].value, true, false,
+		skip = event_count(&rig.probe);
+		update_json(rig.source, "{\"pattern\":\"quadrants\",\"width\":32,\"height\":16}");
+		expect_pixels(&rig.probe, skip, &quad, formats[i].value, true, false,
 			      formats[i].tolerance);
-		update_json(source, "{\"pattern\":\"gradient\",\"width\":256,\"height\":6}");
+		update_json(rig.source, "{\"pattern\":\"gradient\",\"width\":256,\"height\":6}");
 	}
-	probe_stop(&probe);
-	remove_filter(source, filter);
-	obs_source_release(source);
+	rig_stop(&rig);
 }
 
 static void test_flip_off_sends_top_row_first_and_legacy_header_on_request(void **state)
 {
 	(void)state;
-	char name[64], json[256];
-	tdshm_test_unique_name(name, sizeof(name), "flt-flip");
-	obs_source_t *source =
-	    make_source("{\"pattern\":\"quadrants\",\"width\":20,\"height\":10}");
-	json_for(json, sizeof(json), name, "\"flip\":false");
-	obs_source_t *filter = add_filter(source, json);
-	filter_probe probe;
-	assert_true(probe_start(&probe, name, 60));
+	filter_rig rig;
+	rig_start(&rig, "flt-flip", "{\"pattern\":\"quadrants\",\"width\":20,\"height\":10}",
+		  "\"flip\":false");
 	pattern quad = {"quadrants", 0, 20, 10};
-	expect_pixels(&probe, 0, &quad, TDSHM_FMT_B8G8R8A8_UNORM, false, false, 0.0f);
+	expect_pixels(&rig.probe, 0, &quad, TDSHM_FMT_B8G8R8A8_UNORM, false, false, 0.0f);
 
 	/* Legacy header: a new sender (TD 2021 reads only that header). */
-	size_t skip = event_count(&probe);
-	json_for(json, sizeof(json), name, "\"header\":\"legacy\",\"flip\":true");
-	update_json(filter, json);
-	expect_pixels(&probe, skip, &quad, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	size_t skip = event_count(&rig.probe);
+	rig_update_filter(&rig, "\"header\":\"legacy\",\"flip\":true");
+	expect_pixels(&rig.probe, skip, &quad, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
 	size_t count = 0;
-	probe_event *events = probe_events(&probe, &count);
+	probe_event *events = probe_events(&rig.probe, &count);
 	assert_int_equal(events[count - 1].header_kind, TDSHM_TOP_HEADER_LEGACY);
 	free(events);
 
-	probe_stop(&probe);
-	remove_filter(source, filter);
-	obs_source_release(source);
+	rig_stop(&rig);
 }
 
 static void test_alpha_is_premultiplied_by_default_and_straight_on_request(void **state)
 {
 	(void)state;
-	char name[64], json[256];
-	tdshm_test_unique_name(name, sizeof(name), "flt-alpha");
+	filter_rig rig;
 	/* 0x804080C0: A=128, B=64, G=128, R=192. */
-	obs_source_t *source =
-	    make_source("{\"pattern\":\"solid\",\"color\":2151710912,\"width\":16,\"height\":8}");
+	rig_start(&rig, "flt-alpha",
+		  "{\"pattern\":\"solid\",\"color\":2151710912,\"width\":16,\"height\":8}", NULL);
 	pattern half = {"solid", 0x804080C0u, 16, 8};
-	json_for(json, sizeof(json), name, NULL);
-	obs_source_t *filter = add_filter(source, json);
-	filter_probe probe;
-	assert_true(probe_start(&probe, name, 60));
 	/* 8-bit: the GPU blend rounds c*a once, so one step of tolerance. */
-	expect_pixels(&probe, 0, &half, TDSHM_FMT_B8G8R8A8_UNORM, true, true, 1.0f / 255.0f);
+	expect_pixels(&rig.probe, 0, &half, TDSHM_FMT_B8G8R8A8_UNORM, true, true, 1.0f / 255.0f);
 
-	size_t skip = event_count(&probe);
-	json_for(json, sizeof(json), name, "\"alpha\":\"straight\"");
-	update_json(filter, json);
+	size_t skip = event_count(&rig.probe);
+	rig_update_filter(&rig, "\"alpha\":\"straight\"");
 	/* Straight from 8-bit premultiplied: c*a rounded, then divided: the
 	 * original colour within one step. */
-	expect_pixels(&probe, skip, &half, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 1.0f / 255.0f);
+	expect_pixels(&rig.probe, skip, &half, TDSHM_FMT_B8G8R8A8_UNORM, true, false,
+		      1.0f / 255.0f);
 	/* And proof the two modes differ: straight is not premultiplied. */
 	size_t size = 0;
-	uint8_t *seg = probe_segment(&probe, &size);
+	uint8_t *seg = probe_segment(&rig.probe, &size);
 	assert_non_null(seg);
 	mismatch_expected = true;
 	assert_true(check_segment(seg, size, &half, true, true, 1.0f / 255.0f) > 0);
 	mismatch_expected = false;
 	free(seg);
 
-	skip = event_count(&probe);
-	json_for(json, sizeof(json), name, "\"alpha\":\"straight\",\"format\":\"rgba32f\"");
-	update_json(filter, json);
-	expect_pixels(&probe, skip, &half, TDSHM_FMT_R32G32B32A32_FLOAT, true, false,
+	skip = event_count(&rig.probe);
+	rig_update_filter(&rig, "\"alpha\":\"straight\",\"format\":\"rgba32f\"");
+	expect_pixels(&rig.probe, skip, &half, TDSHM_FMT_R32G32B32A32_FLOAT, true, false,
 		      1.0f / 255.0f);
-	skip = event_count(&probe);
-	json_for(json, sizeof(json), name, "\"format\":\"rgba32f\",\"alpha\":\"premultiplied\"");
-	update_json(filter, json);
-	probe_wait_frames(&probe, skip, 6, 16, 8, TDSHM_FMT_R32G32B32A32_FLOAT, 5000);
-	skip = event_count(&probe);
-	expect_pixels(&probe, skip, &half, TDSHM_FMT_R32G32B32A32_FLOAT, true, true, 1.0f / 255.0f);
+	skip = event_count(&rig.probe);
+	rig_update_filter(&rig, "\"format\":\"rgba32f\",\"alpha\":\"premultiplied\"");
+	probe_wait_frames(&rig.probe, skip, 6, 16, 8, TDSHM_FMT_R32G32B32A32_FLOAT, 5000);
+	skip = event_count(&rig.probe);
+	expect_pixels(&rig.probe, skip, &half, TDSHM_FMT_R32G32B32A32_FLOAT, true, true,
+		      1.0f / 255.0f);
 
-	probe_stop(&probe);
-	remove_filter(source, filter);
-	obs_source_release(source);
+	rig_stop(&rig);
 }
 
 static void test_no_receiver_means_no_readback_and_attach_resumes_at_once(void **state)
@@ -383,11 +416,10 @@ static void test_no_receiver_means_no_readback_and_attach_resumes_at_once(void *
 
 	filter_stats st, idle0;
 	assert_true(wait_stats(filter, &idle0, 3000, has_sender));
-	uint32_t idle_total0 = obs_get_total_frames(), idle_lagged0 = obs_get_lagged_frames();
+	uint64_t idle_rendered0 = harness_rendered_frames();
 	assert_true(harness_wait_frames(30, 5000));
 	assert_true(filter_get_stats(filter, &st));
-	long long idle_rendered = (long long)(obs_get_total_frames() - idle_total0) -
-				  (long long)(obs_get_lagged_frames() - idle_lagged0);
+	long long idle_rendered = (long long)(harness_rendered_frames() - idle_rendered0);
 	assert_true(info_exists(name));    /* TD can find it ... */
 	assert_int_equal(st.readbacks, 0); /* ... but nothing was read back */
 	assert_int_equal(st.frames_written, 0);
@@ -402,11 +434,10 @@ static void test_no_receiver_means_no_readback_and_attach_resumes_at_once(void *
 	 * (A loaded machine makes OBS skip rendering some frames: "lagged".) */
 	filter_stats before, after;
 	assert_true(filter_get_stats(filter, &before));
-	uint32_t total0 = obs_get_total_frames(), lagged0 = obs_get_lagged_frames();
+	uint64_t rendered0 = harness_rendered_frames();
 	assert_true(harness_wait_frames(30, 5000));
 	assert_true(filter_get_stats(filter, &after));
-	long long rendered = (long long)(obs_get_total_frames() - total0) -
-			     (long long)(obs_get_lagged_frames() - lagged0);
+	long long rendered = (long long)(harness_rendered_frames() - rendered0);
 	print_message("attached: %lld read-backs, %lld written in %lld rendered frames\n",
 		      after.readbacks - before.readbacks,
 		      after.frames_written - before.frames_written, rendered);
@@ -422,33 +453,28 @@ static void test_no_receiver_means_no_readback_and_attach_resumes_at_once(void *
 static void test_resize_follows_postfix_with_receiver_and_recreates_without(void **state)
 {
 	(void)state;
-	char name[64], json[256];
-	tdshm_test_unique_name(name, sizeof(name), "flt-resize");
-	obs_source_t *source = make_source("{\"pattern\":\"gradient\",\"width\":64,\"height\":8}");
-	json_for(json, sizeof(json), name, NULL);
-	obs_source_t *filter = add_filter(source, json);
-	filter_probe probe;
-	assert_true(probe_start(&probe, name, 60));
+	filter_rig rig;
+	rig_start(&rig, "flt-resize", "{\"pattern\":\"gradient\",\"width\":64,\"height\":8}", NULL);
+	char json[256];
 	pattern gradient = {"gradient", 0, 64, 8};
-	expect_pixels(&probe, 0, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	expect_pixels(&rig.probe, 0, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
 	filter_stats st;
-	assert_true(filter_get_stats(filter, &st));
+	assert_true(filter_get_stats(rig.filter, &st));
 	char old_data[256];
 	snprintf(old_data, sizeof(old_data), "%s", st.data_name);
 
 	/* With a receiver: a new postfix; the receiver follows within 3 frames. */
-	size_t skip = event_count(&probe);
+	size_t skip = event_count(&rig.probe);
 	/* Counted in frames OBS rendered (on a loaded machine the output
 	 * repeats frames it had no time to render). */
-	uint32_t total0 = obs_get_total_frames(), lagged0 = obs_get_lagged_frames();
-	update_json(source, "{\"pattern\":\"gradient\",\"width\":96,\"height\":12}");
-	size_t count = probe_wait_frames(&probe, skip, 1, 96, 12, 0, 3000);
-	long long rendered = (long long)(obs_get_total_frames() - total0) -
-			     (long long)(obs_get_lagged_frames() - lagged0);
+	uint64_t rendered0 = harness_rendered_frames();
+	update_json(rig.source, "{\"pattern\":\"gradient\",\"width\":96,\"height\":12}");
+	size_t count = probe_wait_frames(&rig.probe, skip, 1, 96, 12, 0, 3000);
+	long long rendered = (long long)(harness_rendered_frames() - rendered0);
 	assert_true(count > 0);
 	print_message("receiver saw the new size after %lld rendered OBS frames\n", rendered);
 	assert_true(rendered <= 3);
-	probe_event *events = probe_events(&probe, &count);
+	probe_event *events = probe_events(&rig.probe, &count);
 	const char *new_data = NULL;
 	for (size_t i = skip; i < count; i++)
 		if (events[i].kind == 'f' && events[i].width == 96)
@@ -458,21 +484,21 @@ static void test_resize_follows_postfix_with_receiver_and_recreates_without(void
 	assert_true(strlen(new_data) == strlen(old_data) + TDSHM_POSTFIX_LEN);
 	free(events);
 	pattern bigger = {"gradient", 0, 96, 12};
-	expect_pixels(&probe, skip, &bigger, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	expect_pixels(&rig.probe, skip, &bigger, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
 	assert_false(segment_exists(old_data)); /* the old one was dropped */
-	probe_stop(&probe);
+	probe_stop(&rig.probe);
 
 	/* Without a receiver: the same name, re-created at the new size. */
-	remove_filter(source, filter);
-	tdshm_test_unique_name(name, sizeof(name), "flt-resize");
-	json_for(json, sizeof(json), name, NULL);
-	filter = add_filter(source, json);
-	assert_true(wait_stats(filter, &st, 3000, has_sender));
+	remove_filter(rig.source, rig.filter);
+	tdshm_test_unique_name(rig.name, sizeof(rig.name), "flt-resize");
+	json_for(json, sizeof(json), rig.name, NULL);
+	rig.filter = add_filter(rig.source, json);
+	assert_true(wait_stats(rig.filter, &st, 3000, has_sender));
 	snprintf(old_data, sizeof(old_data), "%s", st.data_name);
-	update_json(source, "{\"pattern\":\"gradient\",\"width\":50,\"height\":20}");
+	update_json(rig.source, "{\"pattern\":\"gradient\",\"width\":50,\"height\":20}");
 	uint64_t start = probe_now_ms();
 	do {
-		assert_true(filter_get_stats(filter, &st));
+		assert_true(filter_get_stats(rig.filter, &st));
 		tdshm_sleep_ms(5);
 	} while (st.resizes < 1 && probe_now_ms() - start < 3000);
 	assert_int_equal(st.resizes, 1);
@@ -488,8 +514,8 @@ static void test_resize_follows_postfix_with_receiver_and_recreates_without(void
 	tdshm_shm_close(shm);
 	assert_int_equal(st.readbacks, 0);
 
-	remove_filter(source, filter);
-	obs_source_release(source);
+	remove_filter(rig.source, rig.filter);
+	obs_source_release(rig.source);
 }
 
 static void test_receiver_before_filter_and_removal_detaches_and_unlinks(void **state)
@@ -573,14 +599,7 @@ static void test_same_name_twice_is_an_error_not_two_writers(void **state)
 
 	/* Another program owns the name: the filter says so. */
 	tdshm_test_unique_name(name, sizeof(name), "flt-other");
-	const char *argv[] = {
-	    tdshm_test_tool_path(), "send", name, "--size", "16x16", "--frames", "100000", NULL};
-	int pid = harness_spawn(argv);
-	assert_true(pid > 0);
-	uint64_t start = probe_now_ms();
-	while (!info_exists(name) && probe_now_ms() - start < 5000)
-		tdshm_sleep_ms(5);
-	assert_true(info_exists(name));
+	int pid = spawn_tool_sender(name);
 	json_for(json, sizeof(json), name, NULL);
 	obs_source_t *third = add_filter(red, json);
 	assert_true(wait_stats(third, &st, 3000, has_error));
@@ -595,30 +614,19 @@ static void test_same_name_twice_is_an_error_not_two_writers(void **state)
 static void test_receiver_holding_the_lock_10s_costs_no_obs_frames(void **state)
 {
 	(void)state;
-	char name[64], json[256];
-	tdshm_test_unique_name(name, sizeof(name), "flt-lock");
-	obs_source_t *source = make_source("{\"pattern\":\"gradient\",\"width\":320,\"height\":"
-					   "180}");
-	json_for(json, sizeof(json), name, NULL);
-	obs_source_t *filter = add_filter(source, json);
-	filter_probe probe;
-	assert_true(probe_start(&probe, name, 60));
+	filter_rig rig;
+	rig_start(&rig, "flt-lock", "{\"pattern\":\"gradient\",\"width\":320,\"height\":180}",
+		  NULL);
 	pattern gradient = {"gradient", 0, 320, 180};
-	expect_pixels(&probe, 0, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	expect_pixels(&rig.probe, 0, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
 
 	/* What this machine renders without the hold (a shared CI machine may
 	 * lag on its own): the hold must not make it worse. */
-	uint32_t base_total = obs_get_total_frames(), base_lagged = obs_get_lagged_frames();
-	uint64_t base_t0 = tdshm_clock_ns();
-	tdshm_sleep_ms(5000);
-	double base_seconds = (tdshm_clock_ns() - base_t0) / 1e9;
-	double base_rate = ((double)(obs_get_total_frames() - base_total) -
-			    (double)(obs_get_lagged_frames() - base_lagged)) /
-			   base_seconds;
+	double base_rate = measure_rendered_fps(5000);
 
 	filter_stats before, after;
-	assert_true(filter_get_stats(filter, &before));
-	const char *argv[] = {TDSHM_LOCK_HOLDER_PATH, name, "10000", NULL};
+	assert_true(filter_get_stats(rig.filter, &before));
+	const char *argv[] = {TDSHM_LOCK_HOLDER_PATH, rig.name, "10000", NULL};
 	uint64_t frames_before = harness_frame_count();
 	uint32_t total_before = obs_get_total_frames(), lagged_before = obs_get_lagged_frames();
 	uint64_t t0 = tdshm_clock_ns();
@@ -633,18 +641,11 @@ static void test_receiver_holding_the_lock_10s_costs_no_obs_frames(void **state)
 	uint32_t lagged = obs_get_lagged_frames() - lagged_before;
 	uint32_t total = obs_get_total_frames() - total_before;
 	assert_int_equal(status, 0);
-	assert_true(filter_get_stats(filter, &after));
+	assert_true(filter_get_stats(rig.filter, &after));
 	double expected = (double)elapsed / 1e9 * FPS;
 	double rendered = (double)total - (double)lagged;
 	/* And once more after the hold, in case the machine got busier. */
-	base_total = obs_get_total_frames();
-	base_lagged = obs_get_lagged_frames();
-	base_t0 = tdshm_clock_ns();
-	tdshm_sleep_ms(5000);
-	base_seconds = (tdshm_clock_ns() - base_t0) / 1e9;
-	double base_rate_after = ((double)(obs_get_total_frames() - base_total) -
-				  (double)(obs_get_lagged_frames() - base_lagged)) /
-				 base_seconds;
+	double base_rate_after = measure_rendered_fps(5000);
 	if (base_rate_after < base_rate)
 		base_rate = base_rate_after;
 	double baseline = base_rate * elapsed / 1e9;
@@ -660,69 +661,61 @@ static void test_receiver_holding_the_lock_10s_costs_no_obs_frames(void **state)
 	assert_true(after.skipped_locked - before.skipped_locked >= (long long)(0.8 * rendered));
 
 	/* Released: frames flow again. */
-	size_t skip = event_count(&probe);
-	expect_pixels(&probe, skip, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	size_t skip = event_count(&rig.probe);
+	expect_pixels(&rig.probe, skip, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
 
 	/* A receiver that dies holding the lock: OBS keeps its frame rate and
 	 * the filter gets the lock back once the dead holder is noticed. */
-	const char *argv_dead[] = {TDSHM_LOCK_HOLDER_PATH, name, "60000", NULL};
-	assert_true(filter_get_stats(filter, &before));
+	const char *argv_dead[] = {TDSHM_LOCK_HOLDER_PATH, rig.name, "60000", NULL};
+	assert_true(filter_get_stats(rig.filter, &before));
 	pid = harness_spawn(argv_dead);
 	assert_true(pid > 0);
 	uint64_t start = probe_now_ms();
 	do {
-		assert_true(filter_get_stats(filter, &after));
+		assert_true(filter_get_stats(rig.filter, &after));
 		tdshm_sleep_ms(5);
 	} while (after.skipped_locked == before.skipped_locked && probe_now_ms() - start < 5000);
 	assert_true(after.skipped_locked > before.skipped_locked); /* it holds the lock */
 	harness_kill(pid, true);
 	frames_before = harness_frame_count();
 	t0 = tdshm_clock_ns();
-	skip = event_count(&probe);
-	expect_pixels(&probe, skip, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	skip = event_count(&rig.probe);
+	expect_pixels(&rig.probe, skip, &gradient, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
 	elapsed = tdshm_clock_ns() - t0;
 	frames = harness_frame_count() - frames_before;
 	print_message("holder killed with the lock: frames again after %.2f s, %llu OBS frames "
 		      "meanwhile (expected %.0f)\n",
 		      elapsed / 1e9, (unsigned long long)frames, elapsed / 1e9 * FPS);
 	assert_true((double)frames >= 0.9 * (elapsed / 1e9 * FPS) - 2);
-	probe_stop(&probe);
-	remove_filter(source, filter);
-	obs_source_release(source);
+	rig_stop(&rig);
 }
 
 static void test_only_when_active_and_custom_size(void **state)
 {
 	(void)state;
-	char name[64], json[256];
-	tdshm_test_unique_name(name, sizeof(name), "flt-active");
-	obs_source_t *source =
-	    make_source("{\"pattern\":\"quadrants\",\"width\":64,\"height\":32}");
-	json_for(json, sizeof(json), name, "\"only_when_active\":true");
-	obs_source_t *filter = add_filter(source, json);
-	filter_probe probe;
-	assert_true(probe_start(&probe, name, 60));
+	filter_rig rig;
+	rig_start(&rig, "flt-active", "{\"pattern\":\"quadrants\",\"width\":64,\"height\":32}",
+		  "\"only_when_active\":true");
 	assert_true(harness_wait_frames(30, 5000));
 	filter_stats st;
-	assert_true(filter_get_stats(filter, &st));
+	assert_true(filter_get_stats(rig.filter, &st));
 	assert_int_equal(st.readbacks, 0);
-	assert_int_equal(event_count(&probe), 0);
+	assert_int_equal(event_count(&rig.probe), 0);
 
-	harness_set_output(source); /* on program now */
+	harness_set_output(rig.source); /* on program now */
 	pattern quad = {"quadrants", 0, 64, 32};
-	expect_pixels(&probe, 0, &quad, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
+	expect_pixels(&rig.probe, 0, &quad, TDSHM_FMT_B8G8R8A8_UNORM, true, false, 0.0f);
 
 	/* Custom size: scaled to 32x16 (point-sampled quadrants stay exact). */
-	size_t skip = event_count(&probe);
-	json_for(json, sizeof(json), name,
-		 "\"only_when_active\":true,\"custom_size\":true,\"width\":32,\"height\":16");
-	update_json(filter, json);
-	probe_wait_frames(&probe, skip, 1, 32, 16, 0, 5000);
-	skip = event_count(&probe);
-	size_t count = probe_wait_frames(&probe, skip, 4, 32, 16, 0, 5000);
+	size_t skip = event_count(&rig.probe);
+	rig_update_filter(
+	    &rig, "\"only_when_active\":true,\"custom_size\":true,\"width\":32,\"height\":16");
+	probe_wait_frames(&rig.probe, skip, 1, 32, 16, 0, 5000);
+	skip = event_count(&rig.probe);
+	size_t count = probe_wait_frames(&rig.probe, skip, 4, 32, 16, 0, 5000);
 	assert_true(count > 0);
 	size_t size = 0;
-	uint8_t *seg = probe_segment(&probe, &size);
+	uint8_t *seg = probe_segment(&rig.probe, &size);
 	assert_non_null(seg);
 	tdshm_top_image image;
 	assert_int_equal(tdshm_top_parse(seg, size, &image, NULL), TDSHM_OK);
@@ -735,9 +728,7 @@ static void test_only_when_active_and_custom_size(void **state)
 	assert_true(last[0] < 50 && last[1] > 200 && last[2] < 50);
 	free(seg);
 	harness_set_output(NULL);
-	probe_stop(&probe);
-	remove_filter(source, filter);
-	obs_source_release(source);
+	rig_stop(&rig);
 }
 
 static bool call_restore(const char *path)
@@ -1021,14 +1012,7 @@ static void test_name_left_by_a_crashed_sender_is_taken_over(void **state)
 	char name[64], json[256];
 	tdshm_test_unique_name(name, sizeof(name), "flt-crash");
 	/* A sender (an OBS or tdshm that crashed) leaves its segments behind. */
-	const char *argv[] = {
-	    tdshm_test_tool_path(), "send", name, "--size", "16x16", "--frames", "100000", NULL};
-	int pid = harness_spawn(argv);
-	assert_true(pid > 0);
-	uint64_t start = probe_now_ms();
-	while (!info_exists(name) && probe_now_ms() - start < 5000)
-		tdshm_sleep_ms(5);
-	assert_true(info_exists(name));
+	int pid = spawn_tool_sender(name);
 	harness_kill(pid, true);
 	assert_true(info_exists(name)); /* still there: nobody removed it */
 
