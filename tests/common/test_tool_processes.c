@@ -227,6 +227,44 @@ static void stop_sender(child *sender)
 	assert_output_has(sender, "segments removed");
 }
 
+/* `tdshm receive NAME --frames FRAMES --expect counter --timeout 10`: the
+ * receiver every round trip here checks with. */
+static child *start_counter_receiver(const char *name, const char *frames)
+{
+	return child_start("receive", name, "--frames", frames, "--expect", "counter", "--timeout",
+			   "10", NULL);
+}
+
+/* A 64x36 sender at 120 fps that switches to 32x18 and back every `every`
+ * frames. */
+static child *start_resizing_sender(const char *name, const char *every)
+{
+	return child_start("send", name, "--size", "64x36", "--fps", "120", "--resize-every", every,
+			   NULL);
+}
+
+/* The receiver of a start_resizing_sender finished with every frame
+ * intact, and saw both sizes. */
+static void assert_received_both_sizes(child *receiver)
+{
+	assert_exit(receiver, 0, 20000);
+	assert_output_has(receiver, "corrupted 0");
+	assert_output_has(receiver, "header: 64x36 bgra8");
+	assert_output_has(receiver, "header: 32x18 bgra8");
+}
+
+/* `tdshm receive NAME --frames 3 --expect PATTERN [option]` exits with code
+ * and, unless needle is NULL, says needle. option NULL: none (it ends the
+ * argument list). */
+static void check_receive_of_3(const char *name, const char *pattern, const char *option, int code,
+			       const char *needle)
+{
+	child *c = child_start("receive", name, "--frames", "3", "--expect", pattern, option, NULL);
+	assert_exit(c, code, 10000);
+	if (needle)
+		assert_output_has(c, needle);
+}
+
 /* Runs every format in batches of concurrent pairs (2 cores: the pairs mostly
  * sleep between frames). */
 #define FORMAT_BATCH 5
@@ -256,8 +294,7 @@ static void round_trip_formats(bool legacy)
 			else
 				senders[n] = child_start("send", names[n], "--size", "64x36",
 							 "--format", f->name, "--fps", "120", NULL);
-			receivers[n] = child_start("receive", names[n], "--frames", "8", "--expect",
-						   "counter", "--timeout", "10", NULL);
+			receivers[n] = start_counter_receiver(names[n], "8");
 			n++;
 		}
 		for (int k = 0; k < n; k++) {
@@ -302,15 +339,10 @@ static void test_receiver_follows_resizes_through_postfix(void **state)
 	(void)state;
 	char name[64];
 	tdshm_test_unique_name(name, sizeof(name), "rzp");
-	child *receiver = child_start("receive", name, "--frames", "60", "--expect", "counter",
-				      "--timeout", "10", NULL);
+	child *receiver = start_counter_receiver(name, "60");
 	child_wait_output(receiver, "waiting for the sender", 1, 5000);
-	child *sender = child_start("send", name, "--size", "64x36", "--fps", "120",
-				    "--resize-every", "6", NULL);
-	assert_exit(receiver, 0, 20000);
-	assert_output_has(receiver, "corrupted 0");
-	assert_output_has(receiver, "header: 64x36 bgra8");
-	assert_output_has(receiver, "header: 32x18 bgra8");
+	child *sender = start_resizing_sender(name, "6");
+	assert_received_both_sizes(receiver);
 	stop_sender(sender);
 	assert_output_has(sender, "new postfix");
 	/* Before the receiver's first look the sender may re-create the same
@@ -335,15 +367,10 @@ static void test_resize_before_any_receiver_recreates_then_serves(void **state)
 	(void)state;
 	char name[64];
 	tdshm_test_unique_name(name, sizeof(name), "rzc");
-	child *sender = child_start("send", name, "--size", "64x36", "--fps", "120",
-				    "--resize-every", "5", NULL);
+	child *sender = start_resizing_sender(name, "5");
 	child_wait_output(sender, "re-created (no receiver)", 2, 5000);
-	child *receiver = child_start("receive", name, "--frames", "40", "--expect", "counter",
-				      "--timeout", "10", NULL);
-	assert_exit(receiver, 0, 20000);
-	assert_output_has(receiver, "corrupted 0");
-	assert_output_has(receiver, "header: 64x36 bgra8");
-	assert_output_has(receiver, "header: 32x18 bgra8");
+	child *receiver = start_counter_receiver(name, "40");
+	assert_received_both_sizes(receiver);
 	stop_sender(sender);
 	/* Once the receiver had attached, resizes switched to the postfix. */
 	assert_output_has(sender, "a receiver attached");
@@ -399,8 +426,7 @@ static void test_receiver_started_before_sender_waits_then_receives(void **state
 	(void)state;
 	char name[64];
 	tdshm_test_unique_name(name, sizeof(name), "early");
-	child *receiver = child_start("receive", name, "--frames", "20", "--expect", "counter",
-				      "--timeout", "10", NULL);
+	child *receiver = start_counter_receiver(name, "20");
 	child_wait_output(receiver, "waiting for the sender", 1, 5000);
 	tdshm_sleep_ms(500);
 	assert_false(child_poll(receiver));
@@ -421,14 +447,9 @@ static void test_wrong_pattern_is_reported_as_corrupted(void **state)
 	child *sender =
 	    child_start("send", name, "--size", "64x36", "--pattern", "bars", "--fps", "120", NULL);
 	child_wait_output(sender, "sending '", 1, 5000);
-	child *counter = child_start("receive", name, "--frames", "3", "--expect", "counter", NULL);
-	assert_exit(counter, 1, 10000);
-	assert_output_has(counter, "corrupted 3");
-	child *ramp = child_start("receive", name, "--frames", "3", "--expect", "ramp", NULL);
-	assert_exit(ramp, 1, 10000);
-	assert_output_has(ramp, "pixel(s) of the ramp pattern are wrong");
-	child *bars = child_start("receive", name, "--frames", "3", "--expect", "bars", NULL);
-	assert_exit(bars, 0, 10000);
+	check_receive_of_3(name, "counter", NULL, 1, "corrupted 3");
+	check_receive_of_3(name, "ramp", NULL, 1, "pixel(s) of the ramp pattern are wrong");
+	check_receive_of_3(name, "bars", NULL, 0, NULL);
 	stop_sender(sender);
 
 	/* Rows in the wrong order are caught too: a top-down sender read as
@@ -436,13 +457,8 @@ static void test_wrong_pattern_is_reported_as_corrupted(void **state)
 	tdshm_test_unique_name(name, sizeof(name), "rows");
 	sender = child_start("send", name, "--size", "64x36", "--top-down", "--fps", "120", NULL);
 	child_wait_output(sender, "sending '", 1, 5000);
-	child *upside_down =
-	    child_start("receive", name, "--frames", "3", "--expect", "counter", NULL);
-	assert_exit(upside_down, 1, 10000);
-	assert_output_has(upside_down, "counter cells do not decode");
-	child *top_down = child_start("receive", name, "--frames", "3", "--expect", "counter",
-				      "--top-down", NULL);
-	assert_exit(top_down, 0, 10000);
+	check_receive_of_3(name, "counter", NULL, 1, "counter cells do not decode");
+	check_receive_of_3(name, "counter", "--top-down", 0, NULL);
 	stop_sender(sender);
 }
 
@@ -521,10 +537,8 @@ static void test_info_and_list_describe_a_live_sender(void **state)
 	assert_output_has(info, pid_line);
 	assert_output_has(info, "data lock");
 	/* The version 2 header (56 bytes, colour fields) is received intact. */
-	child *receiver =
-	    child_start("receive", name, "--frames", "3", "--expect", "counter", NULL);
-	assert_exit(receiver, 0, 10000);
-	assert_output_has(receiver, "80x40 rgba32f, current header v2, data offset 56");
+	check_receive_of_3(name, "counter", NULL, 0,
+			   "80x40 rgba32f, current header v2, data offset 56");
 	child *list = child_start("list", NULL);
 	assert_exit(list, 0, 5000);
 	char *text = child_output(list);
