@@ -41,6 +41,46 @@ static uint8_t *load_vector(const tdshm_json *entry, size_t *size)
 	return bytes;
 }
 
+static bool is_top(const char *file)
+{
+	return starts_with(file, "top_");
+}
+
+static bool is_chop(const char *file)
+{
+	return starts_with(file, "chop_");
+}
+
+static bool is_top_or_chop(const char *file)
+{
+	return is_top(file) || is_chop(file);
+}
+
+static bool is_info(const char *file)
+{
+	return starts_with(file, "info_");
+}
+
+/* Runs check on every manifest entry whose file is wanted, in manifest
+ * order; fails the test when there is none (a run that checked nothing
+ * would prove nothing). */
+static void check_each_vector(bool (*wanted)(const char *file),
+			      void (*check)(const tdshm_json *entry, const char *file))
+{
+	tdshm_json *manifest = tdshm_test_load_manifest();
+	size_t checked = 0;
+	for (size_t i = 0; i < manifest->count; i++) {
+		const tdshm_json *entry = &manifest->items[i];
+		const char *file = tdshm_json_string(entry, "file");
+		if (!wanted(file))
+			continue;
+		check(entry, file);
+		checked++;
+	}
+	assert_true(checked > 0);
+	tdshm_json_free(manifest);
+}
+
 static uint8_t to_u8(float v)
 {
 	if (!(v > 0.0f))
@@ -205,32 +245,27 @@ static void check_top_writer_reproduces(const tdshm_json *entry, const uint8_t *
 	free(written);
 }
 
+static void check_top_vector(const tdshm_json *entry, const char *file)
+{
+	assert_true(tdshm_json_bool(entry, "valid"));
+	size_t size = 0;
+	uint8_t *bytes = load_vector(entry, &size);
+	tdshm_top_image img;
+	tdshm_error err;
+	tdshm_error_clear(&err);
+	tdshm_status status = tdshm_top_parse(bytes, size, &img, &err);
+	if (status != TDSHM_OK)
+		fail_msg("%s refused: %s", file, err.message);
+	check_top_header_fields(entry, &img);
+	check_top_pixels(entry, bytes, &img);
+	check_top_writer_reproduces(entry, bytes, size, &img);
+	free(bytes);
+}
+
 static void test_top_vectors_decode_to_the_manifest_image(void **state)
 {
 	(void)state;
-	tdshm_json *manifest = tdshm_test_load_manifest();
-	size_t checked = 0;
-	for (size_t i = 0; i < manifest->count; i++) {
-		const tdshm_json *entry = &manifest->items[i];
-		if (!starts_with(tdshm_json_string(entry, "file"), "top_"))
-			continue;
-		assert_true(tdshm_json_bool(entry, "valid"));
-		size_t size = 0;
-		uint8_t *bytes = load_vector(entry, &size);
-		tdshm_top_image img;
-		tdshm_error err;
-		tdshm_error_clear(&err);
-		tdshm_status status = tdshm_top_parse(bytes, size, &img, &err);
-		if (status != TDSHM_OK)
-			fail_msg("%s refused: %s", tdshm_json_string(entry, "file"), err.message);
-		check_top_header_fields(entry, &img);
-		check_top_pixels(entry, bytes, &img);
-		check_top_writer_reproduces(entry, bytes, size, &img);
-		free(bytes);
-		checked++;
-	}
-	assert_true(checked > 0);
-	tdshm_json_free(manifest);
+	check_each_vector(is_top, check_top_vector);
 }
 
 /* ---- refusals ------------------------------------------------------------ */
@@ -317,182 +352,162 @@ static void test_bad_vectors_are_refused_with_a_message_naming_the_problem(void 
 
 /* ---- info blocks --------------------------------------------------------- */
 
+static void check_info_vector(const tdshm_json *entry, const char *file)
+{
+	const char *layout_name = tdshm_json_string(entry, "layout");
+	tdshm_info_layout layout = TDSHM_INFO_LAYOUT_POSIX;
+	if (strcmp(layout_name, "posix") == 0)
+		layout = TDSHM_INFO_LAYOUT_POSIX;
+	else if (strcmp(layout_name, "windows") == 0)
+		layout = TDSHM_INFO_LAYOUT_WINDOWS;
+	else
+		fail_msg("%s: unknown layout %s", file, layout_name);
+	size_t size = 0;
+	uint8_t *bytes = load_vector(entry, &size);
+	assert_int_equal(size, tdshm_info_size(layout));
+
+	tdshm_info info;
+	tdshm_error err;
+	tdshm_error_clear(&err);
+	if (tdshm_info_read(bytes, size, layout, &info, &err) != TDSHM_OK)
+		fail_msg("%s refused: %s", file, err.message);
+	assert_int_equal(info.magic, (uint32_t)tdshm_json_number(entry, "magic"));
+	assert_int_equal(info.version, (int)tdshm_json_number(entry, "version"));
+	assert_int_equal(info.supported, tdshm_json_bool(entry, "supported"));
+	assert_int_equal(info.detach, tdshm_json_bool(entry, "detach"));
+	const char *postfix = tdshm_json_string(entry, "postfix");
+	assert_string_equal(info.postfix, postfix);
+
+	/* Field offsets as the manifest names them. */
+	size_t detach_at = (size_t)tdshm_json_number(entry, "detach_offset");
+	size_t postfix_at = (size_t)tdshm_json_number(entry, "postfix_offset");
+	size_t unit = layout == TDSHM_INFO_LAYOUT_WINDOWS ? 2 : 1;
+	assert_int_equal(bytes[detach_at], info.detach ? 1 : 0);
+	for (size_t c = 0; c < strlen(postfix); c++) {
+		assert_int_equal(bytes[postfix_at + c * unit], (uint8_t)postfix[c]);
+		if (unit == 2)
+			assert_int_equal(bytes[postfix_at + c * unit + 1], 0);
+	}
+
+	/* The writer reproduces the block exactly. */
+	uint8_t *written = malloc(size);
+	assert_non_null(written);
+	memset(written, 0xCC, size);
+	assert_int_equal(tdshm_info_write(&info, layout, written, size, &err), TDSHM_OK);
+	assert_memory_equal(written, bytes, size);
+
+	/* Single-field setters touch their byte and no other. */
+	tdshm_info_set_detach(written, layout, !info.detach);
+	tdshm_info_set_supported(written, layout, !info.supported);
+	for (size_t b = 0; b < size; b++) {
+		if (b == detach_at)
+			assert_int_equal(written[b], info.detach ? 0 : 1);
+		else if (b == 8)
+			assert_int_equal(written[b], info.supported ? 0 : 1);
+		else
+			assert_int_equal(written[b], bytes[b]);
+	}
+	free(written);
+	free(bytes);
+}
+
 static void test_info_vectors_read_and_written_byte_for_byte(void **state)
 {
 	(void)state;
-	tdshm_json *manifest = tdshm_test_load_manifest();
-	size_t checked = 0;
-	for (size_t i = 0; i < manifest->count; i++) {
-		const tdshm_json *entry = &manifest->items[i];
-		const char *file = tdshm_json_string(entry, "file");
-		if (!starts_with(file, "info_"))
-			continue;
-		const char *layout_name = tdshm_json_string(entry, "layout");
-		tdshm_info_layout layout = TDSHM_INFO_LAYOUT_POSIX;
-		if (strcmp(layout_name, "posix") == 0)
-			layout = TDSHM_INFO_LAYOUT_POSIX;
-		else if (strcmp(layout_name, "windows") == 0)
-			layout = TDSHM_INFO_LAYOUT_WINDOWS;
-		else
-			fail_msg("%s: unknown layout %s", file, layout_name);
-		size_t size = 0;
-		uint8_t *bytes = load_vector(entry, &size);
-		assert_int_equal(size, tdshm_info_size(layout));
-
-		tdshm_info info;
-		tdshm_error err;
-		tdshm_error_clear(&err);
-		if (tdshm_info_read(bytes, size, layout, &info, &err) != TDSHM_OK)
-			fail_msg("%s refused: %s", file, err.message);
-		assert_int_equal(info.magic, (uint32_t)tdshm_json_number(entry, "magic"));
-		assert_int_equal(info.version, (int)tdshm_json_number(entry, "version"));
-		assert_int_equal(info.supported, tdshm_json_bool(entry, "supported"));
-		assert_int_equal(info.detach, tdshm_json_bool(entry, "detach"));
-		const char *postfix = tdshm_json_string(entry, "postfix");
-		assert_string_equal(info.postfix, postfix);
-
-		/* Field offsets as the manifest names them. */
-		size_t detach_at = (size_t)tdshm_json_number(entry, "detach_offset");
-		size_t postfix_at = (size_t)tdshm_json_number(entry, "postfix_offset");
-		size_t unit = layout == TDSHM_INFO_LAYOUT_WINDOWS ? 2 : 1;
-		assert_int_equal(bytes[detach_at], info.detach ? 1 : 0);
-		for (size_t c = 0; c < strlen(postfix); c++) {
-			assert_int_equal(bytes[postfix_at + c * unit], (uint8_t)postfix[c]);
-			if (unit == 2)
-				assert_int_equal(bytes[postfix_at + c * unit + 1], 0);
-		}
-
-		/* The writer reproduces the block exactly. */
-		uint8_t *written = malloc(size);
-		assert_non_null(written);
-		memset(written, 0xCC, size);
-		assert_int_equal(tdshm_info_write(&info, layout, written, size, &err), TDSHM_OK);
-		assert_memory_equal(written, bytes, size);
-
-		/* Single-field setters touch their byte and no other. */
-		tdshm_info_set_detach(written, layout, !info.detach);
-		tdshm_info_set_supported(written, layout, !info.supported);
-		for (size_t b = 0; b < size; b++) {
-			if (b == detach_at)
-				assert_int_equal(written[b], info.detach ? 0 : 1);
-			else if (b == 8)
-				assert_int_equal(written[b], info.supported ? 0 : 1);
-			else
-				assert_int_equal(written[b], bytes[b]);
-		}
-		free(written);
-		free(bytes);
-		checked++;
-	}
-	assert_true(checked > 0);
-	tdshm_json_free(manifest);
+	check_each_vector(is_info, check_info_vector);
 }
 
 /* ---- channels ------------------------------------------------------------ */
 
+static void check_chop_vector(const tdshm_json *entry, const char *file)
+{
+	size_t size = 0;
+	uint8_t *bytes = load_vector(entry, &size);
+	tdshm_chop_block block;
+	tdshm_error err;
+	tdshm_error_clear(&err);
+	if (tdshm_chop_parse(bytes, size, &block, &err) != TDSHM_OK)
+		fail_msg("%s refused: %s", file, err.message);
+	uint32_t channels = (uint32_t)tdshm_json_number(entry, "channels");
+	uint32_t length = (uint32_t)tdshm_json_number(entry, "length");
+	assert_int_equal(block.channels, channels);
+	assert_int_equal(block.length, length);
+	assert_true(block.sample_rate == (float)tdshm_json_number(entry, "sample_rate"));
+
+	const tdshm_json *samples = tdshm_json_array(entry, "samples");
+	const tdshm_json *names = tdshm_json_array(entry, "names");
+	assert_int_equal(samples->count, channels);
+	assert_int_equal(names->count, channels);
+	float *planes_storage = calloc((size_t)channels * length + 1, sizeof(float));
+	const float **planes = calloc(channels + 1, sizeof(*planes));
+	const char **name_list = calloc(channels + 1, sizeof(*name_list));
+	assert_non_null(planes_storage);
+	assert_non_null(planes);
+	assert_non_null(name_list);
+	for (uint32_t c = 0; c < channels; c++) {
+		float *plane = planes_storage + (size_t)c * length;
+		tdshm_chop_read_samples(bytes, &block, c, 0, length, plane);
+		const tdshm_json *want = tdshm_json_at(samples, c);
+		assert_int_equal(want->count, length);
+		for (uint32_t s = 0; s < length; s++)
+			assert_true(plane[s] == (float)tdshm_json_at(want, s)->number);
+		planes[c] = plane;
+
+		char name[TDSHM_CHOP_NAME_MAX];
+		tdshm_chop_channel_name(bytes, &block, c, name, sizeof(name));
+		assert_string_equal(name, tdshm_json_at(names, c)->string);
+		name_list[c] = tdshm_json_at(names, c)->string;
+	}
+
+	/* Written back with the same names, the block is the same bytes. */
+	size_t total = 0;
+	assert_int_equal(tdshm_chop_segment_size(channels, length, name_list, &total, &err),
+			 TDSHM_OK);
+	assert_int_equal(total, size);
+	uint8_t *written = malloc(total);
+	assert_non_null(written);
+	assert_int_equal(tdshm_chop_write(written, total, channels, length, block.sample_rate,
+					  planes, name_list, &err),
+			 TDSHM_OK);
+	assert_memory_equal(written, bytes, size);
+	free(written);
+	free(planes_storage);
+	free(planes);
+	free(name_list);
+	free(bytes);
+}
+
 static void test_chop_vectors_give_samples_and_names(void **state)
 {
 	(void)state;
-	tdshm_json *manifest = tdshm_test_load_manifest();
-	size_t checked = 0;
-	for (size_t i = 0; i < manifest->count; i++) {
-		const tdshm_json *entry = &manifest->items[i];
-		const char *file = tdshm_json_string(entry, "file");
-		if (!starts_with(file, "chop_"))
-			continue;
-		size_t size = 0;
-		uint8_t *bytes = load_vector(entry, &size);
-		tdshm_chop_block block;
-		tdshm_error err;
-		tdshm_error_clear(&err);
-		if (tdshm_chop_parse(bytes, size, &block, &err) != TDSHM_OK)
-			fail_msg("%s refused: %s", file, err.message);
-		uint32_t channels = (uint32_t)tdshm_json_number(entry, "channels");
-		uint32_t length = (uint32_t)tdshm_json_number(entry, "length");
-		assert_int_equal(block.channels, channels);
-		assert_int_equal(block.length, length);
-		assert_true(block.sample_rate == (float)tdshm_json_number(entry, "sample_rate"));
-
-		const tdshm_json *samples = tdshm_json_array(entry, "samples");
-		const tdshm_json *names = tdshm_json_array(entry, "names");
-		assert_int_equal(samples->count, channels);
-		assert_int_equal(names->count, channels);
-		float *planes_storage = calloc((size_t)channels * length + 1, sizeof(float));
-		const float **planes = calloc(channels + 1, sizeof(*planes));
-		const char **name_list = calloc(channels + 1, sizeof(*name_list));
-		assert_non_null(planes_storage);
-		assert_non_null(planes);
-		assert_non_null(name_list);
-		for (uint32_t c = 0; c < channels; c++) {
-			float *plane = planes_storage + (size_t)c * length;
-			tdshm_chop_read_samples(bytes, &block, c, 0, length, plane);
-			const tdshm_json *want = tdshm_json_at(samples, c);
-			assert_int_equal(want->count, length);
-			for (uint32_t s = 0; s < length; s++)
-				assert_true(plane[s] == (float)tdshm_json_at(want, s)->number);
-			planes[c] = plane;
-
-			char name[TDSHM_CHOP_NAME_MAX];
-			tdshm_chop_channel_name(bytes, &block, c, name, sizeof(name));
-			assert_string_equal(name, tdshm_json_at(names, c)->string);
-			name_list[c] = tdshm_json_at(names, c)->string;
-		}
-
-		/* Written back with the same names, the block is the same bytes. */
-		size_t total = 0;
-		assert_int_equal(tdshm_chop_segment_size(channels, length, name_list, &total, &err),
-				 TDSHM_OK);
-		assert_int_equal(total, size);
-		uint8_t *written = malloc(total);
-		assert_non_null(written);
-		assert_int_equal(tdshm_chop_write(written, total, channels, length,
-						  block.sample_rate, planes, name_list, &err),
-				 TDSHM_OK);
-		assert_memory_equal(written, bytes, size);
-		free(written);
-		free(planes_storage);
-		free(planes);
-		free(name_list);
-		free(bytes);
-		checked++;
-	}
-	assert_true(checked > 0);
-	tdshm_json_free(manifest);
+	check_each_vector(is_chop, check_chop_vector);
 }
 
 /* A name pointed at the wrong kind of segment gets told which kind it is. */
+static void check_read_as_the_other_kind(const tdshm_json *entry, const char *file)
+{
+	size_t size = 0;
+	uint8_t *bytes = load_vector(entry, &size);
+	tdshm_error err;
+	tdshm_error_clear(&err);
+	if (is_top(file)) {
+		tdshm_chop_block block;
+		assert_int_equal(tdshm_chop_parse(bytes, size, &block, &err), TDSHM_REFUSED);
+		if (!strstr(err.message, "TOP (image) segment"))
+			fail_msg("%s read as channels: \"%s\"", file, err.message);
+	} else {
+		tdshm_top_image img;
+		assert_int_equal(tdshm_top_parse(bytes, size, &img, &err), TDSHM_REFUSED);
+		if (!strstr(err.message, "CHOP (channel/audio) segment"))
+			fail_msg("%s read as an image: \"%s\"", file, err.message);
+	}
+	free(bytes);
+}
+
 static void test_vectors_of_the_other_kind_are_named_as_such(void **state)
 {
 	(void)state;
-	tdshm_json *manifest = tdshm_test_load_manifest();
-	size_t checked = 0;
-	for (size_t i = 0; i < manifest->count; i++) {
-		const tdshm_json *entry = &manifest->items[i];
-		const char *file = tdshm_json_string(entry, "file");
-		bool top = starts_with(file, "top_"), chop = starts_with(file, "chop_");
-		if (!top && !chop)
-			continue;
-		size_t size = 0;
-		uint8_t *bytes = load_vector(entry, &size);
-		tdshm_error err;
-		tdshm_error_clear(&err);
-		if (top) {
-			tdshm_chop_block block;
-			assert_int_equal(tdshm_chop_parse(bytes, size, &block, &err),
-					 TDSHM_REFUSED);
-			if (!strstr(err.message, "TOP (image) segment"))
-				fail_msg("%s read as channels: \"%s\"", file, err.message);
-		} else {
-			tdshm_top_image img;
-			assert_int_equal(tdshm_top_parse(bytes, size, &img, &err), TDSHM_REFUSED);
-			if (!strstr(err.message, "CHOP (channel/audio) segment"))
-				fail_msg("%s read as an image: \"%s\"", file, err.message);
-		}
-		free(bytes);
-		checked++;
-	}
-	assert_true(checked > 0);
-	tdshm_json_free(manifest);
+	check_each_vector(is_top_or_chop, check_read_as_the_other_kind);
 }
 
 int main(void)
