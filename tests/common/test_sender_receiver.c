@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "roles_support.h"
 #include "test_support.h"
 #include "tdshm/info.h"
 #include "tdshm/names.h"
@@ -69,68 +70,6 @@ static tdshm_sender *sender_new(const char *user, size_t size)
 	return sender;
 }
 
-static tdshm_receiver *receiver_new(const char *user, uint32_t retry_ms, uint32_t liveness_ms)
-{
-	tdshm_receiver_options options;
-	tdshm_receiver_options_default(&options);
-	options.retry_interval_ms = retry_ms;
-	options.liveness_interval_ms = liveness_ms;
-	options.info_timeout_ms = 100;
-	tdshm_receiver *receiver = NULL;
-	tdshm_error err;
-	assert_int_equal(tdshm_receiver_create(user, &options, &receiver, &err), TDSHM_OK);
-	return receiver;
-}
-
-static void fill(uint8_t *bytes, size_t size, unsigned seed)
-{
-	for (size_t i = 0; i < size; i++)
-		bytes[i] = (uint8_t)(seed * 31 + i * 7);
-}
-
-static bool holds(const uint8_t *bytes, size_t size, unsigned seed)
-{
-	for (size_t i = 0; i < size; i++)
-		if (bytes[i] != (uint8_t)(seed * 31 + i * 7))
-			return false;
-	return true;
-}
-
-static void write_frame(tdshm_sender *sender, unsigned seed)
-{
-	uint8_t *bytes;
-	size_t size;
-	tdshm_error err;
-	if (tdshm_sender_begin_write(sender, 1000, &bytes, &size, &err) != TDSHM_OK)
-		fail_msg("begin_write: %s", err.message);
-	fill(bytes, size, seed);
-	tdshm_sender_end_write(sender);
-}
-
-/* Reads one frame, retrying NOT_FOUND / TIMED_OUT for up to wait_ms. */
-static tdshm_status read_frame(tdshm_receiver *receiver, uint32_t wait_ms, unsigned seed,
-			       size_t *size_out, tdshm_error *err)
-{
-	uint64_t deadline = tdshm_clock_ms() + wait_ms;
-	for (;;) {
-		const uint8_t *bytes;
-		size_t size;
-		tdshm_status status = tdshm_receiver_begin_read(receiver, 100, &bytes, &size, err);
-		if (status == TDSHM_OK) {
-			bool ok = holds(bytes, size, seed);
-			tdshm_receiver_end_read(receiver);
-			if (size_out)
-				*size_out = size;
-			return ok ? TDSHM_OK
-				  : tdshm_error_set(err, TDSHM_REFUSED, "frame %u mismatch", seed);
-		}
-		if ((status != TDSHM_NOT_FOUND && status != TDSHM_TIMED_OUT) ||
-		    tdshm_clock_ms() >= deadline)
-			return status;
-		tdshm_sleep_ms(5);
-	}
-}
-
 static tdshm_info info_now(const names *n)
 {
 	tdshm_shm *info_shm = NULL;
@@ -143,12 +82,6 @@ static tdshm_info info_now(const names *n)
 		fail_msg("info block: %s", err.message);
 	tdshm_shm_close(info_shm);
 	return info;
-}
-
-static bool exists(const char *full_name)
-{
-	tdshm_error err;
-	return tdshm_shm_probe(full_name, &err) == TDSHM_OK;
 }
 
 /* ---- in one process ----------------------------------------------------- */
@@ -178,9 +111,9 @@ static void test_sender_writes_info_block_receiver_sets_supported(void **state)
 	assert_int_equal(ext.pid, tdshm_process_id());
 	assert_false(tdshm_sender_receiver_attached(sender));
 
-	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
-	write_frame(sender, 1);
-	assert_int_equal(read_frame(receiver, 1000, 1, NULL, &err), TDSHM_OK);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
+	tdshm_test_write_frame(sender, 1);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 0, NULL, &err), TDSHM_OK);
 	assert_int_equal(tdshm_shm_bytes(info_shm)[8], 1);
 	assert_true(tdshm_sender_receiver_attached(sender));
 	assert_true(tdshm_receiver_connected(receiver));
@@ -197,12 +130,13 @@ static void test_receiver_reads_each_frame_with_its_serial(void **state)
 	names n;
 	names_make(&n, "srbytes");
 	tdshm_sender *sender = sender_new(n.user, 4000);
-	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	tdshm_error err;
 	for (unsigned frame = 1; frame <= 5; frame++) {
-		write_frame(sender, frame);
+		tdshm_test_write_frame(sender, frame);
 		size_t size = 0;
-		assert_int_equal(read_frame(receiver, 1000, frame, &size, &err), TDSHM_OK);
+		assert_int_equal(tdshm_test_read_frame(receiver, 1000, frame, 0, &size, &err),
+				 TDSHM_OK);
 		assert_int_equal(size, 4000);
 		uint64_t serial = 0;
 		assert_true(tdshm_receiver_frame_serial(receiver, &serial));
@@ -245,10 +179,10 @@ static void test_receiver_follows_postfix_on_resize(void **state)
 	names n;
 	names_make(&n, "srpostfix");
 	tdshm_sender *sender = sender_new(n.user, 64);
-	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	tdshm_error err;
-	write_frame(sender, 1);
-	assert_int_equal(read_frame(receiver, 1000, 1, NULL, &err), TDSHM_OK);
+	tdshm_test_write_frame(sender, 1);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 0, NULL, &err), TDSHM_OK);
 
 	char previous[TDSHM_FULL_NAME_CAP];
 	snprintf(previous, sizeof(previous), "%s", n.data);
@@ -268,12 +202,13 @@ static void test_receiver_follows_postfix_on_resize(void **state)
 		assert_string_not_equal(now, previous);
 		tdshm_info info = info_now(&n);
 		assert_string_equal(info.postfix, now + base);
-		assert_false(exists(previous));
-		assert_true(exists(now));
+		assert_false(tdshm_test_shm_exists(previous));
+		assert_true(tdshm_test_shm_exists(now));
 
-		write_frame(sender, 10 + round);
+		tdshm_test_write_frame(sender, 10 + round);
 		size_t got = 0;
-		assert_int_equal(read_frame(receiver, 1000, 10 + round, &got, &err), TDSHM_OK);
+		assert_int_equal(tdshm_test_read_frame(receiver, 1000, 10 + round, 0, &got, &err),
+				 TDSHM_OK);
 		assert_int_equal(got, size);
 		assert_string_equal(tdshm_receiver_data_name(receiver), now);
 		snprintf(previous, sizeof(previous), "%s", now);
@@ -281,7 +216,7 @@ static void test_receiver_follows_postfix_on_resize(void **state)
 	assert_int_equal(tdshm_receiver_connections(receiver), 1);
 	tdshm_receiver_destroy(receiver);
 	tdshm_sender_destroy(sender, INFO_WAIT);
-	assert_false(exists(previous));
+	assert_false(tdshm_test_shm_exists(previous));
 	names_cleanup(&n);
 }
 
@@ -302,10 +237,10 @@ static void test_resize_without_receiver_recreates_same_name(void **state)
 	/* Shrinking while a reader that never says `supported` (an old
 	 * TouchDesigner) still maps 5000 bytes: the object it maps is replaced,
 	 * never truncated, so every byte it maps stays readable (no SIGBUS). */
-	write_frame(sender, 2);
+	tdshm_test_write_frame(sender, 2);
 	assert_int_equal(tdshm_sender_resize(sender, 100, INFO_WAIT, &err), TDSHM_OK);
 	assert_int_equal(tdshm_sender_data_size(sender), 100);
-	assert_true(holds(tdshm_shm_bytes(data), 5000, 2));
+	assert_true(tdshm_test_frame_holds(tdshm_shm_bytes(data), 5000, 2));
 	tdshm_shm_close(data);
 	assert_int_equal(tdshm_shm_open(n.data, &data, &err), TDSHM_OK);
 	assert_int_equal(tdshm_shm_size(data), 100);
@@ -313,10 +248,10 @@ static void test_resize_without_receiver_recreates_same_name(void **state)
 	assert_int_equal(tdshm_sender_resize(sender, 5000, INFO_WAIT, &err), TDSHM_OK);
 
 	/* A receiver arriving afterwards reads the new segment. */
-	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
-	write_frame(sender, 3);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
+	tdshm_test_write_frame(sender, 3);
 	size_t got = 0;
-	assert_int_equal(read_frame(receiver, 1000, 3, &got, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 3, 0, &got, &err), TDSHM_OK);
 	assert_int_equal(got, 5000);
 	tdshm_receiver_destroy(receiver);
 	tdshm_sender_destroy(sender, INFO_WAIT);
@@ -328,18 +263,18 @@ static void test_destroy_sets_detach_and_removes_segments(void **state)
 	names n;
 	names_make(&n, "srdestroy");
 	tdshm_sender *sender = sender_new(n.user, 128);
-	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	tdshm_error err;
-	write_frame(sender, 1);
-	assert_int_equal(read_frame(receiver, 1000, 1, NULL, &err), TDSHM_OK);
+	tdshm_test_write_frame(sender, 1);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 0, NULL, &err), TDSHM_OK);
 	/* A mapping outlives the unlink: it shows what the sender wrote last. */
 	tdshm_shm *watch = NULL;
 	assert_int_equal(tdshm_shm_open(n.info, &watch, &err), TDSHM_OK);
 	tdshm_sender_destroy(sender, INFO_WAIT);
 	assert_int_equal(tdshm_shm_bytes(watch)[41], 1); /* detach, POSIX layout */
 	tdshm_shm_close(watch);
-	assert_false(exists(n.info));
-	assert_false(exists(n.data));
+	assert_false(tdshm_test_shm_exists(n.info));
+	assert_false(tdshm_test_shm_exists(n.data));
 
 	const uint8_t *bytes;
 	size_t size;
@@ -367,8 +302,8 @@ static void test_second_sender_with_same_name_is_refused(void **state)
 	assert_non_null(strstr(err.message, "already used by another sender"));
 	assert_non_null(strstr(err.message, pid));
 	/* The refused sender left the first one whole. */
-	assert_true(exists(n.info));
-	assert_true(exists(n.data));
+	assert_true(tdshm_test_shm_exists(n.info));
+	assert_true(tdshm_test_shm_exists(n.data));
 	tdshm_sender_destroy(first, INFO_WAIT);
 	names_cleanup(&n);
 }
@@ -377,7 +312,7 @@ static void test_receiver_before_sender_finds_it_at_next_retry(void **state)
 {
 	names n;
 	names_make(&n, "srearly");
-	tdshm_receiver *receiver = receiver_new(n.user, 150, 500);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 150, 500);
 	const uint8_t *bytes;
 	size_t size;
 	tdshm_error err;
@@ -385,7 +320,7 @@ static void test_receiver_before_sender_finds_it_at_next_retry(void **state)
 			 TDSHM_NOT_FOUND);
 	assert_non_null(strstr(err.message, n.user));
 	tdshm_sender *sender = sender_new(n.user, 64);
-	write_frame(sender, 4);
+	tdshm_test_write_frame(sender, 4);
 	/* Within the retry interval it does not look again, though the sender
 	 * is there now: an instant miss that repeats the last reason. */
 	uint64_t start = tdshm_clock_ms();
@@ -395,7 +330,7 @@ static void test_receiver_before_sender_finds_it_at_next_retry(void **state)
 	assert_in_range(tdshm_clock_ms() - start, 0, 50);
 	assert_non_null(strstr(err.message, "no sender named"));
 	tdshm_sleep_ms(160);
-	assert_int_equal(read_frame(receiver, 0, 4, NULL, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_read_frame(receiver, 0, 4, 0, NULL, &err), TDSHM_OK);
 	assert_int_equal(tdshm_receiver_connections(receiver), 1);
 	tdshm_receiver_destroy(receiver);
 	tdshm_sender_destroy(sender, INFO_WAIT);
@@ -411,7 +346,7 @@ static void test_receiver_refuses_foreign_info_block(void **state)
 	assert_int_equal(tdshm_shm_create(n.info, 64, true, &info, &err), TDSHM_OK);
 	assert_int_equal(tdshm_shm_create(n.data, 64, true, &data, &err), TDSHM_OK);
 	memset(tdshm_shm_bytes(info), 0x41, 64);
-	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	const uint8_t *bytes;
 	size_t size;
 	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err),
@@ -434,19 +369,14 @@ static void test_receiver_notices_vanished_sender_without_extension(void **state
 	names_make(&n, "srtdlike");
 	tdshm_shm *info = NULL, *data = NULL;
 	tdshm_error err;
-	assert_int_equal(tdshm_shm_create(n.info, TDSHM_INFO_SIZE_POSIX, true, &info, &err),
-			 TDSHM_OK);
-	tdshm_info block = {.magic = TDSHM_INFO_MAGIC, .version = TDSHM_INFO_VERSION};
-	assert_int_equal(tdshm_info_write(&block, TDSHM_INFO_LAYOUT_POSIX, tdshm_shm_bytes(info),
-					  tdshm_shm_size(info), &err),
-			 TDSHM_OK);
+	info = tdshm_test_td_info_create(n.info, TDSHM_INFO_LAYOUT_POSIX);
 	assert_int_equal(tdshm_shm_create(n.data, 32, true, &data, &err), TDSHM_OK);
-	fill(tdshm_shm_bytes(data), 32, 9);
+	tdshm_test_frame_fill(tdshm_shm_bytes(data), 32, 9);
 
-	tdshm_receiver *receiver = receiver_new(n.user, 0, 100);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 100);
 	uint64_t start = tdshm_clock_ms();
 	while (tdshm_clock_ms() - start < 350)
-		assert_int_equal(read_frame(receiver, 0, 9, NULL, &err), TDSHM_OK);
+		assert_int_equal(tdshm_test_read_frame(receiver, 0, 9, 0, NULL, &err), TDSHM_OK);
 	/* Re-opened several times, still one connection and no serial. */
 	assert_int_equal(tdshm_receiver_connections(receiver), 1);
 	uint64_t serial;
@@ -480,16 +410,11 @@ static void test_sender_respects_touchdesigner_but_replaces_unwritten_info(void 
 	names_make(&n, "srforeigninfo");
 	tdshm_shm *info = NULL;
 	tdshm_error err;
-	assert_int_equal(tdshm_shm_create(n.info, TDSHM_INFO_SIZE_POSIX, true, &info, &err),
-			 TDSHM_OK);
-	tdshm_info block = {.magic = TDSHM_INFO_MAGIC, .version = TDSHM_INFO_VERSION};
-	assert_int_equal(tdshm_info_write(&block, TDSHM_INFO_LAYOUT_POSIX, tdshm_shm_bytes(info),
-					  tdshm_shm_size(info), &err),
-			 TDSHM_OK);
+	info = tdshm_test_td_info_create(n.info, TDSHM_INFO_LAYOUT_POSIX);
 	tdshm_sender *sender = NULL;
 	assert_int_equal(tdshm_sender_create(n.user, 64, INFO_WAIT, &sender, &err), TDSHM_EXISTS);
 	assert_non_null(strstr(err.message, "TouchDesigner or another program"));
-	assert_true(exists(n.info));
+	assert_true(tdshm_test_shm_exists(n.info));
 
 	/* Now an unwritten block: taken over after a short look. */
 	memset(tdshm_shm_bytes(info), 0, tdshm_shm_size(info));
@@ -499,7 +424,7 @@ static void test_sender_respects_touchdesigner_but_replaces_unwritten_info(void 
 	assert_int_equal(info_now(&n).magic, TDSHM_INFO_MAGIC);
 	tdshm_shm_close(info); /* the old mapping; its name was taken over */
 	tdshm_sender_destroy(sender, INFO_WAIT);
-	assert_false(exists(n.info));
+	assert_false(tdshm_test_shm_exists(n.info));
 	names_cleanup(&n);
 }
 
@@ -523,7 +448,7 @@ static pid_t spawn_sender(const char *user, size_t size, bool in_write)
 		size_t got;
 		if (tdshm_sender_begin_write(sender, 1000, &bytes, &got, &err) != TDSHM_OK)
 			_exit(3);
-		fill(bytes, got, 1);
+		tdshm_test_frame_fill(bytes, got, 1);
 		if (!in_write)
 			tdshm_sender_end_write(sender);
 		if (write(ready[1], "x", 1) != 1)
@@ -550,9 +475,9 @@ static void test_receiver_sees_killed_sender_gone_within_a_second(void **state)
 	names n;
 	names_make(&n, "srkilled");
 	pid_t child = spawn_sender(n.user, 512, false);
-	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	tdshm_error err;
-	assert_int_equal(read_frame(receiver, 1000, 1, NULL, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 0, NULL, &err), TDSHM_OK);
 	kill_child(child);
 	uint64_t start = tdshm_clock_ms();
 	tdshm_status status;
@@ -580,8 +505,8 @@ static void test_receiver_sees_killed_sender_gone_within_a_second(void **state)
 	/* A new sender takes the crashed one's name over. */
 	tdshm_sender *sender = sender_new(n.user, 64);
 	tdshm_sender_destroy(sender, INFO_WAIT);
-	assert_false(exists(n.info));
-	assert_false(exists(n.data));
+	assert_false(tdshm_test_shm_exists(n.info));
+	assert_false(tdshm_test_shm_exists(n.data));
 	names_cleanup(&n);
 }
 
@@ -610,9 +535,9 @@ static void test_new_sender_takes_over_crashed_senders_lock(void **state)
 	assert_int_equal(tdshm_sender_begin_write(sender, 100, &bytes, &size, &err), TDSHM_OK);
 	assert_in_range(tdshm_clock_ms() - start, 0, 60);
 	tdshm_sender_end_write(sender);
-	write_frame(sender, 6);
-	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
-	assert_int_equal(read_frame(receiver, 1000, 6, NULL, &err), TDSHM_OK);
+	tdshm_test_write_frame(sender, 6);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 6, 0, NULL, &err), TDSHM_OK);
 	tdshm_receiver_destroy(receiver);
 	tdshm_sender_destroy(sender, INFO_WAIT);
 	names_cleanup(&n);
@@ -633,7 +558,7 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 {
 	names n;
 	names_make(&n, "srfork");
-	tdshm_receiver *receiver = receiver_new(n.user, 0, 500);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	int go[2], ack[2];
 	assert_int_equal(pipe(go), 0);
 	assert_int_equal(pipe(ack), 0);
@@ -662,7 +587,7 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 			size_t size;
 			if (tdshm_sender_begin_write(sender, 1000, &bytes, &size, &err) != TDSHM_OK)
 				_exit(5);
-			fill(bytes, size, frame);
+			tdshm_test_frame_fill(bytes, size, frame);
 			tdshm_sender_end_write(sender);
 			tdshm_sleep_ms(2);
 		}
@@ -708,7 +633,7 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 			blank++;
 		if (serial > 0 && !unwritten) {
 			reads++;
-			if (!holds(bytes, size, (unsigned)serial))
+			if (!tdshm_test_frame_holds(bytes, size, (unsigned)serial))
 				torn++;
 			assert_true(serial >= last_serial);
 			if (size != last_size)
@@ -738,7 +663,7 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 	close(go[1]);
 	close(ack[1]);
 	tdshm_receiver_destroy(receiver);
-	assert_false(exists(n.info));
+	assert_false(tdshm_test_shm_exists(n.info));
 	names_cleanup(&n);
 }
 

@@ -19,6 +19,7 @@
 
 #include <windows.h>
 
+#include "roles_support.h"
 #include "test_support.h"
 #include "tdshm/info.h"
 #include "tdshm/names.h"
@@ -41,70 +42,6 @@ static void names_make(names *n, const char *stem)
 	tdshm_test_unique_name(n->user, sizeof(n->user), stem);
 	assert_int_equal(tdshm_name_info(n->user, n->info, sizeof(n->info), &err), TDSHM_OK);
 	assert_int_equal(tdshm_name_data(n->user, "", n->data, sizeof(n->data), &err), TDSHM_OK);
-}
-
-static bool exists(const char *full_name)
-{
-	tdshm_error err;
-	return tdshm_shm_probe(full_name, &err) == TDSHM_OK;
-}
-
-static uint8_t frame_byte(unsigned seed, size_t i)
-{
-	return (uint8_t)(seed * 31 + i * 7);
-}
-
-static void write_frame(tdshm_sender *sender, unsigned seed)
-{
-	uint8_t *bytes;
-	size_t size;
-	tdshm_error err;
-	if (tdshm_sender_begin_write(sender, 1000, &bytes, &size, &err) != TDSHM_OK)
-		fail_msg("begin_write: %s", err.message);
-	for (size_t i = 0; i < size; i++)
-		bytes[i] = frame_byte(seed, i);
-	tdshm_sender_end_write(sender);
-}
-
-static tdshm_receiver *receiver_new(const char *user, uint32_t liveness_ms)
-{
-	tdshm_receiver_options options;
-	tdshm_receiver_options_default(&options);
-	options.retry_interval_ms = 0;
-	options.liveness_interval_ms = liveness_ms;
-	options.info_timeout_ms = 100;
-	tdshm_receiver *receiver = NULL;
-	tdshm_error err;
-	assert_int_equal(tdshm_receiver_create(user, &options, &receiver, &err), TDSHM_OK);
-	return receiver;
-}
-
-/* Reads one frame whose first `expect` bytes hold seed's pattern, retrying
- * NOT_FOUND / TIMED_OUT for up to wait_ms. *size_out: what the receiver saw
- * (whole pages on Windows: it cannot learn the exact size). */
-static tdshm_status read_frame(tdshm_receiver *receiver, uint32_t wait_ms, unsigned seed,
-			       size_t expect, size_t *size_out, tdshm_error *err)
-{
-	uint64_t deadline = tdshm_clock_ms() + wait_ms;
-	for (;;) {
-		const uint8_t *bytes;
-		size_t size;
-		tdshm_status status = tdshm_receiver_begin_read(receiver, 100, &bytes, &size, err);
-		if (status == TDSHM_OK) {
-			bool ok = size >= expect;
-			for (size_t i = 0; ok && i < expect; i++)
-				ok = bytes[i] == frame_byte(seed, i);
-			tdshm_receiver_end_read(receiver);
-			if (size_out)
-				*size_out = size;
-			return ok ? TDSHM_OK
-				  : tdshm_error_set(err, TDSHM_REFUSED, "frame %u mismatch", seed);
-		}
-		if ((status != TDSHM_NOT_FOUND && status != TDSHM_TIMED_OUT) ||
-		    tdshm_clock_ms() >= deadline)
-			return status;
-		tdshm_sleep_ms(5);
-	}
 }
 
 /* Reads until the receiver reports something other than OK (or a second
@@ -154,17 +91,17 @@ static void test_info_block_is_tds_windows_layout(void **state)
 	assert_true(tdshm_info_ext_read(tdshm_shm_bytes(info), tdshm_shm_size(info), &ext));
 	assert_int_equal(ext.pid, GetCurrentProcessId());
 
-	tdshm_receiver *receiver = receiver_new(n.user, 500);
-	write_frame(sender, 1);
-	assert_int_equal(read_frame(receiver, 1000, 1, 256, NULL, &err), TDSHM_OK);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
+	tdshm_test_write_frame(sender, 1);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 256, NULL, &err), TDSHM_OK);
 	assert_int_equal(tdshm_shm_bytes(info)[8], 1); /* supported */
 	assert_true(tdshm_sender_receiver_attached(sender));
 	tdshm_shm_close(info);
 	free(vector);
 	tdshm_receiver_destroy(receiver);
 	tdshm_sender_destroy(sender, INFO_WAIT);
-	assert_false(exists(n.info));
-	assert_false(exists(n.data));
+	assert_false(tdshm_test_shm_exists(n.info));
+	assert_false(tdshm_test_shm_exists(n.data));
 }
 
 static void test_postfix_is_utf16_and_receiver_follows_it(void **state)
@@ -175,9 +112,9 @@ static void test_postfix_is_utf16_and_receiver_follows_it(void **state)
 	tdshm_sender *sender = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_sender_create(n.user, 64, INFO_WAIT, &sender, &err), TDSHM_OK);
-	tdshm_receiver *receiver = receiver_new(n.user, 500);
-	write_frame(sender, 1);
-	assert_int_equal(read_frame(receiver, 1000, 1, 64, NULL, &err), TDSHM_OK);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
+	tdshm_test_write_frame(sender, 1);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 64, NULL, &err), TDSHM_OK);
 
 	tdshm_shm *info = NULL;
 	assert_int_equal(tdshm_shm_open(n.info, &info, &err), TDSHM_OK);
@@ -199,23 +136,23 @@ static void test_postfix_is_utf16_and_receiver_follows_it(void **state)
 		assert_int_equal(block[10 + 2 * TDSHM_POSTFIX_LEN], 0);
 		assert_int_equal(block[11 + 2 * TDSHM_POSTFIX_LEN], 0);
 
-		write_frame(sender, 10 + round);
+		tdshm_test_write_frame(sender, 10 + round);
 		size_t got = 0;
-		assert_int_equal(read_frame(receiver, 1000, 10 + round, size, &got, &err),
-				 TDSHM_OK);
+		assert_int_equal(
+		    tdshm_test_read_frame(receiver, 1000, 10 + round, size, &got, &err), TDSHM_OK);
 		assert_true(got >= size && got < size + 65536);
 		assert_string_equal(tdshm_receiver_data_name(receiver), now);
 		/* Neither side still holds the old segment: it is gone. */
-		assert_false(exists(previous));
-		assert_true(exists(now));
+		assert_false(tdshm_test_shm_exists(previous));
+		assert_true(tdshm_test_shm_exists(now));
 		snprintf(previous, sizeof(previous), "%s", now);
 	}
 	assert_int_equal(tdshm_receiver_connections(receiver), 1);
 	tdshm_shm_close(info);
 	tdshm_receiver_destroy(receiver);
 	tdshm_sender_destroy(sender, INFO_WAIT);
-	assert_false(exists(previous));
-	assert_false(exists(n.info));
+	assert_false(tdshm_test_shm_exists(previous));
+	assert_false(tdshm_test_shm_exists(n.info));
 }
 
 static void test_detach_makes_receiver_drop_every_handle(void **state)
@@ -226,9 +163,9 @@ static void test_detach_makes_receiver_drop_every_handle(void **state)
 	tdshm_sender *sender = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_sender_create(n.user, 128, INFO_WAIT, &sender, &err), TDSHM_OK);
-	tdshm_receiver *receiver = receiver_new(n.user, 500);
-	write_frame(sender, 1);
-	assert_int_equal(read_frame(receiver, 1000, 1, 128, NULL, &err), TDSHM_OK);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
+	tdshm_test_write_frame(sender, 1);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 128, NULL, &err), TDSHM_OK);
 
 	tdshm_shm *watch = NULL;
 	assert_int_equal(tdshm_shm_open(n.info, &watch, &err), TDSHM_OK);
@@ -236,7 +173,7 @@ static void test_detach_makes_receiver_drop_every_handle(void **state)
 	assert_int_equal(tdshm_shm_bytes(watch)[74], 1); /* detach, Windows layout */
 	tdshm_shm_close(watch);
 	/* The receiver still holds its handles until it looks again. */
-	assert_true(exists(n.info));
+	assert_true(tdshm_test_shm_exists(n.info));
 
 	const uint8_t *bytes;
 	size_t size;
@@ -245,12 +182,12 @@ static void test_detach_makes_receiver_drop_every_handle(void **state)
 	assert_false(tdshm_receiver_connected(receiver));
 	/* Every handle dropped: the mappings are gone, and the name is free
 	 * for a new sender at once. */
-	assert_false(exists(n.info));
-	assert_false(exists(n.data));
+	assert_false(tdshm_test_shm_exists(n.info));
+	assert_false(tdshm_test_shm_exists(n.data));
 	tdshm_sender *again = NULL;
 	assert_int_equal(tdshm_sender_create(n.user, 128, INFO_WAIT, &again, &err), TDSHM_OK);
-	write_frame(again, 2);
-	assert_int_equal(read_frame(receiver, 1000, 2, 128, NULL, &err), TDSHM_OK);
+	tdshm_test_write_frame(again, 2);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 2, 128, NULL, &err), TDSHM_OK);
 	assert_int_equal(tdshm_receiver_connections(receiver), 2);
 	tdshm_receiver_destroy(receiver);
 	tdshm_sender_destroy(again, INFO_WAIT);
@@ -267,18 +204,13 @@ static void test_receiver_lets_a_td_senders_mappings_vanish(void **state)
 	names_make(&n, "wsrtdlike");
 	tdshm_shm *info = NULL, *data = NULL;
 	tdshm_error err;
-	assert_int_equal(tdshm_shm_create(n.info, TDSHM_INFO_SIZE_WINDOWS, true, &info, &err),
-			 TDSHM_OK);
-	tdshm_info block = {.magic = TDSHM_INFO_MAGIC, .version = TDSHM_INFO_VERSION};
-	assert_int_equal(tdshm_info_write(&block, TDSHM_INFO_LAYOUT_WINDOWS, tdshm_shm_bytes(info),
-					  tdshm_shm_size(info), &err),
-			 TDSHM_OK);
+	info = tdshm_test_td_info_create(n.info, TDSHM_INFO_LAYOUT_WINDOWS);
 	assert_int_equal(tdshm_shm_create(n.data, 32, true, &data, &err), TDSHM_OK);
 	for (size_t i = 0; i < 32; i++)
-		tdshm_shm_bytes(data)[i] = frame_byte(9, i);
+		tdshm_shm_bytes(data)[i] = tdshm_test_frame_byte(9, i);
 
-	tdshm_receiver *receiver = receiver_new(n.user, 100);
-	assert_int_equal(read_frame(receiver, 1000, 9, 32, NULL, &err), TDSHM_OK);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 100);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 9, 32, NULL, &err), TDSHM_OK);
 	assert_int_equal(tdshm_shm_bytes(info)[8], 1);
 	uint64_t serial;
 	assert_false(tdshm_receiver_frame_serial(receiver, &serial));
@@ -292,8 +224,8 @@ static void test_receiver_lets_a_td_senders_mappings_vanish(void **state)
 		      tdshm_status_name(status), (unsigned long long)took);
 	assert_true(status == TDSHM_GONE || status == TDSHM_NOT_FOUND);
 	assert_true(took < 1000);
-	assert_false(exists(n.info));
-	assert_false(exists(n.data));
+	assert_false(tdshm_test_shm_exists(n.info));
+	assert_false(tdshm_test_shm_exists(n.data));
 
 	/* So the "restarted TD" can create its segments exclusively again. */
 	assert_int_equal(tdshm_shm_create(n.info, TDSHM_INFO_SIZE_WINDOWS, true, &info, &err),
@@ -322,7 +254,7 @@ static int child_sender(const char *user)
 			 * keep it and only bump the serial. */
 			if (frame == 1)
 				for (size_t i = 0; i < size; i++)
-					bytes[i] = frame_byte(1, i);
+					bytes[i] = tdshm_test_frame_byte(1, i);
 			tdshm_sender_end_write(sender);
 		}
 		tdshm_sleep_ms(10);
@@ -344,14 +276,15 @@ static void test_killed_sender_process_is_seen_gone_and_name_reusable(void **sta
 	assert_true(
 	    CreateProcessW(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child));
 
-	tdshm_receiver *receiver = receiver_new(n.user, 200);
+	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 200);
 	tdshm_error err;
-	assert_int_equal(read_frame(receiver, CHILD_WAIT_MS, 1, 300000, NULL, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_read_frame(receiver, CHILD_WAIT_MS, 1, 300000, NULL, &err),
+			 TDSHM_OK);
 	/* Frames keep coming, with the child's serial. */
 	uint64_t first = 0, later = 0;
 	assert_true(tdshm_receiver_frame_serial(receiver, &first));
 	tdshm_sleep_ms(100);
-	assert_int_equal(read_frame(receiver, 1000, 1, 300000, NULL, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 300000, NULL, &err), TDSHM_OK);
 	assert_true(tdshm_receiver_frame_serial(receiver, &later));
 	print_message("serials from the child: %llu then %llu 100 ms later\n",
 		      (unsigned long long)first, (unsigned long long)later);
@@ -371,12 +304,12 @@ static void test_killed_sender_process_is_seen_gone_and_name_reusable(void **sta
 	assert_true(took < 1500);
 	/* The receiver let go, so the dead sender's mappings are gone and a
 	 * new sender takes the name. */
-	assert_false(exists(n.info));
-	assert_false(exists(n.data));
+	assert_false(tdshm_test_shm_exists(n.info));
+	assert_false(tdshm_test_shm_exists(n.data));
 	tdshm_sender *again = NULL;
 	assert_int_equal(tdshm_sender_create(n.user, 4096, INFO_WAIT, &again, &err), TDSHM_OK);
-	write_frame(again, 5);
-	assert_int_equal(read_frame(receiver, 1000, 5, 4096, NULL, &err), TDSHM_OK);
+	tdshm_test_write_frame(again, 5);
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 5, 4096, NULL, &err), TDSHM_OK);
 	tdshm_receiver_destroy(receiver);
 	tdshm_sender_destroy(again, INFO_WAIT);
 }

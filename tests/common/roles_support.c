@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* See roles_support.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "roles_support.h"
+
+uint8_t tdshm_test_frame_byte(unsigned seed, size_t i)
+{
+	return (uint8_t)(seed * 31 + i * 7);
+}
+
+void tdshm_test_frame_fill(uint8_t *bytes, size_t size, unsigned seed)
+{
+	for (size_t i = 0; i < size; i++)
+		bytes[i] = tdshm_test_frame_byte(seed, i);
+}
+
+bool tdshm_test_frame_holds(const uint8_t *bytes, size_t size, unsigned seed)
+{
+	for (size_t i = 0; i < size; i++)
+		if (bytes[i] != tdshm_test_frame_byte(seed, i))
+			return false;
+	return true;
+}
+
+void tdshm_test_write_frame(tdshm_sender *sender, unsigned seed)
+{
+	uint8_t *bytes;
+	size_t size;
+	tdshm_error err;
+	if (tdshm_sender_begin_write(sender, 1000, &bytes, &size, &err) != TDSHM_OK)
+		fail_msg("begin_write: %s", err.message);
+	tdshm_test_frame_fill(bytes, size, seed);
+	tdshm_sender_end_write(sender);
+}
+
+tdshm_status tdshm_test_read_frame(tdshm_receiver *receiver, uint32_t wait_ms, unsigned seed,
+				   size_t expect, size_t *size_out, tdshm_error *err)
+{
+	uint64_t deadline = tdshm_clock_ms() + wait_ms;
+	for (;;) {
+		const uint8_t *bytes;
+		size_t size;
+		tdshm_status status = tdshm_receiver_begin_read(receiver, 100, &bytes, &size, err);
+		if (status == TDSHM_OK) {
+			size_t checked = expect ? expect : size;
+			bool ok = size >= checked && tdshm_test_frame_holds(bytes, checked, seed);
+			tdshm_receiver_end_read(receiver);
+			if (size_out)
+				*size_out = size;
+			return ok ? TDSHM_OK
+				  : tdshm_error_set(err, TDSHM_REFUSED, "frame %u mismatch", seed);
+		}
+		if ((status != TDSHM_NOT_FOUND && status != TDSHM_TIMED_OUT) ||
+		    tdshm_clock_ms() >= deadline)
+			return status;
+		tdshm_sleep_ms(5);
+	}
+}
+
+tdshm_receiver *tdshm_test_receiver_new(const char *user, uint32_t retry_ms, uint32_t liveness_ms)
+{
+	tdshm_receiver_options options;
+	tdshm_receiver_options_default(&options);
+	options.retry_interval_ms = retry_ms;
+	options.liveness_interval_ms = liveness_ms;
+	options.info_timeout_ms = 100;
+	tdshm_receiver *receiver = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_receiver_create(user, &options, &receiver, &err), TDSHM_OK);
+	return receiver;
+}
+
+bool tdshm_test_shm_exists(const char *full_name)
+{
+	tdshm_error err;
+	return tdshm_shm_probe(full_name, &err) == TDSHM_OK;
+}
+
+tdshm_shm *tdshm_test_td_info_create(const char *info_name, tdshm_info_layout layout)
+{
+	tdshm_shm *info = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_shm_create(info_name, tdshm_info_size(layout), true, &info, &err),
+			 TDSHM_OK);
+	tdshm_info block = {.magic = TDSHM_INFO_MAGIC, .version = TDSHM_INFO_VERSION};
+	assert_int_equal(
+	    tdshm_info_write(&block, layout, tdshm_shm_bytes(info), tdshm_shm_size(info), &err),
+	    TDSHM_OK);
+	return info;
+}

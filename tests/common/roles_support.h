@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Helpers for the suites of the sender and receiver roles on real segments
+ * (test_sender_receiver.c on POSIX, test_win_sender_receiver.c on Windows):
+ * a byte pattern per frame, writing and reading it through the roles, and
+ * an info segment as TouchDesigner's own sender leaves it. They fail the
+ * running cmocka test on any error. Included after cmocka.h. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdshm/info.h"
+#include "tdshm/platform.h"
+#include "tdshm/receiver.h"
+#include "tdshm/sender.h"
+
+/* Byte i of frame seed's pattern. */
+uint8_t tdshm_test_frame_byte(unsigned seed, size_t i);
+void tdshm_test_frame_fill(uint8_t *bytes, size_t size, unsigned seed);
+bool tdshm_test_frame_holds(const uint8_t *bytes, size_t size, unsigned seed);
+
+/* Fills the sender's whole data segment with seed's pattern. */
+void tdshm_test_write_frame(tdshm_sender *sender, unsigned seed);
+/* Reads one frame, retrying NOT_FOUND / TIMED_OUT for up to wait_ms; REFUSED
+ * when its first expect bytes (0: every byte the receiver maps) are not
+ * seed's pattern or the receiver maps fewer. *size_out (may be NULL): what
+ * the receiver mapped (whole pages on Windows). */
+tdshm_status tdshm_test_read_frame(tdshm_receiver *receiver, uint32_t wait_ms, unsigned seed,
+				   size_t expect, size_t *size_out, tdshm_error *err);
+
+/* A receiver with these intervals and a 100 ms wait for the info lock. */
+tdshm_receiver *tdshm_test_receiver_new(const char *user, uint32_t retry_ms, uint32_t liveness_ms);
+
+bool tdshm_test_shm_exists(const char *full_name);
+
+/* Creates info_name holding an info block in layout as TouchDesigner writes
+ * it: magic and version, none of this project's extension. */
+tdshm_shm *tdshm_test_td_info_create(const char *info_name, tdshm_info_layout layout);
