@@ -15,6 +15,7 @@
 #include "tdshm/chop.h"
 #include "tdshm/top.h"
 #include "byte_order.h"
+#include "parse_support.h"
 #include "test_support.h"
 
 #define CHANNELS 5
@@ -51,10 +52,7 @@ static uint8_t *make_block(const char *const *names, size_t *size)
 static tdshm_status parse_exact(const uint8_t *bytes, size_t size, tdshm_chop_block *block,
 				tdshm_error *err)
 {
-	uint8_t *copy = malloc(size ? size : 1);
-	assert_non_null(copy);
-	if (size)
-		memcpy(copy, bytes, size);
+	uint8_t *copy = tdshm_test_exact_copy(bytes, size);
 	tdshm_error_clear(err);
 	tdshm_status status = tdshm_chop_parse(copy, size, block, err);
 	free(copy);
@@ -65,12 +63,7 @@ static void expect_refused(const uint8_t *bytes, size_t size, const char *says)
 {
 	tdshm_chop_block block;
 	tdshm_error err;
-	tdshm_status status = parse_exact(bytes, size, &block, &err);
-	if (status != TDSHM_REFUSED)
-		fail_msg("status %s, want refused (expected message with \"%s\")",
-			 tdshm_status_name(status), says);
-	if (!strstr(err.message, says))
-		fail_msg("message \"%s\" does not say \"%s\"", err.message, says);
+	tdshm_test_assert_refused(parse_exact(bytes, size, &block, &err), &err, says);
 }
 
 static void test_block_round_trips_samples_and_names(void **state)

@@ -16,6 +16,7 @@
 #include "tdshm/pixel_format.h"
 #include "tdshm/top.h"
 #include "byte_order.h"
+#include "parse_support.h"
 #include "test_support.h"
 
 static const tdshm_pixel_format *format_named(const char *name)
@@ -26,21 +27,11 @@ static const tdshm_pixel_format *format_named(const char *name)
 	return f;
 }
 
-/* A copy of bytes[0..size) in a block of exactly that size. */
-static uint8_t *exact_copy(const uint8_t *bytes, size_t size)
-{
-	uint8_t *copy = malloc(size ? size : 1);
-	assert_non_null(copy);
-	if (size)
-		memcpy(copy, bytes, size);
-	return copy;
-}
-
 /* Parses an exact-size copy; returns the status, fills img and err. */
 static tdshm_status parse_exact(const uint8_t *bytes, size_t size, tdshm_top_image *img,
 				tdshm_error *err)
 {
-	uint8_t *copy = exact_copy(bytes, size);
+	uint8_t *copy = tdshm_test_exact_copy(bytes, size);
 	tdshm_error_clear(err);
 	tdshm_status status = tdshm_top_parse(copy, size, img, err);
 	free(copy);
@@ -51,12 +42,7 @@ static void expect_refused(const uint8_t *bytes, size_t size, const char *says)
 {
 	tdshm_top_image img;
 	tdshm_error err;
-	tdshm_status status = parse_exact(bytes, size, &img, &err);
-	if (status != TDSHM_REFUSED)
-		fail_msg("status %s, want refused (expected message with \"%s\")",
-			 tdshm_status_name(status), says);
-	if (!strstr(err.message, says))
-		fail_msg("message \"%s\" does not say \"%s\"", err.message, says);
+	tdshm_test_assert_refused(parse_exact(bytes, size, &img, &err), &err, says);
 }
 
 /* A whole segment for params with a recognisable pixel pattern. */
