@@ -6,14 +6,7 @@
 #include <string.h>
 
 #include "tdshm/chop.h"
-
-#define REQUIRE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			__builtin_trap();                                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tdshm_error err;
 	tdshm_error_clear(&err);
 	if (tdshm_chop_parse(data, size, &block, &err) != TDSHM_OK) {
-		REQUIRE(err.status == TDSHM_REFUSED && err.message[0] != '\0');
+		REQUIRE_REFUSED(err);
 		return 0;
 	}
 	REQUIRE(block.channels <= TDSHM_CHOP_MAX_CHANNELS);

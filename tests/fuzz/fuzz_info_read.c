@@ -5,14 +5,7 @@
 #include <string.h>
 
 #include "tdshm/info.h"
-
-#define REQUIRE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			__builtin_trap();                                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tdshm_error err;
 		tdshm_error_clear(&err);
 		if (tdshm_info_read(data, size, layouts[l], &info, &err) != TDSHM_OK) {
-			REQUIRE(err.status == TDSHM_REFUSED && err.message[0] != '\0');
+			REQUIRE_REFUSED(err);
 			continue;
 		}
 		size_t n = strlen(info.postfix);

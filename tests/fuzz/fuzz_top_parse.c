@@ -8,14 +8,7 @@
 #include <string.h>
 
 #include "tdshm/top.h"
-
-#define REQUIRE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			__builtin_trap();                                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -23,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tdshm_error err;
 	tdshm_error_clear(&err);
 	if (tdshm_top_parse(data, size, &img, &err) != TDSHM_OK) {
-		REQUIRE(err.status == TDSHM_REFUSED && err.message[0] != '\0');
+		REQUIRE_REFUSED(err);
 		return 0;
 	}
 	REQUIRE(img.format != NULL);
