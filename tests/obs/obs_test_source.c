@@ -24,20 +24,6 @@
 #define H 360
 #define SIZE_ARG "640x360"
 
-static obs_source_t *show_source(const char *settings_json)
-{
-	obs_source_t *source = harness_create_source("tdshm_top_source", "tdshm-in", settings_json);
-	assert_non_null(source);
-	harness_set_output(source);
-	return source;
-}
-
-static void hide_and_release(obs_source_t *source)
-{
-	harness_set_output(NULL);
-	obs_source_release(source);
-}
-
 /* Waits until the source is connected and a few output frames have passed,
  * then returns the latest output frame. */
 static void connected_frame(obs_source_t *source, harness_frame *frame)
@@ -72,7 +58,7 @@ static void check_pattern_from_tool(const char *format, const char *pattern, flo
 	assert_true(pid > 0);
 	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"%s}", name,
 		 extra_settings ? extra_settings : "");
-	obs_source_t *source = show_source(settings);
+	obs_source_t *source = source_show("tdshm-in", settings);
 	harness_frame frame;
 	connected_frame(source, &frame);
 
@@ -125,7 +111,7 @@ static void check_pattern_from_tool(const char *format, const char *pattern, flo
 	       worst, (unsigned long long)bad, tolerance);
 	assert_int_equal(bad, 0);
 	harness_frame_free(&frame);
-	hide_and_release(source);
+	source_hide_and_release(source);
 	harness_kill(pid, false);
 }
 
@@ -219,7 +205,7 @@ static void test_flip_off_shows_td_rows_upside_down(void **state)
 				      "ramp", NULL);
 	assert_true(pid > 0);
 	snprintf(settings, sizeof(settings), "{\"name\":\"%s\",\"flip\":false}", name);
-	obs_source_t *source = show_source(settings);
+	obs_source_t *source = source_show("tdshm-in", settings);
 	harness_frame frame;
 	connected_frame(source, &frame);
 	harness_frame_free(&frame);
@@ -233,7 +219,7 @@ static void test_flip_off_shows_td_rows_upside_down(void **state)
 	obs_source_update(source, settings_on);
 	obs_data_release(settings_on);
 	assert_true(wait_ramp(false));
-	hide_and_release(source);
+	source_hide_and_release(source);
 	harness_kill(pid, false);
 }
 
@@ -351,7 +337,7 @@ static void test_resize_shows_new_size_within_three_frames(void **state)
 	assert_true(source_sender_write_pattern(sender, TDSHM_PATTERN_BARS, 0, 320, 180, "bgra8"));
 	assert_string_equal(tdshm_sender_data_name(sender), first_name);
 	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
-	obs_source_t *source = show_source(settings);
+	obs_source_t *source = source_show("tdshm-in", settings);
 	char status[1024];
 	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
 	assert_true(harness_wait_frames(3, 5000));
@@ -379,7 +365,7 @@ static void test_resize_shows_new_size_within_three_frames(void **state)
 	assert_int_equal(inside[2], 255);
 	assert_int_equal(outside[0] + outside[1] + outside[2], 0);
 	harness_frame_free(&frame);
-	hide_and_release(source);
+	source_hide_and_release(source);
 	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
 }
 
@@ -392,7 +378,7 @@ static void test_format_change_and_unchanged_frames(void **state)
 	assert_non_null(sender);
 	assert_true(source_sender_write_pattern(sender, TDSHM_PATTERN_RAMP, 0, W, H, "bgra8"));
 	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
-	obs_source_t *source = show_source(settings);
+	obs_source_t *source = source_show("tdshm-in", settings);
 	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
 
 	/* One frame from TD, 30 from OBS: the frame serial says nothing new
@@ -420,7 +406,7 @@ static void test_format_change_and_unchanged_frames(void **state)
 	       (unsigned long long)bad);
 	assert_int_equal(bad, 0);
 	harness_frame_free(&frame);
-	hide_and_release(source);
+	source_hide_and_release(source);
 	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
 }
 
@@ -435,7 +421,7 @@ static void test_tool_resizing_every_few_frames_is_followed(void **state)
 				      "--resize-every", "10", NULL);
 	assert_true(pid > 0);
 	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
-	obs_source_t *source = show_source(settings);
+	obs_source_t *source = source_show("tdshm-in", settings);
 	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
 	int seen_full = 0, seen_half = 0;
 	uint64_t deadline = source_now_ms() + 4000;
@@ -448,7 +434,7 @@ static void test_tool_resizing_every_few_frames_is_followed(void **state)
 	}
 	printf("  frames at full size %d, at half size %d\n", seen_full, seen_half);
 	assert_true(seen_full >= 3 && seen_half >= 3);
-	hide_and_release(source);
+	source_hide_and_release(source);
 	harness_kill(pid, false);
 }
 
@@ -482,7 +468,7 @@ static void check_sender_crash(const char *on_stop, bool expect_kept)
 	int pid = source_start_sender(name, "--size", SIZE_ARG, "--pattern", "bars", NULL);
 	assert_true(pid > 0);
 	snprintf(settings, sizeof(settings), "{\"name\":\"%s\",\"on_stop\":\"%s\"}", name, on_stop);
-	obs_source_t *source = show_source(settings);
+	obs_source_t *source = source_show("tdshm-in", settings);
 	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
 	assert_int_equal(wait_centre_sum(3 * 255, 3000), 3 * 255);
 
@@ -512,7 +498,7 @@ static void check_sender_crash(const char *on_stop, bool expect_kept)
 	printf("  %s: reconnected %llu ms after the restart\n", on_stop,
 	       (unsigned long long)(source_now_ms() - restarted));
 	assert_int_equal(wait_centre_sum(3 * 255, 3000), 3 * 255);
-	hide_and_release(source);
+	source_hide_and_release(source);
 	harness_kill(pid, false);
 }
 
@@ -531,7 +517,7 @@ static void test_clear_after_waits_then_clears(void **state)
 	int pid = source_start_sender(name, "--size", SIZE_ARG, "--pattern", "bars", NULL);
 	snprintf(settings, sizeof(settings),
 		 "{\"name\":\"%s\",\"on_stop\":\"clear_after\",\"clear_after_ms\":1500}", name);
-	obs_source_t *source = show_source(settings);
+	obs_source_t *source = source_show("tdshm-in", settings);
 	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
 	assert_int_equal(wait_centre_sum(3 * 255, 3000), 3 * 255);
 	harness_kill(pid, false); /* a clean stop: detach is set */
@@ -545,7 +531,7 @@ static void test_clear_after_waits_then_clears(void **state)
 	printf("  cleared %llu ms after the stop was seen (setting 1500)\n",
 	       (unsigned long long)cleared_after);
 	assert_true(cleared_after >= 1000 && cleared_after < 2500);
-	hide_and_release(source);
+	source_hide_and_release(source);
 }
 
 static void check_hidden(const char *extra_settings)
@@ -554,7 +540,7 @@ static void check_hidden(const char *extra_settings)
 	tdshm_test_unique_name(name, sizeof(name), "obs-hidden");
 	int pid = source_start_sender(name, "--size", SIZE_ARG, "--pattern", "counter", NULL);
 	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"%s}", name, extra_settings);
-	obs_source_t *source = show_source(settings);
+	obs_source_t *source = source_show("tdshm-in", settings);
 	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
 	assert_true(harness_wait_frames(30, 5000));
 	uint64_t shown = source_frames_received(source);
@@ -577,7 +563,7 @@ static void check_hidden(const char *extra_settings)
 	printf("  shown again: connected after %llu ms\n",
 	       (unsigned long long)(source_now_ms() - back));
 	assert_true(source_now_ms() - back < 600);
-	hide_and_release(source);
+	source_hide_and_release(source);
 	harness_kill(pid, false);
 }
 
@@ -662,18 +648,18 @@ static void test_unusable_names_say_why(void **state)
 	const char *names[] = {long_name, "with/slash"};
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", names[i]);
-		obs_source_t *source = show_source(settings);
+		obs_source_t *source = source_show("tdshm-in", settings);
 		assert_true(harness_wait_frames(5, 3000));
 		source_status_text(source, status, sizeof(status));
 		printf("  %.40s... -> %.160s\n", names[i], status);
 		assert_true(strncmp(status, "Error on", 8) == 0);
-		hide_and_release(source);
+		source_hide_and_release(source);
 	}
-	obs_source_t *source = show_source("{\"name\":\"\"}");
+	obs_source_t *source = source_show("tdshm-in", "{\"name\":\"\"}");
 	assert_true(harness_wait_frames(3, 3000));
 	source_status_text(source, status, sizeof(status));
 	assert_string_equal(status, "No Shared Mem Name set");
-	hide_and_release(source);
+	source_hide_and_release(source);
 }
 
 static void assert_resolved(const char *text)
@@ -712,21 +698,6 @@ static void test_property_strings_resolve_from_the_locale(void **state)
 	obs_source_release(source);
 }
 
-static int harness_setup(void **state)
-{
-	(void)state;
-	harness_config cfg;
-	harness_config_default(&cfg);
-	return harness_start(&cfg) ? 0 : -1;
-}
-
-static int harness_teardown(void **state)
-{
-	(void)state;
-	harness_stop();
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,5 +722,5 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, harness_setup, harness_teardown);
+	return cmocka_run_group_tests(tests, source_harness_setup, source_harness_teardown);
 }

@@ -40,9 +40,7 @@ static void test_every_bad_vector_is_refused_without_harm(void **state)
 		assert_true(source_sender_write_raw(sender, bytes, size));
 
 		snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
-		obs_source_t *source = harness_create_source("tdshm_top_source", "bad", settings);
-		assert_non_null(source);
-		harness_set_output(source);
+		obs_source_t *source = source_show("bad", settings);
 		bool refused = source_wait_status(source, "Refused", 5000, status, sizeof(status));
 		printf("  %-30s -> %s\n", bad_top_vectors[i], status);
 		if (!refused)
@@ -57,26 +55,10 @@ static void test_every_bad_vector_is_refused_without_harm(void **state)
 		if (!source_wait_connected(source, 3000, status, sizeof(status)))
 			fail_msg("after %s, a good frame is not shown: %s", bad_top_vectors[i],
 				 status);
-		harness_set_output(NULL);
-		obs_source_release(source);
+		source_hide_and_release(source);
 		tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
 		free(bytes);
 	}
-}
-
-static int harness_setup(void **state)
-{
-	(void)state;
-	harness_config cfg;
-	harness_config_default(&cfg);
-	return harness_start(&cfg) ? 0 : -1;
-}
-
-static int harness_teardown(void **state)
-{
-	(void)state;
-	harness_stop();
-	return 0;
 }
 
 int main(void)
@@ -84,5 +66,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_bad_vector_is_refused_without_harm),
 	};
-	return cmocka_run_group_tests(tests, harness_setup, harness_teardown);
+	return cmocka_run_group_tests(tests, source_harness_setup, source_harness_teardown);
 }

@@ -27,9 +27,7 @@ static void test_lock_held_for_10s_does_not_slow_obs(void **state)
 	int sender = source_start_sender(name, "--size", "640x360", "--pattern", "bars", NULL);
 	assert_true(sender > 0);
 	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
-	obs_source_t *source = harness_create_source("tdshm_top_source", "lock", settings);
-	assert_non_null(source);
-	harness_set_output(source);
+	obs_source_t *source = source_show("lock", settings);
 	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
 	assert_true(harness_wait_frames(10, 5000));
 
@@ -80,24 +78,8 @@ static void test_lock_held_for_10s_does_not_slow_obs(void **state)
 	assert_int_equal(received_during, 0);
 	assert_true(during >= baseline * 0.95);
 
-	harness_set_output(NULL);
-	obs_source_release(source);
+	source_hide_and_release(source);
 	harness_kill(sender, false);
-}
-
-static int harness_setup(void **state)
-{
-	(void)state;
-	harness_config cfg;
-	harness_config_default(&cfg);
-	return harness_start(&cfg) ? 0 : -1;
-}
-
-static int harness_teardown(void **state)
-{
-	(void)state;
-	harness_stop();
-	return 0;
 }
 
 int main(void)
@@ -105,5 +87,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_lock_held_for_10s_does_not_slow_obs),
 	};
-	return cmocka_run_group_tests(tests, harness_setup, harness_teardown);
+	return cmocka_run_group_tests(tests, source_harness_setup, source_harness_teardown);
 }

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "source_helpers.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "obs_harness.h"
 #include "tdshm/pixel_format.h"
@@ -16,6 +20,36 @@ uint64_t source_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+obs_source_t *source_show(const char *source_name, const char *settings_json)
+{
+	obs_source_t *source =
+	    harness_create_source("tdshm_top_source", source_name, settings_json);
+	assert_non_null(source);
+	harness_set_output(source);
+	return source;
+}
+
+void source_hide_and_release(obs_source_t *source)
+{
+	harness_set_output(NULL);
+	obs_source_release(source);
+}
+
+int source_harness_setup(void **state)
+{
+	(void)state;
+	harness_config cfg;
+	harness_config_default(&cfg);
+	return harness_start(&cfg) ? 0 : -1;
+}
+
+int source_harness_teardown(void **state)
+{
+	(void)state;
+	harness_stop();
+	return 0;
 }
 
 void source_status_text(obs_source_t *source, char *out, size_t cap)

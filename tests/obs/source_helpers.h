@@ -26,6 +26,17 @@ int source_start_sender(const char *name, ...);
 /* Milliseconds since an arbitrary start. */
 uint64_t source_now_ms(void);
 
+/* Creates a "TouchDesigner Shared Mem In" source called source_name with
+ * these settings and puts it on the output; fails the test if it cannot. */
+obs_source_t *source_show(const char *source_name, const char *settings_json);
+/* Takes the source off the output and releases it. */
+void source_hide_and_release(obs_source_t *source);
+
+/* cmocka group setup/teardown of the source suites: a headless OBS with
+ * the harness's default video settings. */
+int source_harness_setup(void **state);
+int source_harness_teardown(void **state);
+
 #include "tdshm/pattern.h"
 #include "tdshm/sender.h"
 #include "tdshm/top.h"
