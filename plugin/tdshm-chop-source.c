@@ -82,6 +82,7 @@ struct tdshm_chop_source {
 	tdshm_chop_stream *stream;
 	float *out_planes[TDSHM_CHOP_OUTPUT_MAX_CHANNELS];
 	uint64_t blocks;
+	uint64_t last_block_ns; /* when the previous new block was found */
 	uint64_t end_ns;        /* end of the audio handed to OBS by earlier streams */
 	uint64_t status_missed; /* the counts the status line shows */
 	uint64_t status_silence;
@@ -340,6 +341,19 @@ static void worker_read(struct tdshm_chop_source *s)
 		return;
 	note_state(s, TDSHM_OK, "");
 	s->blocks++;
+	/* A gap longer than the buffer is heard: say whose it was. A long
+	 * block after it means TouchDesigner cooked late (it writes every
+	 * sample since its last cook); blocks overwritten unread mean this
+	 * source was not run in time. */
+	uint64_t now_ns = os_gettime_ns();
+	if (s->last_block_ns && now_ns - s->last_block_ns > (uint64_t)s->buffer_ms * 1000000)
+		chop_log(LOG_INFO, s,
+			 "no new block for %llu ms, then one of %.0f ms of audio (%llu overwritten "
+			 "unread so far)",
+			 (unsigned long long)((now_ns - s->last_block_ns) / 1000000),
+			 take.sample_rate > 0 ? take.frames * 1000.0 / take.sample_rate : 0.0,
+			 (unsigned long long)s->reader.detector.missed);
+	s->last_block_ns = now_ns;
 	uint32_t in_rate = (uint32_t)(take.sample_rate + 0.5f);
 	if (take.layout_changed || in_rate != s->in_rate || !s->stream) {
 		if (!pipeline_build(s, take.map->count, in_rate))
@@ -381,6 +395,7 @@ static void worker_apply_settings(struct tdshm_chop_source *s)
 	s->reader_ready = true;
 	pipeline_drop(s);
 	s->blocks = 0;
+	s->last_block_ns = 0;
 	s->status_missed = 0;
 	s->status_silence = 0;
 	s->status_dropped = 0;
