@@ -39,33 +39,23 @@ static int chop_send_parse(int argc, char **argv, chop_send_options *o)
 	o->channels = 2;
 	o->rate = 48000;
 	const char *word, *value;
-	char freq_text[CHOP_SEND_MAX_CHANNELS][32];
 	while (tool_args_next(&args, &word)) {
 		if (strcmp(word, "--channels") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_u32(&args, word, value, 1, CHOP_SEND_MAX_CHANNELS,
-					    &o->channels))
+			if (!tool_args_u32(&args, word, 1, CHOP_SEND_MAX_CHANNELS, &o->channels))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--rate") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_u32(&args, word, value, 1, 1000000, &o->rate))
+			if (!tool_args_u32(&args, word, 1, 1000000, &o->rate))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--length") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_u32(&args, word, value, 1, 1u << 20, &o->length))
+			if (!tool_args_u32(&args, word, 1, 1u << 20, &o->length))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--freq") == 0) {
 			if (!tool_args_value(&args, word, &value))
 				return TOOL_EXIT_USAGE;
-			o->freq_count =
-			    tool_parse_list(&args, word, value, &freq_text[0][0],
-					    sizeof(freq_text[0]), CHOP_SEND_MAX_CHANNELS);
+			o->freq_count = tool_parse_double_list(&args, word, value, 0, 1e6, o->freq,
+							       CHOP_SEND_MAX_CHANNELS);
 			if (o->freq_count < 0)
 				return TOOL_EXIT_USAGE;
-			for (int i = 0; i < o->freq_count; i++)
-				if (!tool_parse_double(&args, word, freq_text[i], 0, 1e6,
-						       &o->freq[i]))
-					return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--names") == 0) {
 			if (!tool_args_value(&args, word, &value))
 				return TOOL_EXIT_USAGE;
@@ -74,20 +64,15 @@ static int chop_send_parse(int argc, char **argv, chop_send_options *o)
 			if (o->name_count < 0)
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--seconds") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_double(&args, word, value, 0, 1e7, &o->seconds))
+			if (!tool_args_double(&args, word, 0, 1e7, &o->seconds))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--blocks") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_u32(&args, word, value, 1, UINT32_MAX, &o->blocks))
+			if (!tool_args_u32(&args, word, 1, UINT32_MAX, &o->blocks))
 				return TOOL_EXIT_USAGE;
-		} else if (word[0] == '-' && word[1] == '-') {
-			return tool_usage_error(&args, "unknown option '%s'", word);
-		} else if (!o->name) {
-			o->name = word;
 		} else {
-			return tool_usage_error(&args, "one NAME only, got '%s' and '%s'", o->name,
-						word);
+			int code = tool_args_name(&args, word, &o->name);
+			if (code != TOOL_EXIT_OK)
+				return code;
 		}
 	}
 	if (!o->name)
