@@ -638,8 +638,12 @@ static void test_channel_picker_by_name_and_number_reorders(void **state)
 
 /* Plays TouchDesigner's part the way TouchDesigner does it: the info segment
  * is TD's 44-byte block with nothing after it (no pid, no frame serial), so
- * the source can only tell new blocks by their content. A thread writes a
- * 440/880 Hz block of 800 frames per 1/60 s, unless paused. */
+ * the source can only tell new blocks by their content. A thread cooks every
+ * 1/60 s and writes one 440/880 Hz block with every sample since its last
+ * cook (800 frames on time, more after a late cook, as TD's CHOP does),
+ * unless paused: a paused timeline makes no samples. */
+#define TD_BLOCK 800
+#define TD_MAX_BLOCK RATE /* a late cook writes at most 1 s */
 typedef struct td_sender {
 	char name[64];
 	tdshm_lock *data_lock, *info_lock;
@@ -653,13 +657,25 @@ typedef struct td_sender {
 static void *td_sender_thread(void *data)
 {
 	td_sender *t = data;
-	float left[800], right[800];
+	static float left[TD_MAX_BLOCK], right[TD_MAX_BLOCK];
 	const float *planes[2] = {left, right};
 	const char *names[2] = {"chan1", "chan2"};
-	uint64_t start = os_gettime_ns(), block = 0;
+	const uint64_t period = 1000000000ull / 60;
+	uint64_t start = os_gettime_ns(), next = 0, sent = 0;
 	while (os_event_try(t->stop) == EAGAIN) {
-		if (!os_atomic_load_long(&t->paused)) {
-			for (int i = 0; i < 800; i++) {
+		uint64_t now = os_gettime_ns();
+		uint64_t cook = (now - start) / period;
+		if (cook < next)
+			cook = next;
+		uint64_t due = (cook + 1) * TD_BLOCK;
+		if (os_atomic_load_long(&t->paused))
+			sent = due; /* a paused timeline: no samples */
+		else if (due - sent > TD_MAX_BLOCK)
+			sent = due - TD_MAX_BLOCK;
+		int length = (int)(due - sent);
+		sent = due;
+		if (length > 0) {
+			for (int i = 0; i < length; i++) {
 				left[i] = (float)sin(t->phase[0]);
 				right[i] = (float)sin(t->phase[1]);
 				t->phase[0] =
@@ -669,14 +685,17 @@ static void *td_sender_thread(void *data)
 			}
 			if (tdshm_lock_acquire(t->data_lock, 100, NULL) == TDSHM_OK) {
 				tdshm_status st = tdshm_chop_write(
-				    tdshm_shm_bytes(t->data), tdshm_shm_size(t->data), 2, 800,
-				    (float)RATE, planes, names, NULL);
+				    tdshm_shm_bytes(t->data), tdshm_shm_size(t->data), 2,
+				    (uint32_t)length, (float)RATE, planes, names, NULL);
 				tdshm_lock_release(t->data_lock);
 				assert_int_equal(st, TDSHM_OK);
 			}
 		}
-		block++;
-		os_sleepto_ns(start + block * 1000000000ull / 60);
+		/* The next cook on the 60 fps grid at least half a period on. */
+		next = cook + 1;
+		while (start + next * period < os_gettime_ns() + period / 2)
+			next++;
+		os_sleepto_ns(start + next * period);
 	}
 	return NULL;
 }
@@ -693,7 +712,7 @@ static void td_sender_start(td_sender *t, const char *name)
 	char full[TDSHM_FULL_NAME_CAP];
 	size_t size = 0;
 	const char *names[2] = {"chan1", "chan2"};
-	assert_int_equal(tdshm_chop_segment_size(2, 800, names, &size, NULL), TDSHM_OK);
+	assert_int_equal(tdshm_chop_segment_size(2, TD_MAX_BLOCK, names, &size, NULL), TDSHM_OK);
 	assert_int_equal(tdshm_name_data_lock(name, full, sizeof(full), NULL), TDSHM_OK);
 	assert_int_equal(tdshm_lock_open(full, &t->data_lock, NULL), TDSHM_OK);
 	assert_int_equal(tdshm_name_info_lock(name, full, sizeof(full), NULL), TDSHM_OK);
