@@ -75,6 +75,18 @@ tdshm_receiver *tdshm_test_receiver_new(const char *user, uint32_t retry_ms, uin
 	return receiver;
 }
 
+void tdshm_test_start_connected(const char *user, size_t size, size_t expect, tdshm_sender **sender,
+				tdshm_receiver **receiver)
+{
+	tdshm_error err;
+	*sender = NULL;
+	if (tdshm_sender_create(user, size, TDSHM_INFO_LOCK_TIMEOUT_MS, sender, &err) != TDSHM_OK)
+		fail_msg("sender '%s': %s", user, err.message);
+	*receiver = tdshm_test_receiver_new(user, 0, 500);
+	tdshm_test_write_frame(*sender, 1);
+	assert_int_equal(tdshm_test_read_frame(*receiver, 1000, 1, expect, NULL, &err), TDSHM_OK);
+}
+
 bool tdshm_test_shm_exists(const char *full_name)
 {
 	tdshm_error err;

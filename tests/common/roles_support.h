@@ -32,6 +32,12 @@ tdshm_status tdshm_test_read_frame(tdshm_receiver *receiver, uint32_t wait_ms, u
 /* A receiver with these intervals and a 100 ms wait for the info lock. */
 tdshm_receiver *tdshm_test_receiver_new(const char *user, uint32_t retry_ms, uint32_t liveness_ms);
 
+/* The usual start of a test: a sender of size bytes as user and a receiver
+ * (no retry delay, liveness 500 ms) that has read its frame 1, checked as
+ * tdshm_test_read_frame checks with expect. */
+void tdshm_test_start_connected(const char *user, size_t size, size_t expect, tdshm_sender **sender,
+				tdshm_receiver **receiver);
+
 bool tdshm_test_shm_exists(const char *full_name);
 
 /* Creates info_name holding an info block in layout as TouchDesigner writes

@@ -178,11 +178,10 @@ static void test_receiver_follows_postfix_on_resize(void **state)
 {
 	names n;
 	names_make(&n, "srpostfix");
-	tdshm_sender *sender = sender_new(n.user, 64);
-	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
+	tdshm_sender *sender;
+	tdshm_receiver *receiver;
+	tdshm_test_start_connected(n.user, 64, 0, &sender, &receiver);
 	tdshm_error err;
-	tdshm_test_write_frame(sender, 1);
-	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 0, NULL, &err), TDSHM_OK);
 
 	char previous[TDSHM_FULL_NAME_CAP];
 	snprintf(previous, sizeof(previous), "%s", n.data);
@@ -262,11 +261,10 @@ static void test_destroy_sets_detach_and_removes_segments(void **state)
 {
 	names n;
 	names_make(&n, "srdestroy");
-	tdshm_sender *sender = sender_new(n.user, 128);
-	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
+	tdshm_sender *sender;
+	tdshm_receiver *receiver;
+	tdshm_test_start_connected(n.user, 128, 0, &sender, &receiver);
 	tdshm_error err;
-	tdshm_test_write_frame(sender, 1);
-	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 0, NULL, &err), TDSHM_OK);
 	/* A mapping outlives the unlink: it shows what the sender wrote last. */
 	tdshm_shm *watch = NULL;
 	assert_int_equal(tdshm_shm_open(n.info, &watch, &err), TDSHM_OK);

@@ -109,12 +109,10 @@ static void test_postfix_is_utf16_and_receiver_follows_it(void **state)
 	(void)state;
 	names n;
 	names_make(&n, "wsrpostfix");
-	tdshm_sender *sender = NULL;
+	tdshm_sender *sender;
+	tdshm_receiver *receiver;
+	tdshm_test_start_connected(n.user, 64, 64, &sender, &receiver);
 	tdshm_error err;
-	assert_int_equal(tdshm_sender_create(n.user, 64, INFO_WAIT, &sender, &err), TDSHM_OK);
-	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
-	tdshm_test_write_frame(sender, 1);
-	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 64, NULL, &err), TDSHM_OK);
 
 	tdshm_shm *info = NULL;
 	assert_int_equal(tdshm_shm_open(n.info, &info, &err), TDSHM_OK);
@@ -160,12 +158,10 @@ static void test_detach_makes_receiver_drop_every_handle(void **state)
 	(void)state;
 	names n;
 	names_make(&n, "wsrdetach");
-	tdshm_sender *sender = NULL;
+	tdshm_sender *sender;
+	tdshm_receiver *receiver;
+	tdshm_test_start_connected(n.user, 128, 128, &sender, &receiver);
 	tdshm_error err;
-	assert_int_equal(tdshm_sender_create(n.user, 128, INFO_WAIT, &sender, &err), TDSHM_OK);
-	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
-	tdshm_test_write_frame(sender, 1);
-	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 1, 128, NULL, &err), TDSHM_OK);
 
 	tdshm_shm *watch = NULL;
 	assert_int_equal(tdshm_shm_open(n.info, &watch, &err), TDSHM_OK);
