@@ -221,6 +221,24 @@ static tdshm_status check_dimensions(int32_t width, int32_t height, tdshm_error 
 	return TDSHM_OK;
 }
 
+/* Width, height and aspect, which both header kinds carry: checked before
+ * anything is derived from them. */
+static tdshm_status read_geometry(const uint8_t *segment, size_t width_at, size_t height_at,
+				  size_t aspect_x_at, size_t aspect_y_at, tdshm_top_image *img,
+				  tdshm_error *err)
+{
+	int32_t width = tdshm_load_i32le(segment, width_at);
+	int32_t height = tdshm_load_i32le(segment, height_at);
+	tdshm_status status = check_dimensions(width, height, err);
+	if (status != TDSHM_OK)
+		return status;
+	img->width = (uint32_t)width;
+	img->height = (uint32_t)height;
+	img->aspect_x = tdshm_load_f32le(segment, aspect_x_at);
+	img->aspect_y = tdshm_load_f32le(segment, aspect_y_at);
+	return TDSHM_OK;
+}
+
 /* width * height * bpp in 64 bits; false on overflow (cannot happen after
  * check_dimensions, but the arithmetic does not rely on that). */
 static bool image_bytes(uint64_t width, uint64_t height, uint64_t bpp, uint64_t *out)
@@ -313,15 +331,10 @@ static tdshm_status parse_current(const uint8_t *segment, size_t size, tdshm_top
 		img->transfer = tdshm_load_u32le(segment, TOP_TRANSFER_AT);
 	}
 
-	int32_t width = tdshm_load_i32le(segment, TOP_WIDTH_AT);
-	int32_t height = tdshm_load_i32le(segment, TOP_HEIGHT_AT);
-	tdshm_status status = check_dimensions(width, height, err);
+	tdshm_status status = read_geometry(segment, TOP_WIDTH_AT, TOP_HEIGHT_AT, TOP_ASPECT_X_AT,
+					    TOP_ASPECT_Y_AT, img, err);
 	if (status != TDSHM_OK)
 		return status;
-	img->width = (uint32_t)width;
-	img->height = (uint32_t)height;
-	img->aspect_x = tdshm_load_f32le(segment, TOP_ASPECT_X_AT);
-	img->aspect_y = tdshm_load_f32le(segment, TOP_ASPECT_Y_AT);
 
 	uint32_t format_value = tdshm_load_u32le(segment, TOP_FORMAT_AT);
 	img->format = tdshm_pixel_format_find(format_value);
@@ -386,15 +399,10 @@ static tdshm_status parse_legacy(const uint8_t *segment, size_t size, tdshm_top_
 		return tdshm_error_set(err, TDSHM_REFUSED,
 				       "legacy image header version %" PRId32 " is not valid",
 				       img->version);
-	int32_t width = tdshm_load_i32le(segment, LEGACY_WIDTH_AT);
-	int32_t height = tdshm_load_i32le(segment, LEGACY_HEIGHT_AT);
-	tdshm_status status = check_dimensions(width, height, err);
+	tdshm_status status = read_geometry(segment, LEGACY_WIDTH_AT, LEGACY_HEIGHT_AT,
+					    LEGACY_ASPECT_X_AT, LEGACY_ASPECT_Y_AT, img, err);
 	if (status != TDSHM_OK)
 		return status;
-	img->width = (uint32_t)width;
-	img->height = (uint32_t)height;
-	img->aspect_x = tdshm_load_f32le(segment, LEGACY_ASPECT_X_AT);
-	img->aspect_y = tdshm_load_f32le(segment, LEGACY_ASPECT_Y_AT);
 	img->legacy_data_format = tdshm_load_u32le(segment, LEGACY_DATA_FORMAT_AT);
 	img->legacy_data_type = tdshm_load_u32le(segment, LEGACY_DATA_TYPE_AT);
 	/* The internal format only tells TD what texture to create; a reader
