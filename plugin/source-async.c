@@ -129,7 +129,7 @@ static void *tdshm_async_thread(void *data)
 	uint64_t hidden_since = 0;
 	while (os_event_try(a->stop) == EAGAIN) {
 		/* As in sync mode: nothing copied while hidden; after a while no
-		 * handles held either (PROTOCOL.md §5). */
+		 * handles held either (docs/protocol.md §5). */
 		if (!obs_source_showing(a->owner)) {
 			uint64_t now_ms = tdshm_clock_ms();
 			if (!hidden_since)

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "TouchDesigner Shared Mem Out (CHOP)": an OBS audio filter that writes the
- * audio passing through it into a CHOP segment (PROTOCOL.md §4) for a Shared
+ * audio passing through it into a CHOP segment (docs/protocol.md §4) for a Shared
  * Mem In CHOP, and returns the audio unchanged.
  *
  * OBS glue only. The audio thread never waits: it takes this filter's own
  * mutex with a try-lock and the segment's data lock with a 1 ms bound, and a
  * miss drops one block. Creating, resizing and closing the segment (which
- * may wait on the info lock for seconds, PROTOCOL.md §2) happen on a worker
+ * may wait on the info lock for seconds, docs/protocol.md §2) happen on a worker
  * thread. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "TouchDesigner Shared Mem In (CHOP)": an OBS audio source reading the
- * channels a Shared Mem Out CHOP writes (PROTOCOL.md §4).
+ * channels a Shared Mem Out CHOP writes (docs/protocol.md §4).
  *
  * OBS glue only. A worker thread polls the segment every few milliseconds
  * with bounded lock waits; common/'s chop reader decides which reads are new

@@ -17,7 +17,7 @@
 #include "texture-format.h"
 
 /* Hidden this long, the source drops its handles so TD can re-create its
- * segments (PROTOCOL.md §5); showing it again reconnects at once. */
+ * segments (docs/protocol.md §5); showing it again reconnects at once. */
 #define HIDDEN_DISCONNECT_MS 1000
 /* The render path never waits longer than this on TD's data lock. */
 #define RENDER_LOCK_TIMEOUT_MS 2
@@ -393,7 +393,7 @@ static void tdshm_source_draw(struct tdshm_source *s)
 	gs_effect_set_texture(gs_effect_get_param_by_name(e, "image"), s->texture);
 	/* TD's values are display-encoded, whatever the pixel format: TD's own
 	 * Shared Mem In TOP copies them unchanged, and the version-2 header's
-	 * transfer field is not verified against TD (PROTOCOL.md §3). So an SDR
+	 * transfer field is not verified against TD (docs/protocol.md §3). So an SDR
 	 * canvas takes them as they are; a linear one gets them decoded. */
 	gs_effect_set_float(gs_effect_get_param_by_name(e, "decode_srgb"),
 			    target_linear ? 1.0f : 0.0f);

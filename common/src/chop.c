@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* CHOP (channel) segments (PROTOCOL.md §4): nine 32-bit header fields,
+/* CHOP (channel) segments (docs/protocol.md §4): nine 32-bit header fields,
  * planar f32 samples, then NUL-separated channel names.
  *
  * The header comes from another process: tdshm_chop_parse checks every
@@ -229,7 +229,7 @@ tdshm_status tdshm_chop_write(uint8_t *segment, size_t size, uint32_t channels, 
 
 	size_t data_offset = TDSHM_CHOP_HEADER_SIZE;
 	size_t names_offset = data_offset + (size_t)channels * length * SAMPLE_BYTES;
-	/* The size field describes the whole segment (PROTOCOL.md §4), bounded
+	/* The size field describes the whole segment (docs/protocol.md §4), bounded
 	 * to what the 32-bit field can say; the data always lies within it. */
 	uint32_t size_field = size > INT32_MAX ? (uint32_t)INT32_MAX : (uint32_t)size;
 

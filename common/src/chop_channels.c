@@ -90,7 +90,7 @@ tdshm_status tdshm_chop_names_update(tdshm_chop_names *names, const uint8_t *seg
 		*changed = true;
 		return names_rebuild(names, block->channels, text, span, true, err);
 	}
-	/* No (usable) names this time: PROTOCOL.md §4 keeps the ones we had. */
+	/* No (usable) names this time: docs/protocol.md §4 keeps the ones we had. */
 	if (names->names && names->count == block->channels)
 		return TDSHM_OK;
 	*changed = true;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Telling a new CHOP block from a re-read of the old one. TouchDesigner's
- * protocol has no frame counter (PROTOCOL.md §5), so the content decides,
+ * protocol has no frame counter (docs/protocol.md §5), so the content decides,
  * unless this project's sender publishes a serial. */
 #include <string.h>
 

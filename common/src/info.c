@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The info block (PROTOCOL.md §2) in both byte layouts, and this project's
+/* The info block (docs/protocol.md §2) in both byte layouts, and this project's
  * sender extension after it.
  *
  * The two layouts differ only in the postfix (char on POSIX, UTF-16LE on

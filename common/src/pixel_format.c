@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The TOP pixel-format table (PROTOCOL.md §3) and per-pixel conversion to
+/* The TOP pixel-format table (docs/protocol.md §3) and per-pixel conversion to
  * and from straight float RGBA. Everything here reads and writes bytes at
  * explicit offsets, so it is independent of host alignment and byte order. */
 #include <math.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The receiver role (PROTOCOL.md §2, §5). Portable: segments and locks come
+/* The receiver role (docs/protocol.md §2, §5). Portable: segments and locks come
  * from platform.h, the info block from info.h.
  *
  * Handles are dropped as soon as the sender is seen to be gone (detach, a
@@ -136,7 +136,7 @@ static bool receiver_detached(const tdshm_info *info)
 }
 
 /* Opens info, locks (unless still open) and data, and sets `supported`
- * (PROTOCOL.md §2 step 1). The info segment comes first: while no sender is
+ * (docs/protocol.md §2 step 1). The info segment comes first: while no sender is
  * there, a look costs one failed open. On failure every handle is dropped. */
 static tdshm_status receiver_open_handles(tdshm_receiver *r, tdshm_error *err)
 {
@@ -251,7 +251,7 @@ static tdshm_status receiver_check_liveness(tdshm_receiver *r, uint64_t now, tds
 		return TDSHM_OK;
 	}
 	/* No pid to ask (TouchDesigner): drop the segments and open them
-	 * again; what cannot be opened again is gone (PROTOCOL.md §5). Locks
+	 * again; what cannot be opened again is gone (docs/protocol.md §5). Locks
 	 * are kept: they are open-or-create and never go away. */
 	receiver_close_segments(r);
 	tdshm_status status = receiver_open_handles(r, err);
@@ -262,7 +262,7 @@ static tdshm_status receiver_check_liveness(tdshm_receiver *r, uint64_t now, tds
 	return TDSHM_OK;
 }
 
-/* PROTOCOL.md §2 step 2: detach and postfix, under the info lock. */
+/* docs/protocol.md §2 step 2: detach and postfix, under the info lock. */
 static tdshm_status receiver_follow_info(tdshm_receiver *r, tdshm_error *err)
 {
 	tdshm_status status = tdshm_lock_acquire(r->info_lock, r->options.info_timeout_ms, err);

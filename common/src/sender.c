@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The sender role (PROTOCOL.md §2). Portable: segments and locks come from
+/* The sender role (docs/protocol.md §2). Portable: segments and locks come from
  * platform.h, the info block from info.h. */
 #include <stdio.h>
 #include <stdlib.h>

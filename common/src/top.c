@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* TOP (image) segment headers, current and legacy (PROTOCOL.md §3).
+/* TOP (image) segment headers, current and legacy (docs/protocol.md §3).
  *
  * Everything in a segment is written by another process and may be
  * anything: each field is read through byte_order.h at its offset, every

@@ -144,7 +144,7 @@ static bool chop_receive_take(chop_receive_state *s, const uint8_t *bytes, size_
 	for (uint32_t c = 0; c < block.channels; c++) {
 		tdshm_chop_read_samples(bytes, &block, c, 0, block.length,
 					s->samples + (size_t)c * block.length);
-		/* No names sent: keep the previous ones (PROTOCOL.md §4). */
+		/* No names sent: keep the previous ones (docs/protocol.md §4). */
 		if (block.names_sent || !s->names[c][0])
 			tdshm_chop_channel_name(bytes, &block, c, s->names[c],
 						CHOP_RECEIVE_NAME_CAP);

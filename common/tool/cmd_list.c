@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `tdshm list`: every sender on this machine, found through its info segment
- * ("TouchSHMTouchSHM" + name + "4jhd783h", PROTOCOL.md §1), with what its
+ * ("TouchSHMTouchSHM" + name + "4jhd783h", docs/protocol.md §1), with what its
  * data segment holds. */
 #include <stdio.h>
 #include <stdlib.h>

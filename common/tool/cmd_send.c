@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `tdshm send`: plays TouchDesigner's Shared Mem Out TOP. Each frame is drawn
  * into a private buffer first, so the data lock is held only for the copy
- * (PROTOCOL.md §2: TD's receiver stalls on a lock held long). */
+ * (docs/protocol.md §2: TD's receiver stalls on a lock held long). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +117,7 @@ static tdshm_top_params send_params(const send_options *o, uint32_t width, uint3
 	p.width = width;
 	p.height = height;
 	p.format = o->format;
-	p.gamut = 2; /* Rec.709 primaries (PROTOCOL.md §3, unverified) */
+	p.gamut = 2; /* Rec.709 primaries (docs/protocol.md §3, unverified) */
 	p.transfer = o->format->srgb ? 1 : 0;
 	return p;
 }

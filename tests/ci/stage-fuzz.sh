@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # libFuzzer over the parsers of shared memory (TOP, CHOP, info), seeded with
-# ../shared/vectors. Each target runs for a bounded time (TDSHM_FUZZ_SECONDS,
+# tests/vectors. Each target runs for a bounded time (TDSHM_FUZZ_SECONDS,
 # default 25 s each, 75 s in all); any crash, sanitizer report, timeout or
 # out-of-memory fails the stage and leaves the input in
 # $TDSHM_BUILD_ROOT/fuzz/artifacts/ to reproduce with `<fuzzer> <file>`.
 set -euo pipefail
 build="$TDSHM_BUILD_ROOT/fuzz"
 seconds="${TDSHM_FUZZ_SECONDS:-25}"
-vectors="$(cd "$TDSHM_ROOT/.." && pwd)/shared/vectors"
+vectors="$TDSHM_ROOT/tests/vectors"
 [ -d "$vectors" ] || { echo "FAIL: no test vectors at $vectors"; exit 1; }
 
 cmake -S "$TDSHM_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A small JSON reader for ../shared/vectors/manifest.json, so the suites
+/* A small JSON reader for tests/vectors/manifest.json, so the suites
  * take every expected answer from the manifest at run time. It handles the
  * whole JSON grammar (objects, arrays, strings with escapes, numbers,
  * true/false/null) but keeps strings as UTF-8 with \u escapes of the basic

@@ -73,7 +73,7 @@ static void test_block_round_trips_samples_and_names(void **state)
 	uint8_t *seg = make_block(test_names, &size);
 	size_t names_bytes = 3 + 3 + 3 + 3 + 12;
 	assert_int_equal(size, 36 + CHANNELS * LENGTH * 4 + names_bytes);
-	/* Field offsets of PROTOCOL.md §4. */
+	/* Field offsets of docs/protocol.md §4. */
 	assert_int_equal(tdshm_load_u32le(seg, 0), 0x12ED54CFu);
 	assert_int_equal(tdshm_load_i32le(seg, 4), 1);
 	assert_int_equal(tdshm_load_u32le(seg, 8), size);

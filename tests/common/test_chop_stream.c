@@ -139,7 +139,7 @@ static void test_names_follow_the_sender_and_are_kept_without_names(void **state
 	assert_int_equal(tdshm_chop_names_update(&names, seg, &block, &changed, NULL), TDSHM_OK);
 	assert_false(changed);
 
-	/* Same count, no names sent: PROTOCOL.md §4 keeps the old ones. */
+	/* Same count, no names sent: docs/protocol.md §4 keeps the old ones. */
 	size_t s2;
 	uint8_t *unnamed = chop_segment(3, 4, 0.0f, NULL, &s2);
 	tdshm_chop_block b2;

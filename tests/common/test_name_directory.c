@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The POSIX name directory (PROTOCOL.md §1), run on Linux with the macOS
+/* The POSIX name directory (docs/protocol.md §1), run on Linux with the macOS
  * limit set through TDSHM_POSIX_NAME_MAX=31: long names map to
  * TD44e33-<n>, the directory's bytes follow the protocol, openers never
  * register, and growth keeps every entry. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The sender and receiver roles (PROTOCOL.md §2) on real segments, in one
+/* The sender and receiver roles (docs/protocol.md §2) on real segments, in one
  * process and across fork(): info block, supported, bytes, resizes with and
  * without a receiver, detach, names taken, senders that crash. Every test runs
  * twice: with Linux's own name limit and with macOS's 31 characters

@@ -8,7 +8,7 @@
 /* Reads a whole file into malloc'd memory; NULL if it cannot (the caller
  * fails the test: a missing vector is a failure, never a skip). */
 uint8_t *tdshm_test_read_file(const char *path, size_t *size);
-/* ../shared/vectors, as configured at build time (TDSHM_VECTORS_DIR). */
+/* tests/vectors, as configured at build time (TDSHM_VECTORS_DIR). */
 const char *tdshm_test_vectors_dir(void);
 /* Reads <vectors>/<file>; NULL if missing. */
 uint8_t *tdshm_test_read_vector(const char *file, size_t *size);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Every file of ../shared/vectors, read as manifest.json says it must be.
+/* Every file of tests/vectors, read as manifest.json says it must be.
  *
  * The expected answers (sizes, formats, pixels, names, samples) come from
  * the manifest at run time; the only thing this file knows on its own is

@@ -3,7 +3,7 @@
  * one process are the ones another opens, by a non-ASCII UTF-8 name; a lock
  * held in another process times out here, within its bound; a process that
  * dies holding a lock leaves it abandoned, which the next acquire takes; a
- * mapping lives while any process holds a handle (PROTOCOL.md §5).
+ * mapping lives while any process holds a handle (docs/protocol.md §5).
  * The child is this same program, started with CreateProcessW in a child
  * mode. Windows-only (runs under Wine in CI). */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The sender and receiver roles on the Windows backend (PROTOCOL.md §2, §5):
+/* The sender and receiver roles on the Windows backend (docs/protocol.md §2, §5):
  * the info block in TD's Windows layout (UTF-16 postfix @10, detach @74),
  * postfix resizes followed by the receiver, detach, and above all the rule
  * that matters only on Windows: a mapping lives while any process holds a

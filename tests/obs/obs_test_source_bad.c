@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Every hostile TOP vector of ../shared/vectors, written into a live segment
+/* Every hostile TOP vector of tests/vectors, written into a live segment
  * that a "TouchDesigner Shared Mem In" source is showing: the status line
  * says it was refused, OBS keeps rendering, and nothing reads out of bounds
  * (tests/ci/stage-obs.sh also runs this under AddressSanitizer). */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* CHOP (channel) segments (PROTOCOL.md §4). */
+/* CHOP (channel) segments (docs/protocol.md §4). */
 #pragma once
 
 #include <stdbool.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Audio through CHOP segments (PROTOCOL.md §4) as a continuous stream.
+/* Audio through CHOP segments (docs/protocol.md §4) as a continuous stream.
  *
  * TouchDesigner writes one block of samples per cook and nothing says which
- * block is which (PROTOCOL.md §5: no frame counter). The receiving side here
+ * block is which (docs/protocol.md §5: no frame counter). The receiving side here
  * tells new blocks from re-reads, picks and orders channels, and turns the
  * irregular blocks into audio paced by a clock, with silence on underrun. The
  * sending side cuts a continuous stream into blocks of a chosen length.
@@ -60,7 +60,7 @@ bool tdshm_chop_detector_is_new(tdshm_chop_detector *detector, bool has_serial, 
 
 /* The channel names in force: the sender's when it sends them, the previous
  * ones when a block comes without names and the count is unchanged
- * (PROTOCOL.md §4), else chan1, chan2, ... */
+ * (docs/protocol.md §4), else chan1, chan2, ... */
 typedef struct tdshm_chop_names {
 	uint32_t count;
 	bool from_sender;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The info block (PROTOCOL.md §2) in both platforms' byte layouts, read and
+/* The info block (docs/protocol.md §2) in both platforms' byte layouts, read and
  * written through explicit offsets, plus this project's sender extension. */
 #pragma once
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The names of the four objects behind one TouchDesigner Shared Mem Name
- * (PROTOCOL.md §1). */
+ * (docs/protocol.md §1). */
 #pragma once
 
 #include <stddef.h>

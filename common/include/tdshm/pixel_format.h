@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* TOP pixel formats (PROTOCOL.md §3): what each number means in memory. */
+/* TOP pixel formats (docs/protocol.md §3): what each number means in memory. */
 #pragma once
 
 #include <stdbool.h>

@@ -21,7 +21,7 @@ typedef struct tdshm_lock tdshm_lock;
 
 /* Creates a segment of at least size bytes, mode 0600 on POSIX.
  * exclusive: fail with TDSHM_EXISTS if it exists; otherwise an existing one at
- * least as large is reused (PROTOCOL.md §1). The handle remembers that it
+ * least as large is reused (docs/protocol.md §1). The handle remembers that it
  * created the object, so tdshm_shm_close_and_remove can unlink it. */
 tdshm_status tdshm_shm_create(const char *full_name, size_t size, bool exclusive, tdshm_shm **out,
 			      tdshm_error *err) TDSHM_MUST_CHECK;
@@ -65,7 +65,7 @@ tdshm_status tdshm_shm_list(const char *prefix, void (*visit)(const char *full_n
 
 /* ---- locks ------------------------------------------------------------- */
 
-/* Opens the named lock, creating it if nobody has (PROTOCOL.md §1). */
+/* Opens the named lock, creating it if nobody has (docs/protocol.md §1). */
 tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out,
 			     tdshm_error *err) TDSHM_MUST_CHECK;
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The receiver role (PROTOCOL.md §2): finds a sender by name, sets
+/* The receiver role (docs/protocol.md §2): finds a sender by name, sets
  * `supported`, follows postfix changes, notices detach and vanished senders,
  * drops every handle then, and re-opens when the sender comes back. */
 #pragma once
@@ -21,7 +21,7 @@ typedef struct tdshm_receiver_options {
 	uint32_t retry_interval_ms;
 	/* How often to check that a connected sender is still alive (ms); for
 	 * senders without this project's extension (TD itself) this drops and
-	 * re-opens the handles (PROTOCOL.md §5). Default 500. */
+	 * re-opens the handles (docs/protocol.md §5). Default 500. */
 	uint32_t liveness_interval_ms;
 	/* Bound on info-lock waits (ms). Default 2. */
 	uint32_t info_timeout_ms;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The sender role (PROTOCOL.md §2): owns the info and data segments of one
+/* The sender role (docs/protocol.md §2): owns the info and data segments of one
  * name, resizes through the postfix protocol, sets detach on close. The same
  * sender carries TOP or CHOP payloads: it only manages bytes and locks. */
 #pragma once

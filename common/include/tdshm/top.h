@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* TOP (image) segment headers, current and legacy (PROTOCOL.md §3). */
+/* TOP (image) segment headers, current and legacy (docs/protocol.md §3). */
 #pragma once
 
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Named locks on POSIX (PROTOCOL.md §1): a shm_open object holding
+/* Named locks on POSIX (docs/protocol.md §1): a shm_open object holding
  * { pthread_mutex_t mutex; pthread_cond_t cond; bool locked; }, both pthread
  * objects process-shared. The pthread mutex is only held for a moment; the
  * lock proper is the `locked` flag.
@@ -415,7 +415,7 @@ void tdshm_lock_close(tdshm_lock *lock)
 {
 	if (!lock)
 		return;
-	/* Never unlinked: TouchDesigner may hold it (PROTOCOL.md §1). */
+	/* Never unlinked: TouchDesigner may hold it (docs/protocol.md §1). */
 	munmap(lock->block, lock->size);
 	free(lock);
 }

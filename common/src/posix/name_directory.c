@@ -202,7 +202,7 @@ static int directory_compare_numbers(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Writes prefix + n for the smallest n not yet used as a value (PROTOCOL.md
+/* Writes prefix + n for the smallest n not yet used as a value (docs/protocol.md
  * §1) whose name no existing object has either. */
 static tdshm_status directory_new_value(const directory_view *view, char *value, size_t cap,
 					tdshm_error *err)

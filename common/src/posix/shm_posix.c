@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Named segments on POSIX: shm_open objects (PROTOCOL.md §1). Names go to
+/* Named segments on POSIX: shm_open objects (docs/protocol.md §1). Names go to
  * shm_open without a leading slash, as TouchDesigner passes them on macOS
  * (glibc strips a leading slash anyway, macOS would not); names over the
  * system's limit go through the name directory. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Locks on Windows: named mutexes, open-or-create, as TouchDesigner uses them
- * (PROTOCOL.md §1).
+ * (docs/protocol.md §1).
  *
  * Two Win32 properties differ from the POSIX lock, and this file evens them out
  * or states them:

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Segments on Windows: named file mappings backed by the paging file, in the
- * session's local namespace, as TouchDesigner makes them (PROTOCOL.md §1).
+ * session's local namespace, as TouchDesigner makes them (docs/protocol.md §1).
  * The mapping lives while any process holds a handle, so closing is all the
  * removal there is; and the API never tells an opener how big the mapping
- * is, so the size comes from VirtualQuery on the view (PROTOCOL.md §5). */
+ * is, so the size comes from VirtualQuery on the view (docs/protocol.md §5). */
 #include <stdlib.h>
 
 #include "tdshm/platform.h"

@@ -17,7 +17,7 @@
 /* Converts a full object name from UTF-8 to UTF-16 into out (cap wide
  * characters, NUL included). INVALID_ARGUMENT when the name is empty, is not
  * valid UTF-8, is longer than TDSHM_WIN_NAME_MAX, or holds a backslash (which
- * would leave the session's local namespace, PROTOCOL.md §1). */
+ * would leave the session's local namespace, docs/protocol.md §1). */
 tdshm_status tdshm_win_name_widen(const char *full_name, wchar_t *out, size_t cap,
 				  tdshm_error *err) TDSHM_MUST_CHECK;
 
