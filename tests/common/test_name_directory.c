@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "byte_order.h"
-#include "posix/name_directory.h"
+#include "posix/internal.h"
 #include "test_support.h"
 #include "tdshm/platform.h"
 

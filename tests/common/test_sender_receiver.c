@@ -672,7 +672,7 @@ static int use_system_limit(void **state)
 }
 
 /* macOS's limit, with a name directory of this process's own (see
- * posix/name_directory.h) that is removed afterwards. */
+ * posix/internal.h) that is removed afterwards. */
 static char directory_stem[16];
 
 static void directory_file(char *out, size_t cap, const char *what)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "byte_order.h"
-#include "name_directory.h"
+#include "posix/internal.h"
 #include "tdshm/platform.h"
 
 #define HEAD TDSHM_NAME_DIRECTORY_HEAD_SIZE

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "tdshm/platform.h"
-#include "win_support.h"
+#include "win/internal.h"
 
 struct tdshm_shm {
 	HANDLE mapping;

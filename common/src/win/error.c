@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "win_support.h"
+#include "win/internal.h"
 
 tdshm_status tdshm_win_error(tdshm_error *err, tdshm_status status, DWORD code, const char *fmt,
 			     ...)

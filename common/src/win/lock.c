@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "tdshm/platform.h"
-#include "win_support.h"
+#include "win/internal.h"
 
 struct tdshm_lock {
 	HANDLE mutex;

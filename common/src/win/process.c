@@ -4,7 +4,7 @@
 #include <bcrypt.h>
 
 #include "tdshm/platform.h"
-#include "win_support.h"
+#include "win/internal.h"
 
 uint32_t tdshm_process_id(void)
 {

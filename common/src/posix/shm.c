@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "name_directory.h"
+#include "posix/internal.h"
 #include "tdshm/platform.h"
 
 /* Where glibc keeps shm_open objects; how `tdshm list` enumerates them. */

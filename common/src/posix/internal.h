@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The POSIX name directory (docs/protocol.md §1): how names longer than the
+/* The POSIX backend's one internal header (as win/internal.h is Windows').
+ *
+ * The POSIX name directory (docs/protocol.md §1): how names longer than the
  * system's shm_open limit (31 characters on macOS) map to short ones.
  *
  * Layout of the directory segment, all u64 little-endian (the byte order of

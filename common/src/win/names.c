@@ -5,7 +5,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "win_support.h"
+#include "win/internal.h"
 
 tdshm_status tdshm_win_name_widen(const char *full_name, wchar_t *out, size_t cap, tdshm_error *err)
 {

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "name_directory.h"
+#include "posix/internal.h"
 #include "tdshm/platform.h"
 
 /* TouchDesigner's block: the wire format is this struct as the platform's
