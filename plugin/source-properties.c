@@ -7,42 +7,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sender-picker.h"
 #include "tdshm-source.h"
 #include "tdshm/names.h"
-#include "tdshm/platform.h"
 
-struct tdshm_live_list {
-	obs_property_t *list;
-	size_t found;
-};
-
-static void tdshm_source_add_live(const char *full_name, void *ctx)
-{
-	struct tdshm_live_list *live = ctx;
-	char user_name[TDSHM_FULL_NAME_CAP];
-	if (tdshm_name_user_from_info(full_name, user_name, sizeof(user_name))) {
-		obs_property_list_add_string(live->list, user_name, user_name);
-		live->found++;
-	}
-}
-
-#define PICK_FIRST_AVAILABLE "\x01first"
-
+/* Image senders only, sorted, without this OBS's own outputs. */
 static void tdshm_source_fill_live(obs_property_t *list)
 {
-	obs_property_list_clear(list);
-	obs_property_list_add_string(list, obs_module_text("TopSource.Live.Choose"), "");
-	obs_property_list_add_string(list, obs_module_text("TopSource.Live.FirstAvailable"),
-				     PICK_FIRST_AVAILABLE);
-	struct tdshm_live_list live = {.list = list};
-	tdshm_error err;
-	tdshm_status st =
-	    tdshm_shm_list(TDSHM_PREFIX TDSHM_PREFIX, tdshm_source_add_live, &live, &err);
-	if (st != TDSHM_OK)
-		obs_property_list_add_string(list, obs_module_text("TopSource.Live.Unsupported"),
-					     "");
-	else if (live.found == 0)
-		obs_property_list_add_string(list, obs_module_text("TopSource.Live.None"), "");
+	tdshm_picker_fill(list, TDSHM_SENDER_TOP, obs_module_text("TopSource.Live.Choose"),
+			  obs_module_text("TopSource.Live.FirstAvailable"),
+			  obs_module_text("TopSource.Live.None"),
+			  obs_module_text("TopSource.Live.Unsupported"));
 }
 
 static bool tdshm_source_refresh_clicked(obs_properties_t *props, obs_property_t *button,
@@ -58,19 +33,16 @@ static bool tdshm_source_pick_modified(obs_properties_t *props, obs_property_t *
 				       obs_data_t *settings)
 {
 	UNUSED_PARAMETER(props);
+	UNUSED_PARAMETER(list);
 	const char *pick = obs_data_get_string(settings, SETTING_PICK);
 	if (!*pick)
 		return false;
-	if (strcmp(pick, PICK_FIRST_AVAILABLE) == 0) {
-		/* "First available": the first live segment right now. */
-		size_t count = obs_property_list_item_count(list);
-		for (size_t i = 0; i < count; i++) {
-			const char *value = obs_property_list_item_string(list, i);
-			if (*value && strcmp(value, PICK_FIRST_AVAILABLE) != 0) {
-				obs_data_set_string(settings, SETTING_NAME, value);
-				break;
-			}
-		}
+	if (strcmp(pick, TDSHM_PICKER_FIRST_AVAILABLE) == 0) {
+		/* "First available": the first image sender right now, never
+		 * one of our own outputs. */
+		char first[TDSHM_USER_NAME_MAX + 1];
+		if (tdshm_picker_first(TDSHM_SENDER_TOP, first, sizeof(first)))
+			obs_data_set_string(settings, SETTING_NAME, first);
 	} else {
 		obs_data_set_string(settings, SETTING_NAME, pick);
 	}

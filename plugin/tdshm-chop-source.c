@@ -19,6 +19,7 @@
 #include <util/threading.h>
 
 #include "chop-timer.h"
+#include "sender-picker.h"
 #include "tdshm/chop_stream.h"
 #include "tdshm/names.h"
 #include "tdshm/receiver.h"
@@ -27,6 +28,7 @@
 #define SETTING_CHANNELS "channels"
 #define SETTING_BUFFER_MS "buffer_ms"
 #define SETTING_STATUS "status"
+#define SETTING_PICK "pick"
 
 #define TEXT_SOURCE obs_module_text("ChopSource")
 #define TEXT_NAME obs_module_text("ChopSource.Name")
@@ -37,6 +39,10 @@
 #define TEXT_BUFFER_MS_HINT obs_module_text("ChopSource.BufferMs.Hint")
 #define TEXT_STATUS obs_module_text("ChopSource.Status")
 #define TEXT_REFRESH obs_module_text("ChopSource.Refresh")
+#define TEXT_LIVE obs_module_text("ChopSource.Live")
+#define TEXT_LIVE_CHOOSE obs_module_text("TopSource.Live.Choose")
+#define TEXT_LIVE_NONE obs_module_text("TopSource.Live.None")
+#define TEXT_LIVE_UNSUPPORTED obs_module_text("TopSource.Live.Unsupported")
 
 /* Poll period of the worker: well under a TouchDesigner cook (16.7 ms at
  * 60 fps), so a block is seen soon after it is written. */
@@ -514,6 +520,7 @@ static void chop_source_defaults(obs_data_t *settings)
 {
 	obs_data_set_default_string(settings, SETTING_NAME, "");
 	obs_data_set_default_string(settings, SETTING_CHANNELS, "");
+	obs_data_set_default_string(settings, SETTING_PICK, "");
 	obs_data_set_default_int(settings, SETTING_BUFFER_MS, DEFAULT_BUFFER_MS);
 }
 
@@ -526,6 +533,20 @@ static bool refresh_clicked(obs_properties_t *props, obs_property_t *property, v
 	return true;
 }
 
+/* CHOP senders only (never an image, never this OBS's own CHOP filters):
+ * picking one fills in the name. */
+static bool pick_modified(obs_properties_t *props, obs_property_t *list, obs_data_t *settings)
+{
+	UNUSED_PARAMETER(props);
+	UNUSED_PARAMETER(list);
+	const char *pick = obs_data_get_string(settings, SETTING_PICK);
+	if (!*pick)
+		return false;
+	obs_data_set_string(settings, SETTING_NAME, pick);
+	obs_data_set_string(settings, SETTING_PICK, "");
+	return true;
+}
+
 static obs_properties_t *chop_source_properties(void *data)
 {
 	struct tdshm_chop_source *s = data;
@@ -533,6 +554,11 @@ static obs_properties_t *chop_source_properties(void *data)
 	obs_property_t *p =
 	    obs_properties_add_text(props, SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, TEXT_NAME_HINT);
+	p = obs_properties_add_list(props, SETTING_PICK, TEXT_LIVE, OBS_COMBO_TYPE_LIST,
+				    OBS_COMBO_FORMAT_STRING);
+	tdshm_picker_fill(p, TDSHM_SENDER_CHOP, TEXT_LIVE_CHOOSE, NULL, TEXT_LIVE_NONE,
+			  TEXT_LIVE_UNSUPPORTED);
+	obs_property_set_modified_callback(p, pick_modified);
 	p = obs_properties_add_text(props, SETTING_CHANNELS, TEXT_CHANNELS, OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, TEXT_CHANNELS_HINT);
 	p = obs_properties_add_int(props, SETTING_BUFFER_MS, TEXT_BUFFER_MS, 10, 1000, 5);

@@ -46,7 +46,8 @@ static const tool_command tool_commands[] = {
      "      Shows the info block, the data segment and its header, and the locks."},
     {"list", tool_cmd_list,
      "list\n"
-     "      Lists the senders on this machine (not possible on Windows)."},
+     "      Lists the senders on this machine, sorted by name: kind, size and format\n"
+     "      (image: width x height and pixel format; CHOP: channels x samples @ rate)."},
     {"bench", tool_cmd_bench,
      "bench [--seconds 8]\n"
      "      Cost of a sender write and a receiver read over a plain memcpy."},
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
 {
 	/* Status lines must reach a pipe as they happen (tests time them). */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	tool_argv_utf8(&argc, &argv);
 	tool_elapsed_seconds();
 	if (argc < 2) {
 		tool_print_usage(stderr);

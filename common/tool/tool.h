@@ -94,6 +94,8 @@ bool tool_serial_fresh(tool_serial_seen *seen, const struct tdshm_receiver *rece
 /* Ctrl+C / SIGTERM set a flag instead of killing the process, so senders
  * can set detach and remove their segments. */
 void tool_signal_install(void);
+/* Replaces argv with its UTF-8 form where the system gives another (Windows). */
+void tool_argv_utf8(int *argc, char ***argv);
 bool tool_stop_requested(void);
 /* Sleeps until the monotonic clock reaches deadline_ns, in short steps, or
  * until a stop is requested. */

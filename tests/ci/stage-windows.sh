@@ -114,6 +114,54 @@ run_pair chop \
 	"chop-send $pair-chop --channels 2 --rate 48000 --freq 440,880 --names left,right --seconds 4" \
 	"chop-receive $pair-chop --blocks 60 --expect-names left,right --expect-freq 440,880 --timeout 20"
 
+# ---- sender discovery (the object directory) --------------------------------
+# Senders in other processes appear in `tdshm.exe list` with kind, size and
+# format; one that stops disappears; a non-ASCII name comes back as typed.
+list_check() {
+	local label=sender-list img="$pair-list" chop="$pair-listchop" uni="$pair-Vidéo映像"
+	local out="$logs/$label.txt" ok=1 deadline
+	echo "--- $label (wine, three senders) ---"
+	timeout 60 wine "$tool" send "$img" --size 320x180 --format rgba16f --fps 30 --frames 150 >/dev/null 2>&1 &
+	local img_pid=$!
+	timeout 60 wine "$tool" chop-send "$chop" --channels 3 --rate 44100 --seconds 30 >/dev/null 2>&1 &
+	local chop_pid=$!
+	timeout 60 wine "$tool" send "$uni" --size 64x32 --fps 30 --frames 900 >/dev/null 2>&1 &
+	local uni_pid=$!
+	# All three listed (Wine starts its first processes slowly).
+	deadline=$(( $(date +%s) + 30 ))
+	while :; do
+		wine "$tool" list >"$out" 2>&1 || true
+		if grep -qE "^$img +top +320x180 rgba16f" "$out" &&
+			grep -qE "^$chop +chop 3 ch x [0-9]+ samples @ 44100 Hz" "$out" &&
+			grep -qF "$uni" "$out" && grep -E "^$uni " "$out" | grep -q "top  64x32 bgra8"; then
+			break
+		fi
+		[ "$(date +%s)" -lt "$deadline" ] || { ok=0; break; }
+		sleep 0.5
+	done
+	sed 's/^/  list: /' "$out"
+	# The image sender stops after its 150 frames (5 s): it leaves the list,
+	# the others stay.
+	wait $img_pid || true
+	deadline=$(( $(date +%s) + 10 ))
+	while [ $ok -eq 1 ]; do
+		wine "$tool" list >"$out" 2>&1 || true
+		grep -qE "^$img " "$out" || break
+		[ "$(date +%s)" -lt "$deadline" ] || { ok=0; echo "  '$img' is still listed after it stopped"; break; }
+		sleep 0.5
+	done
+	if [ $ok -eq 1 ] && ! grep -qE "^$chop " "$out"; then ok=0; echo "  '$chop' vanished too"; fi
+	sed 's/^/  after stop: /' "$out"
+	kill "$chop_pid" "$uni_pid" 2>/dev/null || true
+	wait "$chop_pid" "$uni_pid" 2>/dev/null || true
+	if [ $ok -eq 1 ]; then
+		passed=$((passed + 1)); echo "--- $label passed ---"
+	else
+		failed=$((failed + 1)); failed_names+=("$label"); echo "--- $label FAILED ---"
+	fi
+}
+list_check
+
 # Figures only (not pass/fail): the cost of a send and a receive over memcpy.
 echo "--- tdshm.exe bench (wine; figures, not a check) ---"
 timeout 120 wine "$tool" bench --seconds 2 2>&1 || echo "  (bench did not finish)"

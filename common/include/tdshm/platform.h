@@ -56,10 +56,13 @@ tdshm_status tdshm_shm_is_current(const tdshm_shm *shm, tdshm_error *err) TDSHM_
 /* TDSHM_OK if a segment of that name exists now, TDSHM_NOT_FOUND if not. */
 tdshm_status tdshm_shm_probe(const char *full_name, tdshm_error *err) TDSHM_MUST_CHECK;
 
-/* Calls visit for every segment name visible on this machine that starts
- * with prefix (names as given to tdshm_shm_create, long names resolved
- * through the POSIX name directory). TDSHM_NOT_FOUND where the platform
- * cannot enumerate (Windows): the caller says so to the user. */
+/* Calls visit for every segment name visible to this user that starts with
+ * prefix (names as given to tdshm_shm_create). POSIX reads /dev/shm, long
+ * names resolved through the name directory; Windows reads the session's
+ * object directory (\Sessions\<id>\BaseNamedObjects) for file mappings.
+ * TDSHM_NOT_FOUND where the system gives no way to enumerate: the caller
+ * says so to the user. visit only collects: opening segments from inside it
+ * is not allowed. */
 tdshm_status tdshm_shm_list(const char *prefix, void (*visit)(const char *full_name, void *ctx),
 			    void *ctx, tdshm_error *err) TDSHM_MUST_CHECK;
 

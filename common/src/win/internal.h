@@ -28,3 +28,15 @@ tdshm_status tdshm_win_error(tdshm_error *err, tdshm_status status, DWORD code, 
 
 /* A copy of s in malloc'd memory, NULL when out of memory. */
 char *tdshm_win_strdup(const char *s);
+
+/* The object-manager directory holding this session's local named objects
+ * (\Sessions\<id>\BaseNamedObjects; \BaseNamedObjects in session 0). */
+void tdshm_win_object_directory_path(wchar_t *out, size_t cap);
+
+/* Calls visit with the UTF-8 name and type name ("Section" for a file
+ * mapping, "Mutant" for a mutex, ...) of every object in that directory.
+ * Names that are not valid UTF-16 are skipped. NOT_FOUND when this system
+ * has no such API. */
+tdshm_status tdshm_win_object_directory_list(void (*visit)(const char *name, const char *type,
+							   void *ctx),
+					     void *ctx, tdshm_error *err) TDSHM_MUST_CHECK;

@@ -5,6 +5,7 @@
  * removal there is; and the API never tells an opener how big the mapping
  * is, so the size comes from VirtualQuery on the view (docs/protocol.md §5). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "tdshm/platform.h"
 #include "win/internal.h"
@@ -213,13 +214,27 @@ tdshm_status tdshm_shm_remove(const char *full_name, tdshm_error *err)
 	return tdshm_shm_probe(full_name, err);
 }
 
+typedef struct shm_list_filter {
+	const char *prefix;
+	size_t prefix_len;
+	void (*visit)(const char *full_name, void *ctx);
+	void *ctx;
+} shm_list_filter;
+
+static void tdshm_shm_list_visit(const char *name, const char *type, void *ctx)
+{
+	const shm_list_filter *filter = ctx;
+	/* A file mapping is a "Section" to the object manager. */
+	if (strcmp(type, "Section") == 0 && strncmp(name, filter->prefix, filter->prefix_len) == 0)
+		filter->visit(name, filter->ctx);
+}
+
 tdshm_status tdshm_shm_list(const char *prefix, void (*visit)(const char *full_name, void *ctx),
 			    void *ctx, tdshm_error *err)
 {
-	(void)prefix;
-	(void)visit;
-	(void)ctx;
-	return tdshm_error_set(err, TDSHM_NOT_FOUND,
-			       "Windows cannot list named shared memory: give the Shared Mem "
-			       "Name to look at (e.g. `tdshm info NAME`)");
+	shm_list_filter filter = {.prefix = prefix ? prefix : "",
+				  .prefix_len = prefix ? strlen(prefix) : 0,
+				  .visit = visit,
+				  .ctx = ctx};
+	return tdshm_win_object_directory_list(tdshm_shm_list_visit, &filter, err);
 }
