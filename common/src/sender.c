@@ -364,6 +364,65 @@ uint64_t tdshm_sender_frames_written(const tdshm_sender *sender)
 	return sender->frames;
 }
 
+/* A receiver that keeps the name it last followed (Shared Mem Name + postfix)
+ * and builds the info segment's name from it when it looks again would never
+ * find a restarted sender, which starts with no postfix. So a sender that has
+ * moved to a postfix first comes back to the plain name for a frame before it
+ * sets detach (docs/protocol.md §2, Close):
+ *   1. under the info lock: create `TouchSHM` N at the current size and copy
+ *      the last frame into it under the data lock; write an empty postfix;
+ *   2. release the info lock and drop the postfixed segment;
+ *   3. wait SENDER_PLAIN_HOLD_MS (three cooks at 60 fps), or the caller's
+ *      bound on the close if that is shorter: a receiver reads the info block
+ *      before each frame and moves to the plain name, which it builds its
+ *      names from from then on;
+ *   4. then the usual close: detach under the info lock, drop the segments.
+ * Skipped (straight to 4) when the postfix is empty or any step fails: the
+ * close must never be stopped by it. */
+#define SENDER_PLAIN_HOLD_MS 50
+
+static void sender_return_to_plain_name(tdshm_sender *sender, uint32_t info_timeout_ms)
+{
+	if (!sender->postfix[0] || !sender->data)
+		return;
+	tdshm_error ignored;
+	if (sender_lock_info(sender, info_timeout_ms, &ignored) != TDSHM_OK)
+		return;
+	char plain_name[TDSHM_FULL_NAME_CAP];
+	tdshm_shm *plain = NULL;
+	bool moved = false;
+	size_t size = tdshm_shm_size(sender->data);
+	if (tdshm_name_data(sender->user_name, "", plain_name, sizeof(plain_name), &ignored) ==
+		TDSHM_OK &&
+	    tdshm_shm_create(plain_name, size, true, &plain, &ignored) == TDSHM_OK) {
+		if (tdshm_lock_acquire(sender->data_lock, info_timeout_ms, &ignored) == TDSHM_OK) {
+			memcpy(tdshm_shm_bytes(plain), tdshm_shm_bytes(sender->data), size);
+			tdshm_lock_release(sender->data_lock);
+			uint8_t *info_bytes = tdshm_shm_bytes(sender->info);
+			size_t info_size = tdshm_shm_size(sender->info);
+			tdshm_info info;
+			moved = tdshm_info_read(info_bytes, info_size, sender_layout(), &info,
+						&ignored) == TDSHM_OK;
+			if (moved) {
+				memset(info.postfix, 0, sizeof(info.postfix));
+				moved = tdshm_info_write(&info, sender_layout(), info_bytes,
+							 info_size, &ignored) == TDSHM_OK;
+			}
+		}
+		if (!moved)
+			tdshm_shm_close_and_remove(plain);
+	}
+	tdshm_lock_release(sender->info_lock);
+	if (!moved)
+		return;
+	tdshm_shm_close_and_remove(sender->data);
+	sender->data = plain;
+	sender->postfix[0] = '\0';
+	snprintf(sender->data_name, sizeof(sender->data_name), "%s", plain_name);
+	tdshm_sleep_ms(info_timeout_ms < SENDER_PLAIN_HOLD_MS ? info_timeout_ms
+							      : SENDER_PLAIN_HOLD_MS);
+}
+
 void tdshm_sender_destroy(tdshm_sender *sender, uint32_t info_timeout_ms)
 {
 	if (!sender)
@@ -372,6 +431,7 @@ void tdshm_sender_destroy(tdshm_sender *sender, uint32_t info_timeout_ms)
 		sender->writing = false;
 		tdshm_lock_release(sender->data_lock);
 	}
+	sender_return_to_plain_name(sender, info_timeout_ms);
 	tdshm_error ignored;
 	bool locked = sender_lock_info(sender, info_timeout_ms, &ignored) == TDSHM_OK;
 	/* Set even without the lock: a receiver that misses detach would keep

@@ -47,7 +47,10 @@ const char *tdshm_sender_data_name(const tdshm_sender *sender);
 uint64_t tdshm_sender_frames_written(const tdshm_sender *sender);
 
 /* Sets detach under the info lock (bounded by info_timeout_ms; on a miss
- * detach is set anyway), then removes the segments. NULL is ignored. */
+ * detach is set anyway), then removes the segments. A sender that moved to a
+ * postfix first returns to the plain name and holds it for up to 50 ms (at
+ * most info_timeout_ms), so that receivers which remember the last name they
+ * followed find it again after a restart (sender.c). NULL is ignored. */
 void tdshm_sender_destroy(tdshm_sender *sender, uint32_t info_timeout_ms);
 
 #ifdef __cplusplus
