@@ -3,7 +3,8 @@
  * from platform.h, the info block from info.h.
  *
  * Handles are dropped as soon as the sender is seen to be gone (detach, a
- * dead pid, a removed segment) and, for senders without this project's
+ * dead pid, a removed segment, on Windows no other holder of the info
+ * segment, checked at every read) and, for senders without this project's
  * extension (TouchDesigner), re-opened every liveness interval: on Windows a
  * held handle keeps a closed sender's mapping alive and stops it from
  * starting again. */
@@ -234,6 +235,15 @@ static tdshm_status receiver_fail(tdshm_receiver *r, tdshm_status status)
 
 static tdshm_status receiver_check_liveness(tdshm_receiver *r, uint64_t now, tdshm_error *err)
 {
+	/* Every read, where the system counts handles (Windows): once ours is
+	 * the last handle, the sender has gone (a crash sets no detach), and
+	 * each moment it is kept stops a restarting sender from creating the
+	 * name again ("already exists"). A sender always holds its info
+	 * segment while it runs. */
+	bool alone = false;
+	tdshm_error ignored;
+	if (r->info && tdshm_shm_sole_holder(r->info, &alone, &ignored) == TDSHM_OK && alone)
+		return receiver_gone(r, err, "has stopped (nothing else holds its shared memory)");
 	if (now < r->next_liveness_ms)
 		return TDSHM_OK;
 	r->next_liveness_ms = now + r->options.liveness_interval_ms;

@@ -53,6 +53,14 @@ tdshm_status tdshm_shm_remove(const char *full_name, tdshm_error *err) TDSHM_MUS
  * sender that re-created its segment while this handle kept the old one). */
 tdshm_status tdshm_shm_is_current(const tdshm_shm *shm, tdshm_error *err) TDSHM_MUST_CHECK;
 
+/* *alone = true when this handle is the only one left anywhere (Windows: the
+ * mapping's handle count is 1): the sender has gone, closed or crashed, and
+ * the segment lives on only because of this handle. NOT_FOUND (and *alone
+ * false) where the system cannot tell (POSIX, which needs not: see
+ * tdshm_shm_is_current). One system call: cheap enough for every read. */
+tdshm_status tdshm_shm_sole_holder(const tdshm_shm *shm, bool *alone,
+				   tdshm_error *err) TDSHM_MUST_CHECK;
+
 /* TDSHM_OK if a segment of that name exists now, TDSHM_NOT_FOUND if not. */
 tdshm_status tdshm_shm_probe(const char *full_name, tdshm_error *err) TDSHM_MUST_CHECK;
 

@@ -40,3 +40,7 @@ void tdshm_win_object_directory_path(wchar_t *out, size_t cap);
 tdshm_status tdshm_win_object_directory_list(void (*visit)(const char *name, const char *type,
 							   void *ctx),
 					     void *ctx, tdshm_error *err) TDSHM_MUST_CHECK;
+
+/* The mapping handle behind a segment (win/shm.c), for win/shm_holders.c. */
+struct tdshm_shm;
+HANDLE tdshm_win_shm_mapping(const struct tdshm_shm *shm);

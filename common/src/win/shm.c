@@ -167,6 +167,11 @@ const char *tdshm_shm_name(const tdshm_shm *shm)
 	return shm->name;
 }
 
+HANDLE tdshm_win_shm_mapping(const tdshm_shm *shm)
+{
+	return shm->mapping;
+}
+
 void tdshm_shm_close(tdshm_shm *shm)
 {
 	if (!shm)
