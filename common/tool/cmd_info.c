@@ -35,19 +35,82 @@ static void info_print_lock(const char *label, const char *full_name)
 	tdshm_lock_close(lock);
 }
 
+/* The OpenGL enum names a legacy header's fields hold (docs/protocol.md §3). */
+static const char *info_gl_name(uint32_t value)
+{
+	static const struct {
+		uint32_t value;
+		const char *name;
+	} names[] = {
+	    {0x1903, "RED"},
+	    {0x8227, "RG"},
+	    {0x1907, "RGB"},
+	    {0x1908, "RGBA"},
+	    {0x80E0, "BGR"},
+	    {0x80E1, "BGRA"},
+	    {0x8000, "ABGR"},
+	    {0x1906, "ALPHA"},
+	    {0x1909, "LUMINANCE"},
+	    {0x190A, "LUMINANCE_ALPHA"},
+	    {0x1401, "UNSIGNED_BYTE"},
+	    {0x1403, "UNSIGNED_SHORT"},
+	    {0x1406, "FLOAT"},
+	    {0x140B, "HALF_FLOAT"},
+	    {0x8058, "RGBA8"},
+	    {0x805B, "RGBA16"},
+	    {0x881A, "RGBA16F"},
+	    {0x8814, "RGBA32F"},
+	    {0x8059, "RGB10_A2"},
+	    {0x8C3A, "R11F_G11F_B10F"},
+	    {0x8229, "R8"},
+	    {0x822A, "R16"},
+	    {0x822D, "R16F"},
+	    {0x822E, "R32F"},
+	    {0x822B, "RG8"},
+	    {0x822C, "RG16"},
+	    {0x822F, "RG16F"},
+	    {0x8230, "RG32F"},
+	    {0x803C, "ALPHA8"},
+	    {0x803E, "ALPHA16"},
+	    {0x881C, "ALPHA16F"},
+	    {0x8816, "ALPHA32F"},
+	    {0x8815, "RGB32F"},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].value == value)
+			return names[i].name;
+	return "?";
+}
+
+/* A legacy header has no pixel-format number and no data size: its own
+ * fields are shown as they are, and how they are read, apart. */
+static void info_print_legacy(const tdshm_top_image *img)
+{
+	printf("TOP header   legacy v%d: %ux%u, aspect %g:%g\n", (int)img->version, img->width,
+	       img->height, (double)img->aspect_x, (double)img->aspect_y);
+	printf("             data format 0x%04x (%s), data type 0x%04x (%s), pixel format "
+	       "0x%04x (%s), data offset %zu\n",
+	       img->legacy_data_format, info_gl_name(img->legacy_data_format),
+	       img->legacy_data_type, info_gl_name(img->legacy_data_type),
+	       img->legacy_internal_format, info_gl_name(img->legacy_internal_format),
+	       img->data_offset);
+	printf("             read as %s: %u bytes a pixel, rows of %zu bytes\n", img->format->name,
+	       img->format->bytes_per_pixel, img->row_bytes);
+}
+
 static void info_print_top(const tdshm_top_image *img)
 {
-	printf("TOP header   %s v%d: %ux%u, format %s (%u), aspect %g:%g\n",
-	       img->kind == TDSHM_TOP_HEADER_LEGACY ? "legacy" : "current", (int)img->version,
+	if (img->kind == TDSHM_TOP_HEADER_LEGACY) {
+		info_print_legacy(img);
+		return;
+	}
+	printf("TOP header   current v%d: %ux%u, format %s (%u), aspect %g:%g\n", (int)img->version,
 	       img->width, img->height, img->format->name, img->format->wire_value,
 	       (double)img->aspect_x, (double)img->aspect_y);
 	printf("             data offset %zu, data size %zu, row bytes %zu\n", img->data_offset,
 	       img->data_size, img->row_bytes);
 	if (img->has_color_info)
 		printf("             gamut %u, transfer %u\n", img->gamut, img->transfer);
-	if (img->kind == TDSHM_TOP_HEADER_LEGACY)
-		printf("             GL data format 0x%04x, type 0x%04x, internal 0x%04x\n",
-		       img->legacy_data_format, img->legacy_data_type, img->legacy_internal_format);
 }
 
 static void info_print_chop(const uint8_t *bytes, const tdshm_chop_block *b)

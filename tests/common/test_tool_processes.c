@@ -553,6 +553,32 @@ static void test_info_and_list_describe_a_live_sender(void **state)
 	assert_output_has(after, "no sender named");
 }
 
+/* A legacy header carries GL enums and no data size: info shows those
+ * fields as they are, never a Vulkan format number or a "data size". */
+static void test_info_shows_a_legacy_headers_own_fields(void **state)
+{
+	(void)state;
+	char name[64];
+	tdshm_test_unique_name(name, sizeof(name), "legacyinfo");
+	child *sender =
+	    child_start("send", name, "--size", "80x40", "--format", "rgba32f", "--legacy", NULL);
+	child_wait_output(sender, "sending '", 1, 5000);
+	tdshm_sleep_ms(100);
+	child *info = child_start("info", name, NULL);
+	assert_exit(info, 0, 5000);
+	assert_output_has(info, "TOP header   legacy v2: 80x40, aspect 80:40");
+	assert_output_has(info, "data format 0x1908 (RGBA), data type 0x1406 (FLOAT), pixel "
+				"format 0x8814 (RGBA32F), data offset 40");
+	assert_output_has(info, "read as rgba32f: 16 bytes a pixel, rows of 1280 bytes");
+	char *text = child_output(info);
+	const char *header = strstr(text, "TOP header");
+	assert_non_null(header);
+	if (strstr(header, "(109)") || strstr(header, "data size"))
+		fail_msg("legacy header shown with fields it does not have:\n%s", header);
+	free(text);
+	stop_sender(sender);
+}
+
 static void test_chop_sines_arrive_with_names_and_frequencies(void **state)
 {
 	(void)state;
@@ -713,6 +739,8 @@ static void test_hostile_segments_are_refused_with_a_message(void **state)
 	    cmocka_unit_test_teardown(test_usage_errors_exit_2_with_a_message, teardown_children), \
 	    cmocka_unit_test_teardown(test_receive_without_sender_times_out, teardown_children),   \
 	    cmocka_unit_test_teardown(test_info_and_list_describe_a_live_sender,                   \
+				      teardown_children),                                          \
+	    cmocka_unit_test_teardown(test_info_shows_a_legacy_headers_own_fields,                 \
 				      teardown_children),                                          \
 	    cmocka_unit_test_teardown(test_receive_writes_the_last_frame_as_png,                   \
 				      teardown_children),                                          \
