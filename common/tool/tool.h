@@ -103,7 +103,7 @@ void tool_sleep_until_ns(uint64_t deadline_ns);
 /* Seconds since the first call, for time stamps on status lines. */
 double tool_elapsed_seconds(void);
 
-/* ---- PNG output (png_write_libpng.c or png_write_none.c) ----------------- */
+/* ---- PNG output (png_write_libpng.c, png_write_zlib.c or png_write_none.c) */
 
 /* Writes width x height 8-bit RGBA pixels (top row first, tightly packed). */
 tdshm_status tool_png_write(const char *path, uint32_t width, uint32_t height, const uint8_t *rgba,

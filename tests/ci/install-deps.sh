@@ -8,7 +8,7 @@ packages=(
 	libcmocka-dev libpng-dev
 	clang libclang-rt-14-dev
 	libobs-dev xvfb xauth libgl1-mesa-dri libegl-mesa0 libegl1
-	gcc-mingw-w64-x86-64 wine wine64 nsis
+	gcc-mingw-w64-x86-64 libz-mingw-w64-dev wine wine64 nsis
 	dpkg-dev fakeroot file
 )
 missing=()

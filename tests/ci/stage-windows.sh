@@ -114,6 +114,46 @@ run_pair chop \
 	"chop-send $pair-chop --channels 2 --rate 48000 --freq 440,880 --names left,right --seconds 4" \
 	"chop-receive $pair-chop --blocks 60 --expect-names left,right --expect-freq 440,880 --timeout 20"
 
+# PNG output through zlib alone (no libpng for mingw): the last `bars` frame,
+# checked byte for byte by a decoder independent of the writer (CRCs, the zlib
+# stream, every row the same, the bars' colours across).
+png="$logs/top-png.png"
+rm -f "$png"
+run_pair top-png \
+	"send $pair-png --size 64x32 --pattern bars --fps 30 --frames 150" \
+	"receive $pair-png --expect bars --frames 5 --png $png --timeout 20"
+echo "--- top-png decoded ---"
+if python3 - "$png" <<'PY'
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "no PNG signature"
+at, chunks = 8, {}
+while at < len(data):
+    length, kind = struct.unpack(">I4s", data[at:at + 8])
+    body = data[at + 8:at + 8 + length]
+    crc, = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
+    assert zlib.crc32(kind + body) == crc, "bad CRC in %r" % kind
+    chunks[kind] = chunks.get(kind, b"") + body
+    at += 12 + length
+w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+assert (w, h, depth, colour, interlace) == (64, 32, 8, 6, 0), (w, h, depth, colour)
+raw = zlib.decompress(chunks[b"IDAT"])
+stride = w * 4 + 1
+assert len(raw) == stride * h, "%d bytes of rows" % len(raw)
+rows = [raw[y * stride:(y + 1) * stride] for y in range(h)]
+assert all(r[0] == 0 for r in rows), "unexpected row filter"
+assert all(r == rows[0] for r in rows), "bars differ between rows"
+colours = {rows[0][1 + 4 * x:5 + 4 * x] for x in range(w)}
+assert len(colours) >= 7, "only %d colours across the bars" % len(colours)
+assert b"IEND" in chunks
+print("  %dx%d RGBA, %d colours across, every row the same" % (w, h, len(colours)))
+PY
+then
+	passed=$((passed + 1)); echo "--- top-png decoded passed ---"
+else
+	failed=$((failed + 1)); failed_names+=("top-png decoded"); echo "--- top-png decoded FAILED ---"
+fi
+
 # ---- sender discovery (the object directory) --------------------------------
 # Senders in other processes appear in `tdshm.exe list` with kind, size and
 # format; one that stops disappears; a non-ASCII name comes back as typed.
