@@ -11,6 +11,7 @@
 #include <util/threading.h>
 
 #include "frame-writer.h"
+#include "output-audio.h"
 #include "tdshm-output.h"
 
 #define SETTING_ENABLED "enabled"
@@ -19,6 +20,7 @@
 struct tdshm_output {
 	obs_source_t *source;
 	tdshm_frame_writer *writer;
+	tdshm_output_audio *audio; /* program audio (output-audio.c); may be NULL */
 	/* [RENDER] */
 	uint64_t last_frame_time;
 	/* Whether the render callback is registered; UI thread (update). */
@@ -85,6 +87,8 @@ static void tdshm_output_update(void *data, obs_data_t *settings)
 		output->capturing = false;
 		tdshm_frame_writer_stop(output->writer);
 	}
+	tdshm_output_audio_update(output->audio, settings,
+				  obs_data_get_bool(settings, SETTING_ENABLED));
 }
 
 static void tdshm_output_get_stats(void *data, calldata_t *cd)
@@ -104,6 +108,7 @@ static void *tdshm_output_create(obs_data_t *settings, obs_source_t *source)
 		bfree(output);
 		return NULL;
 	}
+	output->audio = tdshm_output_audio_create();
 	proc_handler_add(obs_source_get_proc_handler(source), TDSHM_WRITER_STATS_PROC,
 			 tdshm_output_get_stats, output);
 	tdshm_output_update(output, settings);
@@ -115,6 +120,7 @@ static void tdshm_output_destroy(void *data)
 	struct tdshm_output *output = data;
 	if (output->capturing)
 		obs_remove_main_render_callback(tdshm_output_capture, output);
+	tdshm_output_audio_destroy(output->audio);
 	tdshm_frame_writer_destroy(output->writer);
 	bfree(output);
 }
@@ -124,6 +130,7 @@ static void tdshm_output_get_defaults(obs_data_t *settings)
 	tdshm_frame_writer_config_defaults(settings);
 	obs_data_set_default_string(settings, TDSHM_SETTING_NAME, "OBS Program");
 	obs_data_set_default_bool(settings, SETTING_ENABLED, false);
+	tdshm_output_audio_defaults(settings);
 }
 
 static obs_properties_t *tdshm_output_get_properties(void *data)
@@ -132,6 +139,7 @@ static obs_properties_t *tdshm_output_get_properties(void *data)
 	obs_properties_t *props = obs_properties_create();
 	obs_properties_add_bool(props, SETTING_ENABLED, obs_module_text("ProgramOutput.Enabled"));
 	tdshm_frame_writer_add_properties(props);
+	tdshm_output_audio_add_properties(props, output ? output->audio : NULL);
 	if (output)
 		tdshm_frame_writer_add_status(props, output->writer);
 	return props;

@@ -7,7 +7,8 @@
  *  - every bad_chop_* vector in a live segment: refused with a status;
  *  - the harness tone -> the tdshm_chop_filter -> `tdshm chop-receive`
  *    (another process): samples, names, block length; and a receiver that
- *    holds the lock does not stall OBS's audio. */
+ *    holds the lock does not stall OBS's audio;
+ *  - Tools -> TouchDesigner Output's program audio: the mix of two tones. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1142,6 +1143,74 @@ static int test_cleanup(void **state)
 	return 0;
 }
 
+/* Tools -> TouchDesigner Output's program audio: OBS's master mix. Two
+ * sources, each on its own output channel and each sounding on one side
+ * only (440 Hz left from one, 880 Hz right from the other), so that both
+ * frequencies at `tdshm chop-receive` prove the mix, not one source. */
+static void test_program_output_sends_the_mix_of_two_sources(void **state)
+{
+	(void)state;
+	char video_name[64], audio_name[64], path[128], json[512], *log = NULL;
+	tdshm_test_unique_name(video_name, sizeof(video_name), "program-video");
+	tdshm_test_unique_name(audio_name, sizeof(audio_name), "program-audio");
+	obs_source_t *left = harness_create_source(
+	    "harness_tone_source", "left tone",
+	    "{\"freq_left\": 440.0, \"freq_right\": 0.0, \"amplitude\": 0.3}");
+	obs_source_t *right = harness_create_source(
+	    "harness_tone_source", "right tone",
+	    "{\"freq_left\": 0.0, \"freq_right\": 880.0, \"amplitude\": 0.3}");
+	assert_non_null(left);
+	assert_non_null(right);
+	track_source(left);
+	track_source(right);
+	obs_set_output_source(0, left);
+	obs_set_output_source(1, right);
+
+	snprintf(path, sizeof(path), "/tmp/obs_test_audio-output-%d.json", (int)getpid());
+	snprintf(json, sizeof(json),
+		 "{\"enabled\": true, \"name\": \"%s\", \"audio_enabled\": true, "
+		 "\"audio_name\": \"%s\", \"audio_channel_names\": \"speakers\"}",
+		 video_name, audio_name);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs(json, f);
+	fclose(f);
+	calldata_t cd = {0};
+	calldata_set_string(&cd, "path", path);
+	assert_true(proc_handler_call(obs_get_proc_handler(), "tdshm_output_restore", &cd));
+	bool running = calldata_bool(&cd, "enabled");
+	calldata_free(&cd);
+	unlink(path);
+	assert_true(running);
+
+	int code =
+	    run_chop_receive(audio_name, &log, "--blocks", "60", "--expect-names", "left,right",
+			     "--expect-freq", "440,880", "--timeout", "10", NULL);
+	assert_int_equal(code, 0);
+	/* One video frame's worth at 60 fps, as the CHOP filter. */
+	assert_non_null(strstr(log, "2 channels x 800 samples at 48000 Hz, names sent"));
+	free(log);
+
+	/* Stopped with the output: the segment goes (detach, then removed). */
+	calldata_t unload = {0};
+	assert_true(proc_handler_call(obs_get_proc_handler(), "tdshm_output_unload", &unload));
+	calldata_free(&unload);
+	char info_name[TDSHM_FULL_NAME_CAP];
+	assert_int_equal(tdshm_name_info(audio_name, info_name, sizeof(info_name), NULL), TDSHM_OK);
+	/* libobs destroys the released output on its own thread: soon. */
+	uint64_t until = tdshm_clock_ms() + 3000;
+	while (tdshm_shm_probe(info_name, NULL) == TDSHM_OK && tdshm_clock_ms() < until)
+		os_sleep_ms(10);
+	assert_int_equal(tdshm_shm_probe(info_name, NULL), TDSHM_NOT_FOUND);
+
+	obs_set_output_source(1, NULL);
+	obs_set_output_source(0, NULL);
+	untrack_source(right);
+	untrack_source(left);
+	obs_source_release(right);
+	obs_source_release(left);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1163,6 +1232,8 @@ int main(void)
 				      test_cleanup),
 	    cmocka_unit_test_teardown(
 		test_filter_never_stalls_obs_audio_while_a_receiver_holds_the_lock, test_cleanup),
+	    cmocka_unit_test_teardown(test_program_output_sends_the_mix_of_two_sources,
+				      test_cleanup),
 	};
 	/* OBS_TEST_AUDIO_ONLY=pattern runs the matching tests only. */
 	const char *only = getenv("OBS_TEST_AUDIO_ONLY");
