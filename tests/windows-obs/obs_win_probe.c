@@ -15,6 +15,7 @@
  *   filter [resize]           filter on a source -> `tdshm receive --expect`
  *   chop-source               `tdshm chop-send` -> OBS's mix at 440/880 Hz
  *   chop-filter               tone source + CHOP filter -> `tdshm chop-receive`
+ *   read-counter NAME N [resize]  (no libobs) strict reader of a filter's output
  * Exit 0 when the scenario holds, 1 when it does not, 2 on a setup failure. */
 #include <windows.h>
 
@@ -31,6 +32,8 @@
 #include "harness_sources.h"
 #include "tdshm/pattern.h"
 #include "tdshm/pixel_format.h"
+#include "tdshm/receiver.h"
+#include "tdshm/top.h"
 
 #define PROBE_W 320
 #define PROBE_H 180
@@ -120,22 +123,44 @@ typedef struct child {
 } child;
 
 /* Starts `TOOL args` (args one string, as on a command line). */
-static bool child_start(child *c, const char *args)
+/* Starts `program args`; its stdout goes to out_path when given. */
+static bool child_start_program(child *c, const char *program, const char *args,
+				const char *out_path)
 {
 	char cmd[2048];
-	snprintf(cmd, sizeof(cmd), "\"%s\" %s", opt.tool, args);
+	snprintf(cmd, sizeof(cmd), "\"%s\" %s", program, args);
 	STARTUPINFOA si;
 	memset(&si, 0, sizeof(si));
 	si.cb = sizeof(si);
 	memset(c, 0, sizeof(*c));
-	if (!CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &c->pi)) {
+	HANDLE out = INVALID_HANDLE_VALUE;
+	if (out_path) {
+		SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
+		out = CreateFileA(out_path, GENERIC_WRITE, FILE_SHARE_READ, &sa, CREATE_ALWAYS,
+				  FILE_ATTRIBUTE_NORMAL, NULL);
+		if (out == INVALID_HANDLE_VALUE)
+			return false;
+		si.dwFlags = STARTF_USESTDHANDLES;
+		si.hStdOutput = out;
+		si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+		si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+	}
+	BOOL ok = CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &c->pi);
+	if (out != INVALID_HANDLE_VALUE)
+		CloseHandle(out);
+	if (!ok) {
 		fprintf(stderr, "probe: cannot start %s (error %lu)\n", cmd, GetLastError());
 		return false;
 	}
 	c->running = true;
-	printf("probe: started tdshm %s\n", args);
-	fflush(stdout);
+	printf("probe: started %s %s\n", strrchr(program, '\\') ? strrchr(program, '\\') + 1 : program,
+	       args);
 	return true;
+}
+
+static bool child_start(child *c, const char *args)
+{
+	return child_start_program(c, opt.tool, args, NULL);
 }
 
 /* Waits up to timeout_ms for it to exit; its exit code, or -1 on timeout. */
@@ -373,6 +398,42 @@ static int scenario_restart(void)
 	return ok ? 0 : 1;
 }
 
+/* The filter's own counts: each sender it created and each resize began
+ * with an empty frame (header, all-zero pixels) until the first rendered
+ * frame of that size was read back (frame-writer.c, write_blank). */
+static long long filter_blank_frames(obs_source_t *filter)
+{
+	calldata_t cd = {0};
+	long long n = -1;
+	if (proc_handler_call(obs_source_get_proc_handler(filter), "get_stats", &cd))
+		n = calldata_int(&cd, "senders_created") + calldata_int(&cd, "resizes");
+	calldata_free(&cd);
+	return n;
+}
+
+/* From `tdshm receive`'s last line: "received N frames, ..., corrupted C, ...". */
+static bool parse_receive_summary(const char *path, long long *received, long long *corrupted)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	char line[512];
+	bool found = false;
+	while (fgets(line, sizeof(line), f)) {
+		fputs("  | ", stdout);
+		fputs(line, stdout);
+		const char *r = strstr(line, "received ");
+		const char *c = strstr(line, "corrupted ");
+		if (r && c && strstr(line, "frames, repeated")) {
+			*received = atoll(r + 9);
+			*corrupted = atoll(c + 10);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 static int scenario_filter(bool resize)
 {
 	char in[128], out[128], args[512], json[256];
@@ -393,25 +454,122 @@ static int scenario_filter(bool resize)
 	}
 	obs_source_filter_add(source, filter);
 	obs_set_output_source(0, source);
-	/* The receiver checks every frame's counter (and, with resizes, follows
-	 * each new postfix the filter moves to). */
+	/* Two receivers in their own processes at once: `tdshm receive
+	 * --expect counter` (TD's part, as in the windows stage) and this
+	 * program's strict reader, which also tells the filter's deliberate
+	 * empty frames from damaged ones. */
+	int frames = resize ? 120 : 30;
+	char receive_log[MAX_PATH];
+	snprintf(receive_log, sizeof(receive_log), "receive-%lu.txt",
+		 (unsigned long)GetCurrentProcessId());
 	snprintf(args, sizeof(args), "receive %s --expect counter --frames %d --timeout 30", out,
-		 resize ? 120 : 30);
-	child receiver;
-	int code = 2;
-	if (child_start(&receiver, args)) {
-		code = child_wait(&receiver, 60000);
-		if (code < 0)
-			child_kill(&receiver);
-	}
-	printf("probe: filter%s: tdshm receive --expect counter %s (exit %d)\n",
-	       resize ? " with resizes" : "", code == 0 ? "accepted" : "did NOT accept", code);
+		 frames);
+	child receiver, reader;
+	char self[MAX_PATH];
+	GetModuleFileNameA(NULL, self, sizeof(self));
+	char reader_args[512];
+	snprintf(reader_args, sizeof(reader_args), "read-counter %s %d %s", out, frames,
+		 resize ? "resize" : "");
+	bool started = child_start_program(&receiver, opt.tool, args, receive_log);
+	started = child_start_program(&reader, self, reader_args, NULL) && started;
+	int receive_code = child_wait(&receiver, 60000);
+	int reader_code = child_wait(&reader, 60000);
+	child_kill(&receiver);
+	child_kill(&reader);
+	long long blanks = filter_blank_frames(filter);
+	long long received = 0, corrupted = -1;
+	bool parsed = parse_receive_summary(receive_log, &received, &corrupted);
+	remove(receive_log);
+	/* receive counts an empty frame as corrupted: it passes when it got its
+	 * frames and what it refused is no more than the empty frames the
+	 * filter wrote; the strict reader checks every frame besides. */
+	bool receive_ok = parsed && received >= frames && corrupted >= 0 && corrupted <= blanks &&
+			  (receive_code == 0 || receive_code == 1);
+	printf("probe: filter%s: tdshm receive --expect counter: exit %d, %lld frames, %lld refused "
+	       "(the filter wrote %lld empty frames: one per sender and resize)\n",
+	       resize ? " with resizes" : "", receive_code, received, corrupted, blanks);
+	printf("probe: filter%s: strict reader exit %d\n", resize ? " with resizes" : "",
+	       reader_code);
+	bool ok = started && receive_ok && reader_code == 0;
+	printf("probe: filter%s: %s\n", resize ? " with resizes" : "", ok ? "ok" : "FAILED");
 	obs_set_output_source(0, NULL);
 	obs_source_filter_remove(source, filter);
 	obs_source_release(filter);
 	obs_source_release(source);
 	child_kill(&sender);
-	return code == 0 ? 0 : 1;
+	return ok ? 0 : 1;
+}
+
+/* Not a libobs scenario: reads the filter's output in its own process. Every
+ * frame must be the counter, except frames whose pixels are all zero (the
+ * filter's empty frame at start and after each resize); with "resize", both
+ * sizes must be seen. */
+static int read_counter(const char *name, int frames, bool resize)
+{
+	tdshm_receiver *r;
+	tdshm_error err;
+	if (tdshm_receiver_create(name, NULL, &r, &err) != TDSHM_OK) {
+		printf("reader: %s\n", err.message);
+		return 2;
+	}
+	uint64_t deadline = now_ms() + 30000, last_serial = 0;
+	int good = 0, blank = 0, bad = 0;
+	uint32_t sizes_seen[2] = {0, 0};
+	uint8_t *copy = NULL;
+	size_t copy_cap = 0;
+	while (good < frames && now_ms() < deadline && bad == 0) {
+		const uint8_t *bytes;
+		size_t size;
+		tdshm_status st = tdshm_receiver_begin_read(r, 20, &bytes, &size, &err);
+		if (st != TDSHM_OK) {
+			Sleep(5);
+			continue;
+		}
+		uint64_t serial = 0;
+		bool has_serial = tdshm_receiver_frame_serial(r, &serial);
+		tdshm_top_image img;
+		bool fresh = !has_serial || serial != last_serial;
+		bool parsed = fresh && bytes[0] && tdshm_top_parse(bytes, size, &img, &err) == TDSHM_OK;
+		size_t n = parsed ? img.row_bytes * img.height : 0;
+		if (parsed && n > copy_cap) {
+			free(copy);
+			copy = malloc(n);
+			copy_cap = copy ? n : 0;
+		}
+		if (parsed && copy)
+			memcpy(copy, bytes + img.data_offset, n);
+		tdshm_receiver_end_read(r);
+		if (!parsed || !copy) {
+			Sleep(2);
+			continue;
+		}
+		last_serial = serial;
+		bool zero = true;
+		for (size_t i = 0; i < n && zero; i++)
+			zero = copy[i] == 0;
+		if (zero) {
+			blank++;
+			continue;
+		}
+		tdshm_pattern_image image = {img.width, img.height, img.format, true, 0};
+		tdshm_pattern_result result;
+		if (tdshm_pattern_check(TDSHM_PATTERN_COUNTER, &image, copy, n, NULL, &result, &err) ==
+			TDSHM_OK &&
+		    result.frame_number_valid) {
+			good++;
+			sizes_seen[img.width == PROBE_W ? 0 : 1] = img.width;
+		} else {
+			bad++;
+			printf("reader: damaged %ux%u frame: %s\n", img.width, img.height, err.message);
+		}
+	}
+	tdshm_receiver_destroy(r);
+	free(copy);
+	bool ok = good >= frames && bad == 0 && (!resize || (sizes_seen[0] && sizes_seen[1]));
+	printf("reader: %d counter frames, %d empty, %d damaged%s: %s\n", good, blank, bad,
+	       resize ? (sizes_seen[0] && sizes_seen[1] ? ", both sizes" : ", NOT both sizes") : "",
+	       ok ? "ok" : "FAILED");
+	return ok ? 0 : 1;
 }
 
 /* Frequency of x by positive zero crossings (interpolated); 0 if too few. */
@@ -621,6 +779,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(k, "libobs-data"))
 			opt.libobs_data = v;
 	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (i + 2 < argc && !strcmp(argv[i], "read-counter"))
+		return read_counter(argv[i + 1], atoi(argv[i + 2]),
+				    i + 3 < argc && !strcmp(argv[i + 3], "resize"));
 	if (i >= argc || !opt.renderer || !opt.tool || !opt.module || !opt.module_data ||
 	    !opt.libobs_data) {
 		fprintf(stderr, "usage: obs_win_probe --renderer R --tool T --module M --module-data D "
