@@ -47,6 +47,7 @@ static struct probe_options {
 /* [video thread writes, main thread reads, under lock] */
 static CRITICAL_SECTION lock;
 static uint8_t *latest;
+static size_t latest_cap;
 static uint32_t latest_linesize;
 static uint64_t frames;
 /* [audio thread writes, main thread reads, under lock] */
@@ -74,9 +75,12 @@ static void on_video(void *param, struct video_data *frame)
 	(void)param;
 	EnterCriticalSection(&lock);
 	size_t bytes = (size_t)frame->linesize[0] * PROBE_H;
-	if (!latest)
+	if (bytes > latest_cap) {
+		free(latest);
 		latest = malloc(bytes);
-	if (latest && frame->linesize[0] * PROBE_H <= bytes) {
+		latest_cap = latest ? bytes : 0;
+	}
+	if (latest) {
 		memcpy(latest, frame->data[0], bytes);
 		latest_linesize = frame->linesize[0];
 		frames++;
