@@ -46,7 +46,9 @@ fetch() { # fetch PACKAGE [--download-only]
 	}
 }
 obs_dir=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'obs-studio-*' | head -n1)
-[ -n "$obs_dir" ] || { fetch obs-studio; obs_dir=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'obs-studio-*' | head -n1); }
+# The same obs-studio version as the Linux libobs-dev the plugin builds with.
+obs_version=$(dpkg-query -W -f='${source:Version}' libobs-dev 2>/dev/null || true)
+[ -n "$obs_dir" ] || { fetch "obs-studio${obs_version:+=$obs_version}"; obs_dir=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'obs-studio-*' | head -n1); }
 jansson_dir=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'jansson-*' | head -n1)
 [ -n "$jansson_dir" ] || { fetch jansson; jansson_dir=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'jansson-*' | head -n1); }
 ffmpeg_dir="$src/ffmpeg"

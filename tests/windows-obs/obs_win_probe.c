@@ -67,7 +67,11 @@ static void probe_log(int level, const char *format, va_list args, void *param)
 		return;
 	char line[4096];
 	vsnprintf(line, sizeof(line), format, args);
-	fprintf(stderr, "  obs %s: %s\n", level <= LOG_ERROR ? "error" : level <= LOG_WARNING ? "warning" : "info", line);
+	fprintf(stderr, "  obs %s: %s\n",
+		level <= LOG_ERROR     ? "error"
+		: level <= LOG_WARNING ? "warning"
+				       : "info",
+		line);
 }
 
 static void on_video(void *param, struct video_data *frame)
@@ -157,8 +161,8 @@ static bool child_start_program(child *c, const char *program, const char *args,
 		return false;
 	}
 	c->running = true;
-	printf("probe: started %s %s\n", strrchr(program, '\\') ? strrchr(program, '\\') + 1 : program,
-	       args);
+	printf("probe: started %s %s\n",
+	       strrchr(program, '\\') ? strrchr(program, '\\') + 1 : program, args);
 	return true;
 }
 
@@ -197,8 +201,8 @@ static void child_kill(child *c)
  * reader of format shows for the pattern by more than tolerance (0..255);
  * *worst gets the largest difference. */
 static uint64_t count_bad(const uint8_t *bgra, uint32_t linesize, uint32_t w, uint32_t h,
-			  tdshm_pattern_kind kind, const char *format, float tolerance, bool flipped,
-			  float *worst)
+			  tdshm_pattern_kind kind, const char *format, float tolerance,
+			  bool flipped, float *worst)
 {
 	const tdshm_pixel_format *pf = tdshm_pixel_format_by_name(format);
 	uint64_t bad = 0;
@@ -393,8 +397,10 @@ static int scenario_restart(void)
 		if (!child_start(&sender, args))
 			ok = false;
 		else
-			ok = wait_pattern(source, TDSHM_PATTERN_RAMP, "bgra8", 0, 20000, NULL, NULL);
-		printf("probe: restarted sender: %s\n", ok ? "reconnected, ramp shown" : "NOT reconnected");
+			ok =
+			    wait_pattern(source, TDSHM_PATTERN_RAMP, "bgra8", 0, 20000, NULL, NULL);
+		printf("probe: restarted sender: %s\n",
+		       ok ? "reconnected, ramp shown" : "NOT reconnected");
 	}
 	obs_set_output_source(0, NULL);
 	obs_source_release(source);
@@ -489,9 +495,10 @@ static int scenario_filter(bool resize)
 	 * filter wrote; the strict reader checks every frame besides. */
 	bool receive_ok = parsed && received >= frames && corrupted >= 0 && corrupted <= blanks &&
 			  (receive_code == 0 || receive_code == 1);
-	printf("probe: filter%s: tdshm receive --expect counter: exit %d, %lld frames, %lld refused "
-	       "(the filter wrote %lld empty frames: one per sender and resize)\n",
-	       resize ? " with resizes" : "", receive_code, received, corrupted, blanks);
+	printf(
+	    "probe: filter%s: tdshm receive --expect counter: exit %d, %lld frames, %lld refused "
+	    "(the filter wrote %lld empty frames: one per sender and resize)\n",
+	    resize ? " with resizes" : "", receive_code, received, corrupted, blanks);
 	printf("probe: filter%s: strict reader exit %d\n", resize ? " with resizes" : "",
 	       reader_code);
 	bool ok = started && receive_ok && reader_code == 0;
@@ -533,7 +540,8 @@ static int read_counter(const char *name, int frames, bool resize)
 		bool has_serial = tdshm_receiver_frame_serial(r, &serial);
 		tdshm_top_image img;
 		bool fresh = !has_serial || serial != last_serial;
-		bool parsed = fresh && bytes[0] && tdshm_top_parse(bytes, size, &img, &err) == TDSHM_OK;
+		bool parsed =
+		    fresh && bytes[0] && tdshm_top_parse(bytes, size, &img, &err) == TDSHM_OK;
 		size_t n = parsed ? img.row_bytes * img.height : 0;
 		if (parsed && n > copy_cap) {
 			free(copy);
@@ -557,14 +565,15 @@ static int read_counter(const char *name, int frames, bool resize)
 		}
 		tdshm_pattern_image image = {img.width, img.height, img.format, true, 0};
 		tdshm_pattern_result result;
-		if (tdshm_pattern_check(TDSHM_PATTERN_COUNTER, &image, copy, n, NULL, &result, &err) ==
-			TDSHM_OK &&
+		if (tdshm_pattern_check(TDSHM_PATTERN_COUNTER, &image, copy, n, NULL, &result,
+					&err) == TDSHM_OK &&
 		    result.frame_number_valid) {
 			good++;
 			sizes_seen[img.width == PROBE_W ? 0 : 1] = img.width;
 		} else {
 			bad++;
-			printf("reader: damaged %ux%u frame: %s\n", img.width, img.height, err.message);
+			printf("reader: damaged %ux%u frame: %s\n", img.width, img.height,
+			       err.message);
 		}
 	}
 	tdshm_receiver_destroy(r);
@@ -619,9 +628,10 @@ static int scenario_chop_source(void)
 {
 	char name[128], args[512], json[256];
 	unique_name(name, sizeof(name), "chop");
-	snprintf(args, sizeof(args),
-		 "chop-send %s --channels 2 --rate 48000 --freq 440,880 --names left,right --seconds 40",
-		 name);
+	snprintf(
+	    args, sizeof(args),
+	    "chop-send %s --channels 2 --rate 48000 --freq 440,880 --names left,right --seconds 40",
+	    name);
 	child sender;
 	if (!child_start(&sender, args))
 		return 2;
@@ -669,9 +679,9 @@ static int scenario_chop_filter(void)
 {
 	char name[128], args[512], json[256];
 	unique_name(name, sizeof(name), "chop-out");
-	obs_source_t *tone = make_source(
-	    "harness_tone_source", "tone",
-	    "{\"freq_left\": 440.0, \"freq_right\": 880.0, \"amplitude\": 0.5}");
+	obs_source_t *tone =
+	    make_source("harness_tone_source", "tone",
+			"{\"freq_left\": 440.0, \"freq_right\": 880.0, \"amplitude\": 0.5}");
 	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name);
 	obs_source_t *filter = make_source("tdshm_chop_filter", "chop out", json);
 	if (!tone || !filter)
@@ -732,8 +742,8 @@ static bool start_obs(void)
 		};
 		int rc = obs_reset_video(&ovi);
 		if (rc != OBS_VIDEO_SUCCESS) {
-			fprintf(stderr, "probe: obs_reset_video with %s failed (%d)\n", opt.renderer,
-				rc);
+			fprintf(stderr, "probe: obs_reset_video with %s failed (%d)\n",
+				opt.renderer, rc);
 			return false;
 		}
 		obs_add_raw_video_callback(NULL, on_video, NULL);
@@ -789,8 +799,9 @@ int main(int argc, char **argv)
 				    i + 3 < argc && !strcmp(argv[i + 3], "resize"));
 	if (i >= argc || !opt.renderer || !opt.tool || !opt.module || !opt.module_data ||
 	    !opt.libobs_data) {
-		fprintf(stderr, "usage: obs_win_probe --renderer R --tool T --module M --module-data D "
-				"--libobs-data D SCENARIO [ARGS]\n");
+		fprintf(stderr,
+			"usage: obs_win_probe --renderer R --tool T --module M --module-data D "
+			"--libobs-data D SCENARIO [ARGS]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);

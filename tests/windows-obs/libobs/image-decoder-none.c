@@ -6,9 +6,13 @@
 #include <graphics/graphics.h>
 #include <util/base.h>
 
-void gs_init_image_deps(void) {}
+void gs_init_image_deps(void)
+{
+}
 
-void gs_free_image_deps(void) {}
+void gs_free_image_deps(void)
+{
+}
 
 uint8_t *gs_create_texture_file_data3(const char *file, enum gs_image_alpha_mode alpha_mode,
 				      enum gs_color_format *format, uint32_t *cx, uint32_t *cy,
@@ -30,8 +34,8 @@ uint8_t *gs_create_texture_file_data2(const char *file, enum gs_image_alpha_mode
 	return gs_create_texture_file_data3(file, alpha_mode, format, cx, cy, &space);
 }
 
-uint8_t *gs_create_texture_file_data(const char *file, enum gs_color_format *format,
-				     uint32_t *cx, uint32_t *cy)
+uint8_t *gs_create_texture_file_data(const char *file, enum gs_color_format *format, uint32_t *cx,
+				     uint32_t *cy)
 {
 	return gs_create_texture_file_data2(file, GS_IMAGE_ALPHA_STRAIGHT, format, cx, cy);
 }
