@@ -10,6 +10,9 @@ packages=(
 	libobs-dev xvfb xauth libgl1-mesa-dri libegl-mesa0 libegl1
 	gcc-mingw-w64-x86-64 libz-mingw-w64-dev wine wine64 nsis
 	dpkg-dev fakeroot file
+	# windows-obs: libobs for Windows from Debian's sources (zlib and simde
+	# as Debian's packages; C++ for libobs-d3d11)
+	libz-mingw-w64-dev libsimde-dev g++-mingw-w64-x86-64-win32 patch make
 )
 missing=()
 for p in "${packages[@]}"; do
