@@ -53,7 +53,7 @@ static int child_count;
 
 static pid_t fork_child(void)
 {
-	pid_t pid = fork_child();
+	pid_t pid = fork();
 	if (pid > 0 && child_count < (int)(sizeof(children) / sizeof(children[0])))
 		children[child_count++] = pid;
 	return pid;
