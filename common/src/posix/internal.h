@@ -64,6 +64,17 @@ tdshm_status tdshm_name_directory_copy(uint8_t **entries, size_t *used,
 /* The key whose value is value in a copy, or NULL. */
 const char *tdshm_name_directory_key_of(const uint8_t *entries, size_t used, const char *value);
 
+/* Where glibc keeps shm_open objects (`tdshm list` enumerates it, and a
+ * full one is named in errors). */
+#define TDSHM_POSIX_SHM_DIR "/dev/shm"
+
+/* Reserves the first size bytes of a sized shm object, so that writing them
+ * can never raise SIGBUS on a full /dev/shm. The error names the size needed
+ * and the space free ("shared memory is full: 132 MB needed, 40 MB free in
+ * /dev/shm"). Nothing to do on macOS (no fixed-size store to fill). */
+tdshm_status tdshm_posix_reserve(int fd, size_t size, const char *full_name,
+				 tdshm_error *err) TDSHM_MUST_CHECK;
+
 /* What a user can do about a failed shm_open, ftruncate or mmap, appended to
  * the system's own words (shared by the POSIX backend's files). */
 static inline const char *tdshm_posix_error_hint(int error)

@@ -280,7 +280,9 @@ static tdshm_status lock_create(tdshm_lock *lock, int fd, const char *system_nam
 		shm_unlink(system_name);
 		return status;
 	}
-	tdshm_status status = lock_map(lock, fd, LOCK_OBJECT_SIZE, err);
+	tdshm_status status = tdshm_posix_reserve(fd, LOCK_OBJECT_SIZE, lock->full_name, err);
+	if (status == TDSHM_OK)
+		status = lock_map(lock, fd, LOCK_OBJECT_SIZE, err);
 	if (status == TDSHM_OK)
 		status = lock_initialise(lock, err);
 	if (status != TDSHM_OK)

@@ -120,6 +120,12 @@ static tdshm_status directory_view_create(directory_view *view, const uint8_t *e
 		    "cannot size the shared-memory name directory to %zu bytes: %s", size,
 		    strerror(saved));
 	}
+	tdshm_status reserved = tdshm_posix_reserve(view->fd, size, view->name, err);
+	if (reserved != TDSHM_OK) {
+		directory_view_close(view);
+		shm_unlink(view->name);
+		return reserved;
+	}
 	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, view->fd, 0);
 	if (map == MAP_FAILED) {
 		int saved = errno;

@@ -9,17 +9,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "posix/internal.h"
 #include "tdshm/platform.h"
-
-/* Where glibc keeps shm_open objects; how `tdshm list` enumerates them. */
-#define TDSHM_POSIX_SHM_DIR "/dev/shm"
 
 struct tdshm_shm {
 	char full_name[TDSHM_POSIX_NAME_CAP];
@@ -59,6 +58,55 @@ static tdshm_shm *shm_alloc(const char *full_name, const char *system_name)
 	return shm;
 }
 
+/* Sizes for a user: "132 MB", "64 KB". */
+static void shm_format_size(uint64_t bytes, char *out, size_t cap)
+{
+	if (bytes >= 10u * 1024 * 1024)
+		snprintf(out, cap, "%llu MB", (unsigned long long)(bytes / (1024 * 1024)));
+	else if (bytes >= 1024)
+		snprintf(out, cap, "%llu KB", (unsigned long long)(bytes / 1024));
+	else
+		snprintf(out, cap, "%llu bytes", (unsigned long long)bytes);
+}
+
+tdshm_status tdshm_posix_reserve(int fd, size_t size, const char *full_name, tdshm_error *err)
+{
+#if defined(__APPLE__)
+	/* macOS has no posix_fallocate, and its shm_open objects are not a
+	 * file system of fixed size: their pages come from the VM system
+	 * (memory and swap), so there is no "full /dev/shm" to run into. */
+	(void)fd;
+	(void)size;
+	(void)full_name;
+	(void)err;
+	return TDSHM_OK;
+#else
+	/* ftruncate alone only sets the size: on a full tmpfs the first
+	 * write to a page then raises SIGBUS in whoever touches it. Pages
+	 * reserved here can always be written. */
+	int rc = posix_fallocate(fd, 0, (off_t)size);
+	if (rc == 0)
+		return TDSHM_OK;
+	if (rc != ENOSPC)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot reserve %zu bytes of shared memory for '%s': %s%s",
+				       size, full_name, strerror(rc), tdshm_posix_error_hint(rc));
+	char needed[32], free_text[48];
+	shm_format_size(size, needed, sizeof(needed));
+	struct statvfs vfs;
+	if (fstatvfs(fd, &vfs) == 0)
+		shm_format_size((uint64_t)vfs.f_bavail * vfs.f_frsize, free_text,
+				sizeof(free_text));
+	else
+		snprintf(free_text, sizeof(free_text), "less than that");
+	return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+			       "shared memory is full: %s needed, %s free in %s (for '%s'; close "
+			       "other senders, make the image smaller, or enlarge %s)",
+			       needed, free_text, TDSHM_POSIX_SHM_DIR, full_name,
+			       TDSHM_POSIX_SHM_DIR);
+#endif
+}
+
 /* Grows an object we reuse, never shrinks it: a receiver that mapped the
  * old size would fault on the lost pages. macOS refuses to resize a sized
  * object at all; that comes back as the system error it is. */
@@ -72,14 +120,15 @@ static tdshm_status shm_size_object(tdshm_shm *shm, int fd, size_t size, size_t 
 				       tdshm_posix_error_hint(errno));
 	if (!shm->created && (size_t)st.st_size >= size) {
 		*mapped = (size_t)st.st_size;
-		return TDSHM_OK;
+		/* Reused, perhaps with holes: the pages we write are reserved. */
+		return tdshm_posix_reserve(fd, size, shm->full_name, err);
 	}
 	if (ftruncate(fd, (off_t)size) != 0)
 		return tdshm_error_set(
 		    err, TDSHM_SYSTEM_ERROR, "cannot size shared memory '%s' to %zu bytes: %s%s",
 		    shm->full_name, size, strerror(errno), tdshm_posix_error_hint(errno));
 	*mapped = size;
-	return TDSHM_OK;
+	return tdshm_posix_reserve(fd, size, shm->full_name, err);
 }
 
 tdshm_status tdshm_shm_create(const char *full_name, size_t size, bool exclusive, tdshm_shm **out,
