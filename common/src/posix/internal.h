@@ -75,6 +75,18 @@ const char *tdshm_name_directory_key_of(const uint8_t *entries, size_t used, con
 tdshm_status tdshm_posix_reserve(int fd, size_t size, const char *full_name,
 				 tdshm_error *err) TDSHM_MUST_CHECK;
 
+/* Mappings another process may shrink (mapping_guard.c): every mapping
+ * the backend makes is registered, and a SIGBUS on it replaces the whole
+ * mapping with zero pages and marks it instead of killing the process.
+ * add returns the slot (-1: unguarded, the table is full); remove it
+ * before unmapping. */
+int tdshm_posix_guard_add(void *bytes, size_t size);
+void tdshm_posix_guard_remove(int slot);
+/* Whether a fault replaced the mapping since it was added. */
+bool tdshm_posix_guard_faulted(int slot);
+/* Whether any registered mapping overlapping the range has faulted. */
+bool tdshm_posix_guard_range_faulted(const void *bytes, size_t size);
+
 /* What a user can do about a failed shm_open, ftruncate or mmap, appended to
  * the system's own words (shared by the POSIX backend's files). */
 static inline const char *tdshm_posix_error_hint(int error)

@@ -68,6 +68,7 @@ struct tdshm_lock {
 	lock_extension *ext; /* NULL on a TouchDesigner-sized object */
 	size_t size;
 	struct lock_waker *waker; /* owns the mapping once the lock is open */
+	int guard;                /* mapping_guard slot of the mapping */
 	pthread_t waker_thread;   /* valid while waker_started */
 	bool waker_started;
 };
@@ -181,6 +182,7 @@ typedef struct lock_waker {
 	int refs;              /* [mutex] the lock's and the thread's */
 	td_lock_block *block;  /* mapping, unmapped by the last reference */
 	size_t size;
+	int guard; /* mapping_guard slot of the mapping */
 } lock_waker;
 
 static void lock_waker_unref(lock_waker *waker)
@@ -190,6 +192,7 @@ static void lock_waker_unref(lock_waker *waker)
 	pthread_mutex_unlock(&waker->mutex);
 	if (!last)
 		return;
+	tdshm_posix_guard_remove(waker->guard);
 	munmap(waker->block, waker->size);
 	pthread_mutex_destroy(&waker->mutex);
 	pthread_cond_destroy(&waker->wake);
@@ -229,6 +232,7 @@ static tdshm_status lock_waker_create(tdshm_lock *lock, tdshm_error *err)
 	waker->refs = 1;
 	waker->block = lock->block;
 	waker->size = lock->size;
+	waker->guard = lock->guard;
 	lock->waker = waker;
 	return TDSHM_OK;
 }
@@ -265,6 +269,7 @@ static tdshm_status lock_map(tdshm_lock *lock, int fd, size_t size, tdshm_error 
 				       tdshm_posix_error_hint(errno));
 	lock->block = map;
 	lock->size = size;
+	lock->guard = tdshm_posix_guard_add(map, size);
 	lock->ext =
 	    size >= LOCK_OBJECT_SIZE ? (lock_extension *)((uint8_t *)map + LOCK_EXT_OFFSET) : NULL;
 	return TDSHM_OK;
@@ -391,8 +396,10 @@ tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out, tdshm_erro
 	if (status == TDSHM_OK)
 		status = lock_waker_create(lock, err);
 	if (status != TDSHM_OK) {
-		if (lock->block)
+		if (lock->block) {
+			tdshm_posix_guard_remove(lock->guard);
 			munmap(lock->block, lock->size);
+		}
 		free(lock);
 		return status;
 	}
@@ -429,9 +436,23 @@ static uint32_t lock_holder(const tdshm_lock *lock)
 	return lock->ext ? lock->ext->holder_pid : 0;
 }
 
+/* A lock object truncated by another process: the fault handler gave this
+ * mapping private zero pages, so it excludes nobody any more. */
+static tdshm_status lock_refuse_if_shrunk(const tdshm_lock *lock, tdshm_error *err)
+{
+	if (!tdshm_posix_guard_faulted(lock->guard))
+		return TDSHM_OK;
+	return tdshm_error_set(err, TDSHM_REFUSED,
+			       "refused: lock '%s' shrank under its mapping (another process "
+			       "truncated it); open it again",
+			       lock->full_name);
+}
+
 tdshm_status tdshm_lock_acquire(tdshm_lock *lock, uint32_t timeout_ms, tdshm_error *err)
 {
 	td_lock_block *block = lock->block;
+	if (lock_refuse_if_shrunk(lock, err) != TDSHM_OK)
+		return TDSHM_REFUSED;
 	/* "Try once" still lets a peer finish its few-instruction hold of
 	 * the inner mutex. */
 	uint64_t deadline = lock_deadline_ns(timeout_ms ? timeout_ms : 1);
@@ -447,7 +468,7 @@ tdshm_status tdshm_lock_acquire(tdshm_lock *lock, uint32_t timeout_ms, tdshm_err
 				if (lock->ext)
 					lock->ext->holder_pid = tdshm_process_id();
 				pthread_mutex_unlock(&block->mutex);
-				return TDSHM_OK;
+				return lock_refuse_if_shrunk(lock, err);
 			}
 			if (timeout_ms == 0 || tdshm_clock_ns() >= deadline)
 				break; /* the inner mutex still held: see below */

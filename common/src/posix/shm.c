@@ -28,6 +28,8 @@ struct tdshm_shm {
 	bool created; /* this handle made the object: it may unlink it */
 	dev_t device; /* identity of the mapped object, to tell when its name */
 	ino_t inode;  /* has been given to a new one (tdshm_shm_is_current) */
+	int fd;       /* kept open to see the object shrink (fstat) */
+	int guard;    /* mapping_guard slot, -1 if unguarded */
 };
 
 static tdshm_status shm_map(tdshm_shm *shm, int fd, size_t size, tdshm_error *err)
@@ -39,11 +41,13 @@ static tdshm_status shm_map(tdshm_shm *shm, int fd, size_t size, tdshm_error *er
 		    shm->full_name, size, strerror(errno), tdshm_posix_error_hint(errno));
 	shm->bytes = map;
 	shm->size = size;
+	shm->guard = tdshm_posix_guard_add(map, size);
 	struct stat st;
 	if (fstat(fd, &st) == 0) {
 		shm->device = st.st_dev;
 		shm->inode = st.st_ino;
 	}
+	shm->fd = dup(fd);
 	return TDSHM_OK;
 }
 
@@ -55,6 +59,8 @@ static tdshm_shm *shm_alloc(const char *full_name, const char *system_name)
 	/* Both fit: tdshm_posix_system_name checked the length. */
 	strcpy(shm->full_name, full_name);
 	strcpy(shm->system_name, system_name);
+	shm->fd = -1;
+	shm->guard = -1;
 	return shm;
 }
 
@@ -247,9 +253,37 @@ void tdshm_shm_close(tdshm_shm *shm)
 {
 	if (!shm)
 		return;
+	tdshm_posix_guard_remove(shm->guard);
 	if (shm->bytes)
 		munmap(shm->bytes, shm->size);
+	if (shm->fd >= 0)
+		close(shm->fd);
 	free(shm);
+}
+
+tdshm_status tdshm_shm_check_intact(const tdshm_shm *shm, tdshm_error *err)
+{
+	struct stat st;
+	if (tdshm_posix_guard_faulted(shm->guard))
+		return tdshm_error_set(err, TDSHM_REFUSED,
+				       "refused: shared memory '%s' shrank while it was being read "
+				       "(another process truncated it); what was read is dropped",
+				       shm->full_name);
+	if (shm->fd >= 0 && fstat(shm->fd, &st) == 0 && (uint64_t)st.st_size < shm->size)
+		return tdshm_error_set(err, TDSHM_REFUSED,
+				       "refused: shared memory '%s' shrank to %lld of its %zu "
+				       "bytes (another process truncated it)",
+				       shm->full_name, (long long)st.st_size, shm->size);
+	return TDSHM_OK;
+}
+
+tdshm_status tdshm_mapped_range_check(const void *bytes, size_t size, tdshm_error *err)
+{
+	if (tdshm_posix_guard_range_faulted(bytes, size))
+		return tdshm_error_set(err, TDSHM_REFUSED,
+				       "refused: the shared memory shrank while it was being read "
+				       "(another process truncated it); what was read is dropped");
+	return TDSHM_OK;
 }
 
 void tdshm_shm_close_and_remove(tdshm_shm *shm)
