@@ -42,9 +42,7 @@ typedef struct guard_slot {
 } guard_slot;
 
 static guard_slot guard_slots[GUARD_SLOTS];
-static struct sigaction guard_previous; /* written once, before the handler runs */
-static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
-static _Atomic bool guard_installed;
+static struct sigaction guard_previous; /* [guard_install_mutex] */
 
 static void guard_chain(int sig, siginfo_t *info, void *context)
 {
@@ -89,22 +87,37 @@ static void guard_on_sigbus(int sig, siginfo_t *info, void *context)
 	guard_chain(sig, info, context);
 }
 
-static void guard_install(void)
+/* Installs the handler, or again when someone replaced it since (a test
+ * framework, a crash reporter): that one becomes the one chained to.
+ * Serialised by guard_install_mutex; guard_previous changes only here. */
+static pthread_mutex_t guard_install_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static bool guard_install(void)
 {
-	struct sigaction action;
-	memset(&action, 0, sizeof(action));
-	action.sa_sigaction = guard_on_sigbus;
-	/* NODEFER: a fault inside a chained handler is that handler's. */
-	action.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&action.sa_mask);
-	if (sigaction(SIGBUS, &action, &guard_previous) == 0)
-		atomic_store(&guard_installed, true);
+	pthread_mutex_lock(&guard_install_mutex);
+	struct sigaction current;
+	bool ours = sigaction(SIGBUS, NULL, &current) == 0 && (current.sa_flags & SA_SIGINFO) &&
+		    current.sa_sigaction == guard_on_sigbus;
+	if (!ours) {
+		struct sigaction action;
+		memset(&action, 0, sizeof(action));
+		action.sa_sigaction = guard_on_sigbus;
+		/* NODEFER: a fault inside a chained handler is that handler's. */
+		action.sa_flags = SA_SIGINFO | SA_NODEFER;
+		sigemptyset(&action.sa_mask);
+		struct sigaction previous;
+		if (sigaction(SIGBUS, &action, &previous) == 0) {
+			guard_previous = previous;
+			ours = true;
+		}
+	}
+	pthread_mutex_unlock(&guard_install_mutex);
+	return ours;
 }
 
 int tdshm_posix_guard_add(void *bytes, size_t size)
 {
-	pthread_once(&guard_once, guard_install);
-	if (!atomic_load(&guard_installed) || !bytes || size == 0)
+	if (!bytes || size == 0 || !guard_install())
 		return -1;
 	for (int i = 0; i < GUARD_SLOTS; i++) {
 		uintptr_t expected = 0;
