@@ -71,6 +71,7 @@ struct tdshm_lock {
 	int guard;                /* mapping_guard slot of the mapping */
 	pthread_t waker_thread;   /* valid while waker_started */
 	bool waker_started;
+	uint32_t waker_pid; /* the process whose thread it is (fork keeps no threads) */
 };
 
 /* ---- bounded waits on the pthread objects -------------------------------
@@ -416,10 +417,13 @@ static void lock_wake_waiters(tdshm_lock *lock)
 {
 	lock_waker *waker = lock->waker;
 	pthread_mutex_lock(&waker->mutex);
+	if (lock->waker_started && lock->waker_pid != tdshm_process_id())
+		lock->waker_started = false; /* a forked child: the thread stayed behind */
 	if (!lock->waker_started) {
 		waker->refs++;
 		if (pthread_create(&lock->waker_thread, NULL, lock_waker_main, waker) == 0) {
 			lock->waker_started = true;
+			lock->waker_pid = tdshm_process_id();
 		} else {
 			waker->refs--;
 			pthread_mutex_unlock(&waker->mutex);
@@ -551,7 +555,7 @@ void tdshm_lock_close(tdshm_lock *lock)
 	pthread_cond_signal(&waker->wake);
 	bool idle = !waker->pending && !waker->signalling;
 	pthread_mutex_unlock(&waker->mutex);
-	if (lock->waker_started) {
+	if (lock->waker_started && lock->waker_pid == tdshm_process_id()) {
 		/* An idle waker exits at once; a busy one may be stuck in a
 		 * wedged condvar and is left to finish (or not) on its own. */
 		if (idle)
