@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* tdshm_td_waiter NAME: takes and gives back the data lock of Shared Mem
- * Name NAME over and over, exactly as docs/protocol.md §1 describes
+/* tdshm_td_waiter NAME [once]: takes and gives back the data lock of Shared
+ * Mem Name NAME over and over (once: one take with a 10 s deadline, then
+ * exit), exactly as docs/protocol.md §1 describes
  * TouchDesigner doing it: take the mutex, wait on the condition variable
  * (100 ms deadline) while `locked` is set, set it, give the mutex back;
  * release under the mutex with a signal. Tests kill or stop it, often in
@@ -33,8 +34,8 @@ static void lock_mutex(td_block *block)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s NAME\n", argv[0]);
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: %s NAME [once]\n", argv[0]);
 		return 2;
 	}
 	char lock_name[TDSHM_FULL_NAME_CAP];
@@ -54,10 +55,12 @@ int main(int argc, char **argv)
 		perror("tdshm_td_waiter: mmap");
 		return 1;
 	}
+	bool once = argc == 3;
 	for (;;) {
 		struct timespec deadline;
 		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_nsec += 100000000L;
+		deadline.tv_sec += once ? 10 : 0;
+		deadline.tv_nsec += once ? 0 : 100000000L;
 		if (deadline.tv_nsec >= 1000000000L) {
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000L;
@@ -80,6 +83,8 @@ int main(int argc, char **argv)
 			pthread_cond_signal(&block->cond);
 			pthread_mutex_unlock(&block->mutex);
 		}
+		if (once)
+			return got ? 0 : 1;
 		usleep(1000);
 	}
 }
