@@ -337,8 +337,7 @@ tdshm_status tdshm_receiver_check_intact(tdshm_receiver *r, tdshm_error *err)
 	if (!r->connected)
 		return TDSHM_OK;
 	if ((r->info && tdshm_shm_check_intact(r->info, &why) != TDSHM_OK) ||
-	    (r->data && tdshm_shm_check_intact(r->data, &why) != TDSHM_OK))
-	{
+	    (r->data && tdshm_shm_check_intact(r->data, &why) != TDSHM_OK)) {
 		char reason[TDSHM_ERROR_MESSAGE_MAX];
 		snprintf(reason, sizeof(reason), "is gone: %.400s", why.message);
 		return receiver_gone(r, err, reason);
