@@ -367,6 +367,11 @@ static void tdshm_writer_send_staged(tdshm_frame_writer *writer)
 		writer->stats.skipped_locked++;
 	} else {
 		tdshm_writer_fail(writer, err.message);
+		/* Another process truncated our info segment: start again. */
+		if (status == TDSHM_GONE) {
+			tdshm_writer_close_sender(writer, TDSHM_WRITER_LOCK_TIMEOUT_MS);
+			writer->retry_at_ns = os_gettime_ns() + TDSHM_WRITER_RETRY_NS;
+		}
 	}
 	tdshm_readback_ring_unmap(&writer->ring);
 }

@@ -20,17 +20,22 @@ void tdshm_chop_names_free(tdshm_chop_names *names)
 	tdshm_chop_names_init(names);
 }
 
-/* Length of the sender's name list (count names, NULs included) when all of
- * them end inside the segment; 0 when the list is cut short. */
-static size_t sender_names_span(const uint8_t *segment, const tdshm_chop_block *block)
+/* Most bytes of names copied out of a segment: every channel's longest
+ * name and its NUL. A list that does not end inside it is cut short. */
+#define NAMES_COPY_MAX ((size_t)TDSHM_CHOP_MAX_CHANNELS * (TDSHM_CHOP_NAME_MAX + 1))
+
+/* Length of the name list (count names, NULs included) when all of them end
+ * inside text; 0 when the list is cut short. text is private memory: a
+ * sender rewriting its names cannot move a NUL between this scan and the
+ * use of what it found. */
+static size_t names_span(const char *text, size_t size, uint32_t count)
 {
-	const uint8_t *start = segment + block->names_offset;
 	size_t offset = 0;
-	for (uint32_t c = 0; c < block->channels; c++) {
-		const uint8_t *nul = memchr(start + offset, '\0', block->names_size - offset);
+	for (uint32_t c = 0; c < count; c++) {
+		const char *nul = memchr(text + offset, '\0', size - offset);
 		if (!nul)
 			return 0;
-		offset = (size_t)(nul - start) + 1;
+		offset = (size_t)(nul - text) + 1;
 	}
 	return offset;
 }
@@ -77,19 +82,46 @@ static tdshm_status names_numbered(tdshm_chop_names *names, uint32_t count, tdsh
 	return status;
 }
 
+/* The sender's names, read from shared memory once, into *copy (malloc'd,
+ * caller frees); *span 0 when none are usable. */
+static tdshm_status sender_names_copy(const uint8_t *segment, const tdshm_chop_block *block,
+				      char **copy, size_t *span, tdshm_error *err)
+{
+	*copy = NULL;
+	*span = 0;
+	if (!block->names_sent || block->names_size == 0)
+		return TDSHM_OK;
+	size_t size = block->names_size < NAMES_COPY_MAX ? block->names_size : NAMES_COPY_MAX;
+	*copy = malloc(size);
+	if (!*copy)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "out of memory for %u channel names", block->channels);
+	memcpy(*copy, segment + block->names_offset, size);
+	*span = names_span(*copy, size, block->channels);
+	return TDSHM_OK;
+}
+
 tdshm_status tdshm_chop_names_update(tdshm_chop_names *names, const uint8_t *segment,
 				     const tdshm_chop_block *block, bool *changed, tdshm_error *err)
 {
 	*changed = false;
-	size_t span = block->names_sent ? sender_names_span(segment, block) : 0;
+	char *text = NULL;
+	size_t span = 0;
+	tdshm_status status = sender_names_copy(segment, block, &text, &span, err);
+	if (status != TDSHM_OK)
+		return status;
 	if (span > 0) {
-		const char *text = (const char *)(segment + block->names_offset);
 		if (names->from_sender && names->count == block->channels &&
-		    names->text_size == span && memcmp(names->text, text, span) == 0)
+		    names->text_size == span && memcmp(names->text, text, span) == 0) {
+			free(text);
 			return TDSHM_OK;
+		}
 		*changed = true;
-		return names_rebuild(names, block->channels, text, span, true, err);
+		status = names_rebuild(names, block->channels, text, span, true, err);
+		free(text);
+		return status;
 	}
+	free(text);
 	/* No (usable) names this time: docs/protocol.md §4 keeps the ones we had. */
 	if (names->names && names->count == block->channels)
 		return TDSHM_OK;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tdshm/chop_stream.h"
+#include "tdshm/platform.h"
 
 void tdshm_chop_reader_init(tdshm_chop_reader *reader, const char *picker)
 {
@@ -109,6 +110,11 @@ tdshm_status tdshm_chop_reader_take(tdshm_chop_reader *reader, const uint8_t *se
 			tdshm_chop_read_samples(segment, &block, source, 0, block.length,
 						reader->planes[c]);
 	}
+	/* Everything is copied: trust it only if the segment did not shrink
+	 * meanwhile (platform.h; the lost pages read as zeros). */
+	status = tdshm_mapped_range_check(segment, size, err);
+	if (status != TDSHM_OK)
+		return status;
 	take->is_new = true;
 	take->frames = block.length;
 	take->sample_rate = block.sample_rate;

@@ -124,6 +124,9 @@ static tdshm_status receiver_read_info(tdshm_receiver *r, tdshm_info *info, tdsh
 	tdshm_error why;
 	tdshm_status status = tdshm_info_read(tdshm_shm_bytes(r->info), tdshm_shm_size(r->info),
 					      tdshm_info_native_layout(), info, &why);
+	if (tdshm_shm_check_intact(r->info, &why) != TDSHM_OK)
+		return tdshm_error_set(err, TDSHM_GONE, "the sender of '%s' is gone: %s",
+				       r->user_name, why.message);
 	if (status != TDSHM_OK)
 		return tdshm_error_set(err, status,
 				       "'%s' is not a TouchDesigner shared-memory sender: %s",
@@ -276,6 +279,8 @@ static tdshm_status receiver_check_liveness(tdshm_receiver *r, uint64_t now, tds
 static tdshm_status receiver_follow_info(tdshm_receiver *r, tdshm_error *err)
 {
 	tdshm_status status = tdshm_lock_acquire(r->info_lock, r->options.info_timeout_ms, err);
+	if (status == TDSHM_REFUSED)
+		return receiver_fail(r, status); /* the lock object shrank */
 	if (status != TDSHM_OK)
 		return status; /* busy: keep everything, try next frame */
 	tdshm_info info;
@@ -317,6 +322,13 @@ tdshm_status tdshm_receiver_begin_read(tdshm_receiver *r, uint32_t timeout_ms,
 		return status;
 
 	status = tdshm_lock_acquire(r->data_lock, timeout_ms, err);
+	if (status == TDSHM_REFUSED)
+		return receiver_fail(r, status); /* the lock object shrank */
+	if (status != TDSHM_OK)
+		return status;
+	r->reading = true;
+	/* A segment shrunk by another process since the last read. */
+	status = tdshm_receiver_check_intact(r, err);
 	if (status != TDSHM_OK)
 		return status;
 	tdshm_info_ext ext;
@@ -324,9 +336,22 @@ tdshm_status tdshm_receiver_begin_read(tdshm_receiver *r, uint32_t timeout_ms,
 							    tdshm_shm_size(r->info), &ext);
 	if (r->serial_valid)
 		r->serial = ext.frame_serial;
-	r->reading = true;
 	*bytes = tdshm_shm_bytes(r->data);
 	*size = tdshm_shm_size(r->data);
+	return TDSHM_OK;
+}
+
+tdshm_status tdshm_receiver_check_intact(tdshm_receiver *r, tdshm_error *err)
+{
+	tdshm_error why;
+	if (!r->connected)
+		return TDSHM_OK;
+	if ((r->info && tdshm_shm_check_intact(r->info, &why) != TDSHM_OK) ||
+	    (r->data && tdshm_shm_check_intact(r->data, &why) != TDSHM_OK)) {
+		char reason[TDSHM_ERROR_MESSAGE_MAX];
+		snprintf(reason, sizeof(reason), "is gone: %.400s", why.message);
+		return receiver_gone(r, err, reason);
+	}
 	return TDSHM_OK;
 }
 

@@ -318,6 +318,20 @@ tdshm_status tdshm_sender_begin_write(tdshm_sender *sender, uint32_t timeout_ms,
 	if (sender->writing)
 		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT, "'%s' is already being written",
 				       sender->user_name);
+	/* Another process truncated a segment of ours: the fault handler gave
+	 * the mapping zero pages nobody else sees (platform.h). */
+	tdshm_error why;
+	if (tdshm_shm_check_intact(sender->info, &why) != TDSHM_OK)
+		return tdshm_error_set(err, TDSHM_GONE,
+				       "%s; the sender of '%s' has to start again", why.message,
+				       sender->user_name);
+	if (tdshm_shm_check_intact(sender->data, &why) != TDSHM_OK) {
+		/* A new data segment, as a resize makes; receivers follow. */
+		tdshm_status repaired = tdshm_sender_resize(
+		    sender, tdshm_shm_size(sender->data), timeout_ms, err);
+		if (repaired != TDSHM_OK)
+			return repaired;
+	}
 	tdshm_status status = tdshm_lock_acquire(sender->data_lock, timeout_ms, err);
 	if (status != TDSHM_OK)
 		return status;

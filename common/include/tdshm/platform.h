@@ -74,6 +74,20 @@ tdshm_status tdshm_shm_probe(const char *full_name, tdshm_error *err) TDSHM_MUST
 tdshm_status tdshm_shm_list(const char *prefix, void (*visit)(const char *full_name, void *ctx),
 			    void *ctx, tdshm_error *err) TDSHM_MUST_CHECK;
 
+/* Whether what was just read from the mapping can be trusted. Another
+ * process may shrink a POSIX segment under any mapping of it (ftruncate);
+ * reading a lost page would raise SIGBUS. The backend catches that for
+ * every mapping it made: the whole mapping then reads as zeros (and takes
+ * writes nobody sees) from that moment on. TDSHM_REFUSED once that
+ * happened or the object is smaller than the mapping now: drop what was
+ * read, close the handle, treat the sender as gone. Call after reading,
+ * before using what was read. Windows: a view never shrinks; always OK. */
+tdshm_status tdshm_shm_check_intact(const tdshm_shm *shm, tdshm_error *err) TDSHM_MUST_CHECK;
+/* The same for a range of some mapping of this backend, given by address
+ * (for readers that are handed bytes, not the handle). */
+tdshm_status tdshm_mapped_range_check(const void *bytes, size_t size,
+				      tdshm_error *err) TDSHM_MUST_CHECK;
+
 /* ---- locks ------------------------------------------------------------- */
 
 /* Opens the named lock, creating it if nobody has (docs/protocol.md §1). */
@@ -81,6 +95,8 @@ tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out,
 			     tdshm_error *err) TDSHM_MUST_CHECK;
 
 /* Waits at most timeout_ms (0 = try once). TDSHM_OK: held by the caller.
+ * TDSHM_REFUSED: the lock object shrank under its mapping (POSIX; another
+ * process truncated it): close the handle and open it again.
  * TDSHM_TIMED_OUT: not acquired; the message says how long and, when it can
  * tell, that the holder has died (such a lock is reclaimed so that a later
  * acquire succeeds). Never waits without a bound.

@@ -42,12 +42,20 @@ tdshm_status tdshm_receiver_create(const char *user_name, const tdshm_receiver_o
  *  GONE       the sender detached or died; every handle was dropped. The
  *             next calls look for it again.
  *  TIMED_OUT  a lock was busy; try next frame.
- *  REFUSED    the info block is not TD's (bad magic); handles dropped.
+ *  REFUSED    the info block is not TD's (bad magic), or a lock object
+ *             shrank under its mapping; handles dropped.
  *  other      system errors, with a message. */
 tdshm_status tdshm_receiver_begin_read(tdshm_receiver *receiver, uint32_t timeout_ms,
 				       const uint8_t **bytes, size_t *size, tdshm_error *err)
 	TDSHM_MUST_CHECK;
 void tdshm_receiver_end_read(tdshm_receiver *receiver);
+/* After copying, before using the copy: TDSHM_GONE (handles dropped, the
+ * lock given back, the next begin_read looks again) when another process
+ * shrank the info or data segment while it was read (POSIX: the pages read
+ * as zeros then, see tdshm_shm_check_intact). begin_read checks the same
+ * before handing out the bytes. */
+tdshm_status tdshm_receiver_check_intact(tdshm_receiver *receiver,
+					 tdshm_error *err) TDSHM_MUST_CHECK;
 
 bool tdshm_receiver_connected(const tdshm_receiver *receiver);
 /* true and *serial set when the sender publishes a frame serial (senders of

@@ -64,6 +64,29 @@ tdshm_status tdshm_name_directory_copy(uint8_t **entries, size_t *used,
 /* The key whose value is value in a copy, or NULL. */
 const char *tdshm_name_directory_key_of(const uint8_t *entries, size_t used, const char *value);
 
+/* Where glibc keeps shm_open objects (`tdshm list` enumerates it, and a
+ * full one is named in errors). */
+#define TDSHM_POSIX_SHM_DIR "/dev/shm"
+
+/* Reserves the first size bytes of a sized shm object, so that writing them
+ * can never raise SIGBUS on a full /dev/shm. The error names the size needed
+ * and the space free ("shared memory is full: 132 MB needed, 40 MB free in
+ * /dev/shm"). Nothing to do on macOS (no fixed-size store to fill). */
+tdshm_status tdshm_posix_reserve(int fd, size_t size, const char *full_name,
+				 tdshm_error *err) TDSHM_MUST_CHECK;
+
+/* Mappings another process may shrink (mapping_guard.c): every mapping
+ * the backend makes is registered, and a SIGBUS on it replaces the whole
+ * mapping with zero pages and marks it instead of killing the process.
+ * add returns the slot (-1: unguarded, the table is full); remove it
+ * before unmapping. */
+int tdshm_posix_guard_add(void *bytes, size_t size);
+void tdshm_posix_guard_remove(int slot);
+/* Whether a fault replaced the mapping since it was added. */
+bool tdshm_posix_guard_faulted(int slot);
+/* Whether any registered mapping overlapping the range has faulted. */
+bool tdshm_posix_guard_range_faulted(const void *bytes, size_t size);
+
 /* What a user can do about a failed shm_open, ftruncate or mmap, appended to
  * the system's own words (shared by the POSIX backend's files). */
 static inline const char *tdshm_posix_error_hint(int error)

@@ -11,8 +11,6 @@
  * succeeds. Objects TouchDesigner created hold only the block (the system
  * may round them up to a page, with zeros after it): no pid there, and a
  * dead holder can only be reported as a timeout. */
-/* glibc declares its monotonic-clock waits only under _GNU_SOURCE. */
-#define _GNU_SOURCE
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
 
@@ -59,28 +57,58 @@ typedef struct lock_extension {
 /* How long an opener waits for our ready mark before taking the object for
  * one TouchDesigner made (see lock_attach). */
 #define LOCK_MARK_WAIT_MS 20
-/* Condition waits are cut into slices: a missed signal (a waiter that died,
- * a clock step) then costs at most one slice, never the whole bound. */
-#define LOCK_WAIT_SLICE_MS 50
-/* Bound on the inner mutex where the caller gave none of its own. */
-#define LOCK_INNER_RELEASE_MS 1000
 
+struct lock_waker;
+
+/* A handle is used by one thread at a time (the caller's own locking);
+ * only the waker is shared with a thread of its own. */
 struct tdshm_lock {
 	char full_name[TDSHM_POSIX_NAME_CAP];
 	td_lock_block *block;
 	lock_extension *ext; /* NULL on a TouchDesigner-sized object */
 	size_t size;
+	struct lock_waker *waker; /* owns the mapping once the lock is open */
+	int guard;                /* mapping_guard slot of the mapping */
+	pthread_t waker_thread;   /* valid while waker_started */
+	bool waker_started;
+	uint32_t waker_pid; /* the process whose thread it is (fork keeps no threads) */
 };
 
 /* ---- bounded waits on the pthread objects -------------------------------
- * Every wait has a deadline on the monotonic clock where the system allows,
- * so a change of the wall clock can neither stretch nor cut it. glibc has
- * monotonic variants of both waits. macOS has a relative condition wait,
- * but neither a timed mutex lock (trylock is polled) nor robust mutexes.
- * Elsewhere the wall clock is used, and condition waits are cut into short
- * slices by the caller, which bounds the harm of a clock step.
- * Where robust mutexes exist, a pthread mutex whose owner died between lock
- * and unlock is handed over (EOWNERDEAD) rather than stuck. */
+ * Nothing here ever blocks in the shared condition variable, and the shared
+ * mutex is only ever taken with trylock. Why: glibc's process-shared
+ * condvar (2.25 and later) keeps per-group reference counts that a waiter
+ * drops only when it returns. A waiter killed inside the wait (kill -9, a
+ * crash, the OOM killer) never drops them, and a waiter that is stopped
+ * (SIGSTOP, a debugger) drops them only when it resumes. Once that waiter's
+ * group has to be closed, pthread_cond_signal, pthread_cond_broadcast and
+ * the time-out path of every timed wait wait for those counts: for ever, or
+ * until the stopped peer resumes. So the protocol's own acquire (wait on the
+ * condition) and release (signal it) can each hang a thread for good.
+ *
+ * Acquire therefore polls: trylock the mutex, look at `locked`, give the
+ * mutex back, sleep a little (never past the deadline), again. Release
+ * clears `locked` under the mutex, gives it back, and only then asks this
+ * lock's waker thread (below) to signal the condition, so that
+ * TouchDesigner's waiters, which do wait on it, wake at once. If that signal
+ * hangs, only the waker hangs.
+ *
+ * trylock also means no timed mutex lock is needed (macOS has none, and
+ * ThreadSanitizer knows trylock but not glibc's clocklock). Where robust
+ * mutexes exist (not macOS) and this project created the lock, a mutex
+ * whose owner died between lock and unlock is handed over (EOWNERDEAD). A
+ * lock TouchDesigner created has whatever attributes TouchDesigner gave it
+ * (TouchDesigner runs on macOS, where there are none): an owner dying in
+ * its few-instruction hold leaves the mutex taken for good, and every wait
+ * on it then ends at its bound. */
+
+/* Sleeps between polls grow from the first to the last: a short hold is
+ * seen quickly, a long one costs few wake-ups. */
+#define LOCK_POLL_FIRST_US 20
+#define LOCK_POLL_LAST_US 1000
+/* Bound on the inner mutex in release, which runs on OBS's graphics and
+ * audio threads: a live peer holds it for microseconds. */
+#define LOCK_INNER_RELEASE_MS 5
 
 static void lock_mutex_attr_init(pthread_mutexattr_t *attr)
 {
@@ -91,8 +119,9 @@ static void lock_mutex_attr_init(pthread_mutexattr_t *attr)
 #endif
 }
 
-static int lock_mutex_recover(pthread_mutex_t *mutex, int rc)
+static int lock_mutex_try(pthread_mutex_t *mutex)
 {
+	int rc = pthread_mutex_trylock(mutex);
 #if !defined(__APPLE__)
 	if (rc == EOWNERDEAD) {
 		/* The block holds only a flag that is valid either way. */
@@ -103,66 +132,110 @@ static int lock_mutex_recover(pthread_mutex_t *mutex, int rc)
 	return rc;
 }
 
-#if !defined(__APPLE__)
-static struct timespec lock_deadline_after(clockid_t clock, uint32_t ms)
+static void lock_pause_until(uint64_t deadline_ns, uint32_t *poll_us)
 {
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
+	uint64_t now = tdshm_clock_ns();
+	if (now >= deadline_ns)
+		return;
+	uint64_t pause_ns = (uint64_t)*poll_us * 1000u;
+	if (pause_ns > deadline_ns - now)
+		pause_ns = deadline_ns - now;
+	struct timespec ts = {.tv_sec = (time_t)(pause_ns / 1000000000u),
+			      .tv_nsec = (long)(pause_ns % 1000000000u)};
+	nanosleep(&ts, NULL);
+	if (*poll_us < LOCK_POLL_LAST_US)
+		*poll_us = *poll_us * 2 < LOCK_POLL_LAST_US ? *poll_us * 2 : LOCK_POLL_LAST_US;
 }
-#endif
 
-static int lock_mutex_timed(pthread_mutex_t *mutex, uint32_t timeout_ms)
+/* The inner mutex by the deadline: 0, or EBUSY / ENOTRECOVERABLE. Always
+ * tries at least once, even past the deadline. */
+static int lock_mutex_by(pthread_mutex_t *mutex, uint64_t deadline_ns)
 {
-#if defined(__APPLE__)
-	uint64_t deadline = tdshm_clock_ms() + timeout_ms;
+	uint32_t poll_us = LOCK_POLL_FIRST_US;
 	for (;;) {
-		int rc = pthread_mutex_trylock(mutex);
-		if (rc != EBUSY)
+		int rc = lock_mutex_try(mutex);
+		if (rc != EBUSY || tdshm_clock_ns() >= deadline_ns)
 			return rc;
-		if (tdshm_clock_ms() >= deadline)
-			return ETIMEDOUT;
-		usleep(200);
+		lock_pause_until(deadline_ns, &poll_us);
 	}
-#else
-	int rc;
-#if defined(__GLIBC__)
-	struct timespec deadline = lock_deadline_after(CLOCK_MONOTONIC, timeout_ms);
-	do {
-		rc = lock_mutex_recover(mutex,
-					pthread_mutex_clocklock(mutex, CLOCK_MONOTONIC, &deadline));
-	} while (rc == EINTR);
-#else
-	struct timespec deadline = lock_deadline_after(CLOCK_REALTIME, timeout_ms);
-	do {
-		rc = lock_mutex_recover(mutex, pthread_mutex_timedlock(mutex, &deadline));
-	} while (rc == EINTR);
-#endif
-	return rc;
-#endif
 }
 
-/* One bounded wait on the condition (the mutex held, as ever). */
-static int lock_cond_wait_ms(td_lock_block *block, uint32_t ms)
+static uint64_t lock_deadline_ns(uint32_t ms)
 {
-	int rc;
-#if defined(__APPLE__)
-	struct timespec relative = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	rc = pthread_cond_timedwait_relative_np(&block->cond, &block->mutex, &relative);
-#elif defined(__GLIBC__)
-	struct timespec deadline = lock_deadline_after(CLOCK_MONOTONIC, ms);
-	rc = pthread_cond_clockwait(&block->cond, &block->mutex, CLOCK_MONOTONIC, &deadline);
-#else
-	struct timespec deadline = lock_deadline_after(CLOCK_REALTIME, ms);
-	rc = pthread_cond_timedwait(&block->cond, &block->mutex, &deadline);
-#endif
-	return lock_mutex_recover(&block->mutex, rc);
+	return tdshm_clock_ns() + (uint64_t)ms * 1000000u;
+}
+
+/* ---- the waker ----------------------------------------------------------
+ * One thread per open lock, started at the first release, that signals the
+ * shared condition on the releaser's behalf. Requests coalesce (one pending
+ * flag): a release frees the lock for one waiter, and a waiter that finds
+ * it taken again waits again, so one signal per burst is what the protocol
+ * needs. The waker owns a reference to the mapping: a lock closed while its
+ * waker is stuck in a wedged condvar leaves the mapping and the thread to
+ * it (a few kilobytes), so that a signal that returns late never touches
+ * unmapped memory. */
+typedef struct lock_waker {
+	pthread_mutex_t mutex; /* private; guards the fields below */
+	pthread_cond_t wake;   /* private; the waker sleeps on it */
+	bool pending;          /* [mutex] a release asked for a signal */
+	bool stopping;         /* [mutex] the lock was closed */
+	bool signalling;       /* [mutex] the waker is inside pthread_cond_signal */
+	int refs;              /* [mutex] the lock's and the thread's */
+	td_lock_block *block;  /* mapping, unmapped by the last reference */
+	size_t size;
+	int guard; /* mapping_guard slot of the mapping */
+} lock_waker;
+
+static void lock_waker_unref(lock_waker *waker)
+{
+	pthread_mutex_lock(&waker->mutex);
+	bool last = --waker->refs == 0;
+	pthread_mutex_unlock(&waker->mutex);
+	if (!last)
+		return;
+	tdshm_posix_guard_remove(waker->guard);
+	munmap(waker->block, waker->size);
+	pthread_mutex_destroy(&waker->mutex);
+	pthread_cond_destroy(&waker->wake);
+	free(waker);
+}
+
+static void *lock_waker_main(void *arg)
+{
+	lock_waker *waker = arg;
+	pthread_mutex_lock(&waker->mutex);
+	for (;;) {
+		while (!waker->pending && !waker->stopping)
+			pthread_cond_wait(&waker->wake, &waker->mutex);
+		if (!waker->pending)
+			break;
+		waker->pending = false;
+		waker->signalling = true;
+		pthread_mutex_unlock(&waker->mutex);
+		/* May block for as long as a stopped waiter sleeps, or for
+		 * ever after one died: on this thread only. */
+		pthread_cond_signal(&waker->block->cond);
+		pthread_mutex_lock(&waker->mutex);
+		waker->signalling = false;
+	}
+	pthread_mutex_unlock(&waker->mutex);
+	lock_waker_unref(waker);
+	return NULL;
+}
+
+static tdshm_status lock_waker_create(tdshm_lock *lock, tdshm_error *err)
+{
+	lock_waker *waker = calloc(1, sizeof(*waker));
+	if (!waker)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "out of memory");
+	pthread_mutex_init(&waker->mutex, NULL);
+	pthread_cond_init(&waker->wake, NULL);
+	waker->refs = 1;
+	waker->block = lock->block;
+	waker->size = lock->size;
+	waker->guard = lock->guard;
+	lock->waker = waker;
+	return TDSHM_OK;
 }
 
 /* ---- opening ------------------------------------------------------------ */
@@ -197,6 +270,7 @@ static tdshm_status lock_map(tdshm_lock *lock, int fd, size_t size, tdshm_error 
 				       tdshm_posix_error_hint(errno));
 	lock->block = map;
 	lock->size = size;
+	lock->guard = tdshm_posix_guard_add(map, size);
 	lock->ext =
 	    size >= LOCK_OBJECT_SIZE ? (lock_extension *)((uint8_t *)map + LOCK_EXT_OFFSET) : NULL;
 	return TDSHM_OK;
@@ -212,7 +286,9 @@ static tdshm_status lock_create(tdshm_lock *lock, int fd, const char *system_nam
 		shm_unlink(system_name);
 		return status;
 	}
-	tdshm_status status = lock_map(lock, fd, LOCK_OBJECT_SIZE, err);
+	tdshm_status status = tdshm_posix_reserve(fd, LOCK_OBJECT_SIZE, lock->full_name, err);
+	if (status == TDSHM_OK)
+		status = lock_map(lock, fd, LOCK_OBJECT_SIZE, err);
 	if (status == TDSHM_OK)
 		status = lock_initialise(lock, err);
 	if (status != TDSHM_OK)
@@ -318,9 +394,13 @@ tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out, tdshm_erro
 		status = tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
 					 "lock '%s' keeps being left empty by another process",
 					 full_name);
+	if (status == TDSHM_OK)
+		status = lock_waker_create(lock, err);
 	if (status != TDSHM_OK) {
-		if (lock->block)
+		if (lock->block) {
+			tdshm_posix_guard_remove(lock->guard);
 			munmap(lock->block, lock->size);
+		}
 		free(lock);
 		return status;
 	}
@@ -330,42 +410,94 @@ tdshm_status tdshm_lock_open(const char *full_name, tdshm_lock **out, tdshm_erro
 
 /* ---- acquire and release ------------------------------------------------ */
 
+/* Asks the waker to signal the shared condition; never blocks on another
+ * process. A waker that cannot be started costs TouchDesigner's waiters
+ * their own time-out, which is all a lost signal can cost them. */
+static void lock_wake_waiters(tdshm_lock *lock)
+{
+	lock_waker *waker = lock->waker;
+	pthread_mutex_lock(&waker->mutex);
+	if (lock->waker_started && lock->waker_pid != tdshm_process_id())
+		lock->waker_started = false; /* a forked child: the thread stayed behind */
+	if (!lock->waker_started) {
+		waker->refs++;
+		if (pthread_create(&lock->waker_thread, NULL, lock_waker_main, waker) == 0) {
+			lock->waker_started = true;
+			lock->waker_pid = tdshm_process_id();
+		} else {
+			waker->refs--;
+			pthread_mutex_unlock(&waker->mutex);
+			return;
+		}
+	}
+	waker->pending = true;
+	pthread_cond_signal(&waker->wake);
+	pthread_mutex_unlock(&waker->mutex);
+}
+
 static uint32_t lock_holder(const tdshm_lock *lock)
 {
 	return lock->ext ? lock->ext->holder_pid : 0;
 }
 
+/* A lock object truncated by another process: the fault handler gave this
+ * mapping private zero pages, so it excludes nobody any more. */
+static tdshm_status lock_refuse_if_shrunk(const tdshm_lock *lock, tdshm_error *err)
+{
+	if (!tdshm_posix_guard_faulted(lock->guard))
+		return TDSHM_OK;
+	return tdshm_error_set(err, TDSHM_REFUSED,
+			       "refused: lock '%s' shrank under its mapping (another process "
+			       "truncated it); open it again",
+			       lock->full_name);
+}
+
 tdshm_status tdshm_lock_acquire(tdshm_lock *lock, uint32_t timeout_ms, tdshm_error *err)
 {
 	td_lock_block *block = lock->block;
-	uint64_t start = tdshm_clock_ms();
-	/* "Try once" still lets a peer finish its few-instruction hold. */
-	int rc = lock_mutex_timed(&block->mutex, timeout_ms ? timeout_ms : 1);
+	if (lock_refuse_if_shrunk(lock, err) != TDSHM_OK)
+		return TDSHM_REFUSED;
+	/* "Try once" still lets a peer finish its few-instruction hold of
+	 * the inner mutex. */
+	uint64_t deadline = lock_deadline_ns(timeout_ms ? timeout_ms : 1);
+	uint32_t poll_us = LOCK_POLL_FIRST_US;
+	bool saw_mutex = false;
+	int rc = 0;
+	for (;;) {
+		rc = lock_mutex_try(&block->mutex);
+		if (rc == 0) {
+			saw_mutex = true;
+			if (!block->locked) {
+				block->locked = true;
+				if (lock->ext)
+					lock->ext->holder_pid = tdshm_process_id();
+				pthread_mutex_unlock(&block->mutex);
+				return lock_refuse_if_shrunk(lock, err);
+			}
+			if (timeout_ms == 0 || tdshm_clock_ns() >= deadline)
+				break; /* the inner mutex still held: see below */
+			pthread_mutex_unlock(&block->mutex);
+		} else if (rc != EBUSY || tdshm_clock_ns() >= deadline) {
+			break;
+		}
+		lock_pause_until(deadline, &poll_us);
+	}
+	if (rc != 0 && saw_mutex) /* held all along; the last look found the mutex busy */
+		return tdshm_error_set(err, TDSHM_TIMED_OUT,
+				       "lock '%s' busy for %u ms (held by another process)",
+				       lock->full_name, timeout_ms);
 	if (rc != 0)
 		return tdshm_error_set(err, TDSHM_TIMED_OUT,
-				       "lock '%s' busy for %u ms (its inner mutex: %s)",
+				       "lock '%s' busy for %u ms (its inner mutex: %s; a process "
+				       "that stays inside it has stopped or died there: restart "
+				       "it)",
 				       lock->full_name, timeout_ms, strerror(rc));
-	while (block->locked) {
-		uint64_t elapsed = tdshm_clock_ms() - start;
-		if (elapsed >= timeout_ms)
-			break;
-		uint64_t left = timeout_ms - elapsed;
-		lock_cond_wait_ms(block,
-				  left < LOCK_WAIT_SLICE_MS ? (uint32_t)left : LOCK_WAIT_SLICE_MS);
-	}
-	if (!block->locked) {
-		block->locked = true;
-		if (lock->ext)
-			lock->ext->holder_pid = tdshm_process_id();
-		pthread_mutex_unlock(&block->mutex);
-		return TDSHM_OK;
-	}
 	uint32_t holder = lock_holder(lock);
 	if (holder && !tdshm_process_alive(holder)) {
 		block->locked = false;
 		lock->ext->holder_pid = 0;
-		pthread_cond_signal(&block->cond);
 		pthread_mutex_unlock(&block->mutex);
+		lock_wake_waiters(lock);
 		return tdshm_error_set(err, TDSHM_TIMED_OUT,
 				       "lock '%s' was held by process %u, which has died; the "
 				       "lock was reclaimed and the next try will get it",
@@ -385,23 +517,24 @@ tdshm_status tdshm_lock_acquire(tdshm_lock *lock, uint32_t timeout_ms, tdshm_err
 void tdshm_lock_release(tdshm_lock *lock)
 {
 	td_lock_block *block = lock->block;
-	if (lock_mutex_timed(&block->mutex, LOCK_INNER_RELEASE_MS) != 0) {
-		/* The inner mutex is stuck (its owner died on a system without
-		 * robust mutexes). Clearing the flag without it is a race, but
-		 * leaving the lock held would stall every peer for good. */
+	if (lock_mutex_by(&block->mutex, lock_deadline_ns(LOCK_INNER_RELEASE_MS)) != 0) {
+		/* The inner mutex is stuck (a peer stopped or died in its
+		 * moment of holding it, on a mutex that is not robust).
+		 * Clearing the flag without it is a race, but leaving the
+		 * lock held would stall every peer for good. */
 		block->locked = false;
-		return;
+	} else {
+		block->locked = false;
+		if (lock->ext)
+			lock->ext->holder_pid = 0;
+		pthread_mutex_unlock(&block->mutex);
 	}
-	block->locked = false;
-	if (lock->ext)
-		lock->ext->holder_pid = 0;
-	pthread_cond_signal(&block->cond);
-	pthread_mutex_unlock(&block->mutex);
+	lock_wake_waiters(lock);
 }
 
 tdshm_status tdshm_lock_is_held(tdshm_lock *lock, bool *held, tdshm_error *err)
 {
-	int rc = lock_mutex_timed(&lock->block->mutex, 100);
+	int rc = lock_mutex_by(&lock->block->mutex, lock_deadline_ns(100));
 	if (rc != 0)
 		return tdshm_error_set(err, TDSHM_TIMED_OUT,
 				       "cannot inspect lock '%s': its inner mutex stayed busy (%s)",
@@ -416,6 +549,20 @@ void tdshm_lock_close(tdshm_lock *lock)
 	if (!lock)
 		return;
 	/* Never unlinked: TouchDesigner may hold it (docs/protocol.md §1). */
-	munmap(lock->block, lock->size);
+	lock_waker *waker = lock->waker;
+	pthread_mutex_lock(&waker->mutex);
+	waker->stopping = true;
+	pthread_cond_signal(&waker->wake);
+	bool idle = !waker->pending && !waker->signalling;
+	pthread_mutex_unlock(&waker->mutex);
+	if (lock->waker_started && lock->waker_pid == tdshm_process_id()) {
+		/* An idle waker exits at once; a busy one may be stuck in a
+		 * wedged condvar and is left to finish (or not) on its own. */
+		if (idle)
+			pthread_join(lock->waker_thread, NULL);
+		else
+			pthread_detach(lock->waker_thread);
+	}
+	lock_waker_unref(waker);
 	free(lock);
 }

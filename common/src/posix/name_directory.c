@@ -26,14 +26,17 @@ typedef struct directory_view {
 	int fd;
 	uint8_t *bytes;
 	size_t size;
+	int guard; /* mapping_guard slot of bytes */
 	uint64_t allocated;
 	uint64_t used;
 } directory_view;
 
 static void directory_view_close(directory_view *view)
 {
-	if (view->bytes)
+	if (view->bytes) {
+		tdshm_posix_guard_remove(view->guard);
 		munmap(view->bytes, view->size);
+	}
 	if (view->fd >= 0)
 		close(view->fd);
 	view->bytes = NULL;
@@ -82,6 +85,7 @@ static tdshm_status directory_view_open(directory_view *view, bool writable, tds
 				       strerror(saved));
 	}
 	view->bytes = map;
+	view->guard = tdshm_posix_guard_add(map, view->size);
 	view->allocated = tdshm_load_u64le(view->bytes, 0);
 	view->used = tdshm_load_u64le(view->bytes, 8);
 	uint64_t version = tdshm_load_u64le(view->bytes, 16);
@@ -120,6 +124,12 @@ static tdshm_status directory_view_create(directory_view *view, const uint8_t *e
 		    "cannot size the shared-memory name directory to %zu bytes: %s", size,
 		    strerror(saved));
 	}
+	tdshm_status reserved = tdshm_posix_reserve(view->fd, size, view->name, err);
+	if (reserved != TDSHM_OK) {
+		directory_view_close(view);
+		shm_unlink(view->name);
+		return reserved;
+	}
 	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, view->fd, 0);
 	if (map == MAP_FAILED) {
 		int saved = errno;
@@ -131,6 +141,7 @@ static tdshm_status directory_view_create(directory_view *view, const uint8_t *e
 	}
 	view->bytes = map;
 	view->size = size;
+	view->guard = tdshm_posix_guard_add(map, size);
 	view->allocated = size - HEAD;
 	view->used = used;
 	if (used)
@@ -284,6 +295,19 @@ static tdshm_status directory_register(directory_view *view, const char *key, ch
 	return TDSHM_OK;
 }
 
+/* After reading (or writing) the view: a directory truncated meanwhile by
+ * another process read as zeros, so what was found is not to be used. */
+static tdshm_status directory_view_intact(const directory_view *view, tdshm_status status,
+					  tdshm_error *err)
+{
+	if (!view->bytes || !tdshm_posix_guard_faulted(view->guard))
+		return status;
+	return tdshm_error_set(err, TDSHM_REFUSED,
+			       "refused: the shared-memory name directory '%s' shrank while it "
+			       "was being read (another process truncated it)",
+			       view->name);
+}
+
 /* The directory's two names: TouchDesigner's, or a test's own stem from
  * TDSHM_POSIX_NAME_DIRECTORY (see name_directory.h). */
 static void directory_names(directory_view *view, char *lock_name, size_t lock_cap)
@@ -365,6 +389,7 @@ static tdshm_status directory_resolve(const char *full_name, bool registering, c
 						 full_name);
 		}
 	}
+	status = directory_view_intact(&view, status, err);
 	directory_view_close(&view);
 	directory_unlock(lock);
 	return status;
@@ -398,6 +423,7 @@ tdshm_status tdshm_posix_system_name(const char *full_name, bool registering, ch
 
 tdshm_status tdshm_name_directory_copy(uint8_t **entries, size_t *used, tdshm_error *err)
 {
+	*entries = NULL;
 	directory_view view;
 	char lock_name[TDSHM_NAME_DIRECTORY_STEM_MAX + 16];
 	directory_names(&view, lock_name, sizeof(lock_name));
@@ -414,6 +440,11 @@ tdshm_status tdshm_name_directory_copy(uint8_t **entries, size_t *used, tdshm_er
 		else
 			status = tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
 						 "out of memory reading the name directory");
+	}
+	status = directory_view_intact(&view, status, err);
+	if (status != TDSHM_OK && *entries) {
+		free(*entries);
+		*entries = NULL;
 	}
 	directory_view_close(&view);
 	directory_unlock(lock);

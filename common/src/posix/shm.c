@@ -9,17 +9,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "posix/internal.h"
 #include "tdshm/platform.h"
-
-/* Where glibc keeps shm_open objects; how `tdshm list` enumerates them. */
-#define TDSHM_POSIX_SHM_DIR "/dev/shm"
 
 struct tdshm_shm {
 	char full_name[TDSHM_POSIX_NAME_CAP];
@@ -29,6 +28,8 @@ struct tdshm_shm {
 	bool created; /* this handle made the object: it may unlink it */
 	dev_t device; /* identity of the mapped object, to tell when its name */
 	ino_t inode;  /* has been given to a new one (tdshm_shm_is_current) */
+	int fd;       /* kept open to see the object shrink (fstat) */
+	int guard;    /* mapping_guard slot, -1 if unguarded */
 };
 
 static tdshm_status shm_map(tdshm_shm *shm, int fd, size_t size, tdshm_error *err)
@@ -40,11 +41,13 @@ static tdshm_status shm_map(tdshm_shm *shm, int fd, size_t size, tdshm_error *er
 		    shm->full_name, size, strerror(errno), tdshm_posix_error_hint(errno));
 	shm->bytes = map;
 	shm->size = size;
+	shm->guard = tdshm_posix_guard_add(map, size);
 	struct stat st;
 	if (fstat(fd, &st) == 0) {
 		shm->device = st.st_dev;
 		shm->inode = st.st_ino;
 	}
+	shm->fd = dup(fd);
 	return TDSHM_OK;
 }
 
@@ -56,7 +59,58 @@ static tdshm_shm *shm_alloc(const char *full_name, const char *system_name)
 	/* Both fit: tdshm_posix_system_name checked the length. */
 	strcpy(shm->full_name, full_name);
 	strcpy(shm->system_name, system_name);
+	shm->fd = -1;
+	shm->guard = -1;
 	return shm;
+}
+
+/* Sizes for a user: "132 MB", "64 KB". */
+static void shm_format_size(uint64_t bytes, char *out, size_t cap)
+{
+	if (bytes >= 10u * 1024 * 1024)
+		snprintf(out, cap, "%llu MB", (unsigned long long)(bytes / (1024 * 1024)));
+	else if (bytes >= 1024)
+		snprintf(out, cap, "%llu KB", (unsigned long long)(bytes / 1024));
+	else
+		snprintf(out, cap, "%llu bytes", (unsigned long long)bytes);
+}
+
+tdshm_status tdshm_posix_reserve(int fd, size_t size, const char *full_name, tdshm_error *err)
+{
+#if defined(__APPLE__)
+	/* macOS has no posix_fallocate, and its shm_open objects are not a
+	 * file system of fixed size: their pages come from the VM system
+	 * (memory and swap), so there is no "full /dev/shm" to run into. */
+	(void)fd;
+	(void)size;
+	(void)full_name;
+	(void)err;
+	return TDSHM_OK;
+#else
+	/* ftruncate alone only sets the size: on a full tmpfs the first
+	 * write to a page then raises SIGBUS in whoever touches it. Pages
+	 * reserved here can always be written. */
+	int rc = posix_fallocate(fd, 0, (off_t)size);
+	if (rc == 0)
+		return TDSHM_OK;
+	if (rc != ENOSPC)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+				       "cannot reserve %zu bytes of shared memory for '%s': %s%s",
+				       size, full_name, strerror(rc), tdshm_posix_error_hint(rc));
+	char needed[32], free_text[48];
+	shm_format_size(size, needed, sizeof(needed));
+	struct statvfs vfs;
+	if (fstatvfs(fd, &vfs) == 0)
+		shm_format_size((uint64_t)vfs.f_bavail * vfs.f_frsize, free_text,
+				sizeof(free_text));
+	else
+		snprintf(free_text, sizeof(free_text), "less than that");
+	return tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
+			       "shared memory is full: %s needed, %s free in %s (for '%s'; close "
+			       "other senders, make the image smaller, or enlarge %s)",
+			       needed, free_text, TDSHM_POSIX_SHM_DIR, full_name,
+			       TDSHM_POSIX_SHM_DIR);
+#endif
 }
 
 /* Grows an object we reuse, never shrinks it: a receiver that mapped the
@@ -72,14 +126,15 @@ static tdshm_status shm_size_object(tdshm_shm *shm, int fd, size_t size, size_t 
 				       tdshm_posix_error_hint(errno));
 	if (!shm->created && (size_t)st.st_size >= size) {
 		*mapped = (size_t)st.st_size;
-		return TDSHM_OK;
+		/* Reused, perhaps with holes: the pages we write are reserved. */
+		return tdshm_posix_reserve(fd, size, shm->full_name, err);
 	}
 	if (ftruncate(fd, (off_t)size) != 0)
 		return tdshm_error_set(
 		    err, TDSHM_SYSTEM_ERROR, "cannot size shared memory '%s' to %zu bytes: %s%s",
 		    shm->full_name, size, strerror(errno), tdshm_posix_error_hint(errno));
 	*mapped = size;
-	return TDSHM_OK;
+	return tdshm_posix_reserve(fd, size, shm->full_name, err);
 }
 
 tdshm_status tdshm_shm_create(const char *full_name, size_t size, bool exclusive, tdshm_shm **out,
@@ -198,9 +253,37 @@ void tdshm_shm_close(tdshm_shm *shm)
 {
 	if (!shm)
 		return;
+	tdshm_posix_guard_remove(shm->guard);
 	if (shm->bytes)
 		munmap(shm->bytes, shm->size);
+	if (shm->fd >= 0)
+		close(shm->fd);
 	free(shm);
+}
+
+tdshm_status tdshm_shm_check_intact(const tdshm_shm *shm, tdshm_error *err)
+{
+	struct stat st;
+	if (tdshm_posix_guard_faulted(shm->guard))
+		return tdshm_error_set(err, TDSHM_REFUSED,
+				       "refused: shared memory '%s' shrank while it was being read "
+				       "(another process truncated it); what was read is dropped",
+				       shm->full_name);
+	if (shm->fd >= 0 && fstat(shm->fd, &st) == 0 && (uint64_t)st.st_size < shm->size)
+		return tdshm_error_set(err, TDSHM_REFUSED,
+				       "refused: shared memory '%s' shrank to %lld of its %zu "
+				       "bytes (another process truncated it)",
+				       shm->full_name, (long long)st.st_size, shm->size);
+	return TDSHM_OK;
+}
+
+tdshm_status tdshm_mapped_range_check(const void *bytes, size_t size, tdshm_error *err)
+{
+	if (tdshm_posix_guard_range_faulted(bytes, size))
+		return tdshm_error_set(err, TDSHM_REFUSED,
+				       "refused: the shared memory shrank while it was being read "
+				       "(another process truncated it); what was read is dropped");
+	return TDSHM_OK;
 }
 
 void tdshm_shm_close_and_remove(tdshm_shm *shm)
