@@ -35,7 +35,8 @@ struct tdshm_receiver {
 	tdshm_shm *data;
 	bool connected;
 	bool reading;
-	bool has_ext; /* the sender publishes pid and serial */
+	bool has_ext;           /* the sender publishes pid and serial */
+	bool holders_uncounted; /* the system cannot count a segment's holders */
 	uint32_t sender_pid;
 	bool serial_valid;
 	uint64_t serial;
@@ -245,8 +246,14 @@ static tdshm_status receiver_check_liveness(tdshm_receiver *r, uint64_t now, tds
 	 * segment while it runs. */
 	bool alone = false;
 	tdshm_error ignored;
-	if (r->info && tdshm_shm_sole_holder(r->info, &alone, &ignored) == TDSHM_OK && alone)
-		return receiver_gone(r, err, "has stopped (nothing else holds its shared memory)");
+	if (r->info && !r->holders_uncounted) {
+		tdshm_status counted = tdshm_shm_sole_holder(r->info, &alone, &ignored);
+		/* POSIX cannot count: not asked again on every read. */
+		r->holders_uncounted = counted == TDSHM_NOT_FOUND;
+		if (counted == TDSHM_OK && alone)
+			return receiver_gone(r, err,
+					     "has stopped (nothing else holds its shared memory)");
+	}
 	if (now < r->next_liveness_ms)
 		return TDSHM_OK;
 	r->next_liveness_ms = now + r->options.liveness_interval_ms;

@@ -601,29 +601,75 @@ static void test_name_only_settings_get_every_default(void **state)
 	obs_source_release(source);
 }
 
+/* Whether the pick list offers name, and with which label. */
+static const char *pick_label_of(obs_property_t *pick, const char *name)
+{
+	for (size_t i = 0; i < obs_property_list_item_count(pick); i++)
+		if (strcmp(obs_property_list_item_string(pick, i), name) == 0)
+			return obs_property_list_item_name(pick, i);
+	return NULL;
+}
+
+/* The list offers other programs' image senders, sorted, with size and
+ * format; never this OBS's own outputs (an in-process sender here, as a
+ * filter or the Tools output would be) and never a CHOP segment. "First
+ * available" takes an image sender of another process, not our own. */
 static void test_live_segments_are_listed_and_pick_fills_the_name(void **state)
 {
 	(void)state;
-	char name[64];
-	tdshm_test_unique_name(name, sizeof(name), "obs-live");
-	tdshm_sender *sender = source_sender_create(name, 4096);
+	char name[64], own[64], chop[64];
+	/* "0-…" sorts before any other sender of this run, "00-" before it. */
+	tdshm_test_unique_name(name, sizeof(name), "0-obs-live");
+	tdshm_test_unique_name(own, sizeof(own), "00-obs-own");
+	tdshm_test_unique_name(chop, sizeof(chop), "00-obs-chop");
+	int pid = source_start_sender(name, "--size", "320x180", "--format", "rgba16f", NULL);
+	assert_true(pid > 0);
+	int chop_pid = -1;
+	{
+		const char *argv[] = {tdshm_test_tool_path(), "chop-send", chop, NULL};
+		chop_pid = harness_spawn(argv);
+	}
+	assert_true(chop_pid > 0);
+	tdshm_sender *sender = source_sender_create(own, 4096);
 	assert_non_null(sender);
+	assert_true(source_sender_write_pattern(sender, TDSHM_PATTERN_BARS, 0, 64, 32, "bgra8"));
 	obs_source_t *source = harness_create_source("tdshm_top_source", "live", "{\"name\":\"\"}");
 	assert_non_null(source);
-	obs_properties_t *props = obs_source_properties(source);
-	obs_property_t *pick = obs_properties_get(props, "pick");
-	assert_non_null(pick);
-	bool listed = false;
-	for (size_t i = 0; i < obs_property_list_item_count(pick); i++)
-		listed = listed || strcmp(obs_property_list_item_string(pick, i), name) == 0;
-	assert_true(listed);
 
-	/* Picking it fills in the name (the setting saved with the scene). */
+	obs_properties_t *props = NULL;
+	obs_property_t *pick = NULL;
+	const char *label = NULL;
+	/* The tools take a moment to start. */
+	for (uint64_t until = source_now_ms() + 10000; !label && source_now_ms() < until;) {
+		obs_properties_destroy(props);
+		props = obs_source_properties(source);
+		pick = obs_properties_get(props, "pick");
+		assert_non_null(pick);
+		label = pick_label_of(pick, name);
+		if (!label || !pick_label_of(pick, chop))
+			tdshm_sleep_ms(100);
+	}
+	if (!label)
+		fail_msg("'%s' (another process's image sender) is not listed", name);
+	printf("  listed as '%s'\n", label);
+	assert_non_null(strstr(label, "320x180 rgba16f"));
+	assert_null(pick_label_of(pick, own));
+	assert_null(pick_label_of(pick, chop));
+
 	obs_data_t *settings = obs_source_get_settings(source);
+	/* "First available": the first image sender of another process. */
+	obs_data_set_string(settings, "pick", "\x01first");
+	assert_true(obs_property_modified(pick, settings));
+	assert_string_equal(obs_data_get_string(settings, "name"), name);
+
+	/* Picking one fills in the name (the setting saved with the scene). */
+	obs_data_set_string(settings, "name", "");
 	obs_data_set_string(settings, "pick", name);
 	assert_true(obs_property_modified(pick, settings));
 	assert_string_equal(obs_data_get_string(settings, "name"), name);
 	assert_string_equal(obs_data_get_string(settings, "pick"), "");
+	harness_kill(pid, false);
+	harness_kill(chop_pid, false);
 
 	/* The delay field is only shown for "clear after". */
 	obs_property_t *on_stop = obs_properties_get(props, "on_stop");
