@@ -96,9 +96,7 @@ tdshm_status tdshm_top_reader_refresh(tdshm_top_reader *r, tdshm_top_reader_even
 	tdshm_status status = tdshm_receiver_refresh(r->receiver, &err);
 	switch (status) {
 	case TDSHM_OK:
-		if (r->state == TDSHM_TOP_READER_HIDDEN)
-			reader_set_state(r, TDSHM_TOP_READER_WAITING, NULL, ev);
-		break;
+		break; /* the next begin says what the segment holds */
 	case TDSHM_NOT_FOUND:
 		/* "stopped; waiting for it to come back" says more than
 		 * "waiting": it stays until the sender is back. */
