@@ -306,6 +306,7 @@ static void tdshm_source_update(void *data, obs_data_t *settings)
 		tdshm_source_report_state(s, TDSHM_SOURCE_NO_NAME, NULL);
 		return;
 	}
+	tdshm_source_report_state(s, TDSHM_SOURCE_WAITING, NULL);
 	if (async) {
 		tdshm_source_async *a = tdshm_source_async_start(
 		    s->source, &s->status, &s->shared, name, flip,
@@ -324,7 +325,6 @@ static void tdshm_source_update(void *data, obs_data_t *settings)
 	pthread_mutex_lock(&s->reader_mutex);
 	s->reader = reader;
 	pthread_mutex_unlock(&s->reader_mutex);
-	tdshm_source_report_state(s, TDSHM_SOURCE_WAITING, NULL);
 	s->worker_running = pthread_create(&s->worker, NULL, tdshm_source_worker, s) == 0;
 	if (!s->worker_running)
 		tdshm_source_report_state(s, TDSHM_SOURCE_ERROR, "cannot start the reader thread");

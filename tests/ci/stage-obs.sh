@@ -38,13 +38,17 @@ cmake --build "$native" -j2
 echo "--- AddressSanitizer build of the module and harness: hostile vectors"
 cmake -S "$TDSHM_ROOT" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	-DTDSHM_SANITIZE=address,undefined >/dev/null
-cmake --build "$asan" -j2 --target obs-tdshm tdshm obs_test_source_bad obs_test_source
+cmake --build "$asan" -j2 --target obs-tdshm tdshm obs_test_source_bad obs_test_source \
+	obs_test_source_async
 # libobs itself is not instrumented and keeps some allocations until exit.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	"$asan/tests/obs/obs_test_source_bad" || failed+=("ASan: source hostile vectors")
 # And every format conversion and state change of the source, instrumented.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	"$asan/tests/obs/obs_test_source" || failed+=("ASan: source")
+# Async output (a NaN float image among them) under UBSan too.
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	"$asan/tests/obs/obs_test_source_async" || failed+=("ASan: source async")
 
 echo "--- AddressSanitizer build: the filter's tests (sender, read-back ring, output)"
 cmake --build "$asan" -j2 --target obs_test_filter tdshm_top_probe tdshm_lock_holder

@@ -438,27 +438,15 @@ static void test_tool_resizing_every_few_frames_is_followed(void **state)
 	harness_kill(pid, false);
 }
 
-/* The colour at the middle of the output, summed over B,G,R. */
+/* The colour of the white bar, summed over B,G,R. */
 static int centre_sum(void)
 {
-	harness_frame frame;
-	assert_true(harness_wait_frames(3, 5000));
-	assert_true(harness_copy_latest_frame(&frame));
-	const uint8_t *p = harness_frame_pixel(&frame, 40, 180); /* white bar */
-	int sum = p[0] + p[1] + p[2];
-	harness_frame_free(&frame);
-	return sum;
+	return source_output_sum_at(40, 180);
 }
 
-/* Polls the centre colour until it is want (up to timeout_ms); returns the
- * last value seen. OBS's output lags rendering by a few frames. */
 static int wait_centre_sum(int want, uint32_t timeout_ms)
 {
-	uint64_t deadline = source_now_ms() + timeout_ms;
-	int sum;
-	while ((sum = centre_sum()) != want && source_now_ms() < deadline)
-		;
-	return sum;
+	return source_wait_output_sum_at(40, 180, want, timeout_ms);
 }
 
 static void check_sender_crash(const char *on_stop, bool expect_kept)

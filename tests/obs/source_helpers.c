@@ -245,3 +245,23 @@ float source_compare_pattern(const struct harness_frame *frame, tdshm_pattern_ki
 	}
 	return worst;
 }
+
+int source_output_sum_at(uint32_t x, uint32_t y)
+{
+	harness_frame frame;
+	assert_true(harness_wait_frames(3, 5000));
+	assert_true(harness_copy_latest_frame(&frame));
+	const uint8_t *p = harness_frame_pixel(&frame, x, y);
+	int sum = p[0] + p[1] + p[2];
+	harness_frame_free(&frame);
+	return sum;
+}
+
+int source_wait_output_sum_at(uint32_t x, uint32_t y, int want, uint32_t timeout_ms)
+{
+	uint64_t deadline = source_now_ms() + timeout_ms;
+	int sum;
+	while ((sum = source_output_sum_at(x, y)) != want && source_now_ms() < deadline)
+		;
+	return sum;
+}

@@ -61,3 +61,9 @@ bool source_sender_write_raw(tdshm_sender *sender, const uint8_t *bytes, size_t 
 float source_compare_pattern(const struct harness_frame *frame, tdshm_pattern_kind kind,
 			     uint32_t frame_number, const char *format, float tolerance_255,
 			     uint64_t *bad);
+
+/* B+G+R of OBS's output pixel (x, y), a few output frames from now. */
+int source_output_sum_at(uint32_t x, uint32_t y);
+/* Polls that sum until it is want (up to timeout_ms); returns the last seen.
+ * OBS's output lags rendering by a few frames. */
+int source_wait_output_sum_at(uint32_t x, uint32_t y, int want, uint32_t timeout_ms);
