@@ -101,6 +101,23 @@ bool tdshm_source_should_clear(const tdshm_source_shared *shared, int64_t stoppe
 
 /* ---- reading: the worker ------------------------------------------------ */
 
+/* Until there is a picture, render is not called for a 0x0 source: the
+ * worker learns the size (reader held, data lock tried once). */
+static void tdshm_source_learn_size(struct tdshm_source *s, tdshm_top_reader_event *ev)
+{
+	tdshm_top_reader_event peek_ev;
+	tdshm_top_read read;
+	if (tdshm_top_reader_begin(s->reader, 0, &read, &peek_ev) == TDSHM_OK) {
+		os_atomic_set_long(&s->shared.width, (long)read.image.width);
+		os_atomic_set_long(&s->shared.height, (long)read.image.height);
+		uint64_t frames = tdshm_top_reader_end(s->reader, &read, false);
+		tdshm_source_status_set_image(&s->status, read.image.width, read.image.height,
+					      read.image.format->name, frames);
+	}
+	if (peek_ev.changed)
+		*ev = peek_ev;
+}
+
 static void *tdshm_source_worker(void *data)
 {
 	struct tdshm_source *s = data;
@@ -108,28 +125,13 @@ static void *tdshm_source_worker(void *data)
 	do {
 		tdshm_top_reader_event ev;
 		pthread_mutex_lock(&s->reader_mutex);
-		if (os_atomic_load_long(&s->shared.shown)) {
-			tdshm_status st = tdshm_top_reader_refresh(s->reader, &ev);
-			/* Until there is a picture, render is not called for a 0x0
-			 * source: learn the size here. */
-			if (st == TDSHM_OK && os_atomic_load_long(&s->shared.width) == 0) {
-				tdshm_top_reader_event peek_ev;
-				tdshm_top_read read;
-				if (tdshm_top_reader_begin(s->reader, 0, &read, &peek_ev) ==
-				    TDSHM_OK) {
-					os_atomic_set_long(&s->shared.width,
-							   (long)read.image.width);
-					os_atomic_set_long(&s->shared.height,
-							   (long)read.image.height);
-					tdshm_top_reader_end(s->reader, &read, false);
-				}
-				if (peek_ev.changed)
-					ev = peek_ev;
-			}
-		} else {
+		if (!os_atomic_load_long(&s->shared.shown)) {
 			/* Not copying frames nobody sees; after a while, not even
 			 * holding TD's segments open. */
 			tdshm_top_reader_hidden(s->reader, &ev);
+		} else if (tdshm_top_reader_refresh(s->reader, &ev) == TDSHM_OK &&
+			   os_atomic_load_long(&s->shared.width) == 0) {
+			tdshm_source_learn_size(s, &ev);
 		}
 		pthread_mutex_unlock(&s->reader_mutex);
 		tdshm_source_report(s, &ev);
