@@ -8,24 +8,7 @@ set -euo pipefail
 native="$TDSHM_BUILD_ROOT/native"
 asan="$TDSHM_BUILD_ROOT/obs-asan"
 
-# A free display number: no X socket and no lock file for it.
-display=""
-for n in $(seq 90 140); do
-	if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then
-		display=":$n"
-		break
-	fi
-done
-[ -n "$display" ] || { echo "FAIL: no free X display number in :90..:140"; exit 1; }
-Xvfb "$display" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb_pid=$!
-trap 'kill "$xvfb_pid" 2>/dev/null || true; wait "$xvfb_pid" 2>/dev/null || true' EXIT
-export DISPLAY="$display"
-for _ in $(seq 50); do
-	[ -e "/tmp/.X11-unix/X${display#:}" ] && break
-	sleep 0.1
-done
-kill -0 "$xvfb_pid" || { echo "FAIL: Xvfb did not start on $display"; exit 1; }
+source "$(dirname "$0")/xvfb.sh"
 
 # Every step runs even when an earlier one failed; the stage fails at the end.
 failed=()
