@@ -10,7 +10,8 @@
  * draws. Owner of each field beside it:
  *   [GFX]     graphics thread only (update, tick, render)
  *   [READER]  under reader_mutex (worker: refresh; render: try-lock, read)
- *   [ASYNC]   under async_mutex (update swaps it; render, enum read it)
+ *   [ASYNC]   written by update under async_mutex; the graphics thread
+ *             reads it unlocked, other threads (enum) under the mutex
  *   [ATOMIC]  os_atomic_* (tdshm_source_shared)
  *   [STATUS]  the status's own mutex */
 #include <obs-module.h>
@@ -462,11 +463,12 @@ static void tdshm_source_render(void *data, gs_effect_t *unused)
 	UNUSED_PARAMETER(unused);
 	struct tdshm_source *s = data;
 	if (s->async) {
-		pthread_mutex_lock(&s->async_mutex);
+		/* No lock: update, the only writer, runs on this thread; and
+		 * holding async_mutex into libobs's render would order it
+		 * against libobs's own locks. */
 		obs_source_t *frames = tdshm_source_async_output(s->async_path);
 		if (frames)
 			obs_source_video_render(frames);
-		pthread_mutex_unlock(&s->async_mutex);
 		return;
 	}
 	if (s->reader)
