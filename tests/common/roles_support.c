@@ -109,6 +109,16 @@ tdshm_shm *tdshm_test_td_info_create(const char *info_name, tdshm_info_layout la
 	return info;
 }
 
+tdshm_top_params tdshm_test_bgra8_params(uint32_t width, uint32_t height)
+{
+	tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,
+				   .version = 1,
+				   .width = width,
+				   .height = height,
+				   .format = tdshm_pixel_format_by_name("bgra8")};
+	return params;
+}
+
 void tdshm_test_td_top_sender_start(tdshm_test_td_top_sender *td, const char *user, uint32_t width,
 				    uint32_t height)
 {
@@ -117,11 +127,7 @@ void tdshm_test_td_top_sender_start(tdshm_test_td_top_sender *td, const char *us
 	memset(td, 0, sizeof(*td));
 	td->width = width;
 	td->height = height;
-	tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,
-				   .version = 1,
-				   .width = width,
-				   .height = height,
-				   .format = tdshm_pixel_format_by_name("bgra8")};
+	tdshm_top_params params = tdshm_test_bgra8_params(width, height);
 	size_t size = 0;
 	assert_int_equal(tdshm_top_segment_size(&params, &size, &err), TDSHM_OK);
 	assert_int_equal(tdshm_name_data_lock(user, name, sizeof(name), &err), TDSHM_OK);
@@ -141,11 +147,7 @@ void tdshm_test_td_top_sender_write(tdshm_test_td_top_sender *td, unsigned seed)
 	if (seed == 0) {
 		memset(bytes, 0, size);
 	} else {
-		tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,
-					   .version = 1,
-					   .width = td->width,
-					   .height = td->height,
-					   .format = tdshm_pixel_format_by_name("bgra8")};
+		tdshm_top_params params = tdshm_test_bgra8_params(td->width, td->height);
 		assert_int_equal(tdshm_top_write_header(&params, bytes, size, &err), TDSHM_OK);
 		size_t header = tdshm_top_header_size(&params);
 		tdshm_test_frame_fill(bytes + header, (size_t)td->width * td->height * 4, seed);

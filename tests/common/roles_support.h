@@ -45,6 +45,9 @@ bool tdshm_test_shm_exists(const char *full_name);
  * it: magic and version, none of this project's extension. */
 tdshm_shm *tdshm_test_td_info_create(const char *info_name, tdshm_info_layout layout);
 
+/* A current version-1 header's parameters for a bgra8 image. */
+tdshm_top_params tdshm_test_bgra8_params(uint32_t width, uint32_t height);
+
 /* A TOP sender as TouchDesigner writes one: info block without this
  * project's extension (so no frame serial, no pid), data segment under the
  * plain name, a bgra8 image of width x height. */

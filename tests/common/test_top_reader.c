@@ -31,11 +31,7 @@ static tdshm_top_reader *reader_new(const char *user)
 
 static tdshm_sender *project_sender_new(const char *user)
 {
-	tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,
-				   .version = 1,
-				   .width = W,
-				   .height = H,
-				   .format = tdshm_pixel_format_by_name("bgra8")};
+	tdshm_top_params params = tdshm_test_bgra8_params(W, H);
 	size_t size = 0;
 	tdshm_error err;
 	assert_int_equal(tdshm_top_segment_size(&params, &size, &err), TDSHM_OK);
@@ -48,11 +44,7 @@ static tdshm_sender *project_sender_new(const char *user)
  * seed 0 publishes the all-zero segment a sender has before its first frame. */
 static void project_sender_write(tdshm_sender *sender, unsigned seed)
 {
-	tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,
-				   .version = 1,
-				   .width = W,
-				   .height = H,
-				   .format = tdshm_pixel_format_by_name("bgra8")};
+	tdshm_top_params params = tdshm_test_bgra8_params(W, H);
 	uint8_t *bytes;
 	size_t size;
 	tdshm_error err;
@@ -290,11 +282,7 @@ static void test_content_hash_cost_is_printed(void **state)
 {
 	(void)state;
 	enum { HW = 1920, HH = 1080 };
-	tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,
-				   .version = 1,
-				   .width = HW,
-				   .height = HH,
-				   .format = tdshm_pixel_format_by_name("bgra8")};
+	tdshm_top_params params = tdshm_test_bgra8_params(HW, HH);
 	size_t size = 0;
 	tdshm_error err;
 	assert_int_equal(tdshm_top_segment_size(&params, &size, &err), TDSHM_OK);
