@@ -348,16 +348,17 @@ static void harness_timed_render(void *data, gs_effect_t *unused)
 	pthread_mutex_unlock(&timing_mutex);
 }
 
+/* The child's size, as the wrapper's own. */
 static uint32_t harness_timed_width(void *data)
 {
-	struct harness_timed *t = data;
-	return t->child ? obs_source_get_width(t->child) : 0;
+	obs_source_t *child = ((struct harness_timed *)data)->child;
+	return child ? obs_source_get_width(child) : 0;
 }
 
 static uint32_t harness_timed_height(void *data)
 {
-	struct harness_timed *t = data;
-	return t->child ? obs_source_get_height(t->child) : 0;
+	obs_source_t *child = ((struct harness_timed *)data)->child;
+	return child ? obs_source_get_height(child) : 0;
 }
 
 static void harness_timed_enum(void *data, obs_source_enum_proc_t callback, void *param)

@@ -55,13 +55,10 @@ static void test_async_start_waits_without_a_refused_flash(void **state)
  * clean stop) and returns when the stop was seen. */
 static obs_source_t *show_then_stop(const char *settings_tail, bool crash, char *status, size_t cap)
 {
-	char name[64], settings[256];
-	tdshm_test_unique_name(name, sizeof(name), "obs-async-stop");
-	int pid = source_start_sender(name, "--size", SIZE_ARG, "--pattern", "bars", NULL);
-	assert_true(pid > 0);
-	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"%s}", name, settings_tail);
-	obs_source_t *source = source_show("tdshm-in", settings);
-	assert_true(source_wait_connected(source, 10000, status, cap));
+	int pid;
+	obs_source_t *source =
+	    source_show_tool_sender("obs-async-stop", settings_tail, &pid, status, cap, "--size",
+				    SIZE_ARG, "--pattern", "bars", NULL);
 	assert_int_equal(source_wait_output_sum_at(BAR_X, BAR_Y, WHITE, 3000), WHITE);
 	harness_kill(pid, crash);
 	if (!source_wait_status(source, "'", 1500, status, cap) || !strstr(status, "stopped"))
@@ -110,13 +107,15 @@ static void test_async_honours_every_when_td_stops_mode(void **state)
 /* "Connected ... N frames received" counts this connection's frames. */
 static void check_frames_per_connection(const char *settings_tail)
 {
-	char name[64], settings[256], status[1024];
-	tdshm_test_unique_name(name, sizeof(name), "obs-frames");
-	int pid = source_start_sender(name, "--size", "320x180", "--pattern", "counter", NULL);
-	assert_true(pid > 0);
-	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"%s}", name, settings_tail);
-	obs_source_t *source = source_show("tdshm-in", settings);
-	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
+	char status[1024];
+	int pid;
+	obs_source_t *source =
+	    source_show_tool_sender("obs-frames", settings_tail, &pid, status, sizeof(status),
+				    "--size", "320x180", "--pattern", "counter", NULL);
+	char name[64];
+	obs_data_t *current = obs_source_get_settings(source);
+	snprintf(name, sizeof(name), "%s", obs_data_get_string(current, "name"));
+	obs_data_release(current);
 	uint64_t deadline = source_now_ms() + 10000;
 	while (source_frames_received(source) < 40 && source_now_ms() < deadline)
 		usleep(10000);

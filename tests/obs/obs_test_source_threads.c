@@ -62,14 +62,11 @@ static void *size_query_thread(void *data)
 static void test_size_queries_race_async_toggles_safely(void **state)
 {
 	(void)state;
-	char name[64], settings[256], status[1024];
-	tdshm_test_unique_name(name, sizeof(name), "obs-threads");
-	int pid = source_start_sender(name, "--size", "320x180", "--pattern", "counter",
-				      "--resize-every", "20", NULL);
-	assert_true(pid > 0);
-	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
-	obs_source_t *source = source_show("threads", settings);
-	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
+	char status[1024];
+	int pid;
+	obs_source_t *source = source_show_tool_sender(
+	    "obs-threads", NULL, &pid, status, sizeof(status), "--size", "320x180", "--pattern",
+	    "counter", "--resize-every", "20", NULL);
 
 	size_query q = {.source = source};
 	pthread_t thread;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "obs_harness.h"
+#include "test_support.h"
 #include "tdshm/pixel_format.h"
 
 uint64_t source_now_ms(void)
@@ -102,18 +103,42 @@ bool source_wait_connected(obs_source_t *source, uint32_t timeout_ms, char *out,
 	return source_wait_status(source, "Connected", timeout_ms, out, cap);
 }
 
-int source_start_sender(const char *name, ...)
+static int source_start_sender_v(const char *name, va_list args)
 {
 	const char *argv[32] = {TDSHM_TOOL_PATH, "send", name};
 	int n = 3;
-	va_list args;
-	va_start(args, name);
 	const char *arg;
 	while (n < 31 && (arg = va_arg(args, const char *)) != NULL)
 		argv[n++] = arg;
-	va_end(args);
 	argv[n] = NULL;
 	return harness_spawn(argv);
+}
+
+int source_start_sender(const char *name, ...)
+{
+	va_list args;
+	va_start(args, name);
+	int pid = source_start_sender_v(name, args);
+	va_end(args);
+	return pid;
+}
+
+obs_source_t *source_show_tool_sender(const char *stem, const char *settings_tail, int *pid,
+				      char *status, size_t cap, ...)
+{
+	char name[64], settings[256];
+	tdshm_test_unique_name(name, sizeof(name), stem);
+	va_list args;
+	va_start(args, cap);
+	*pid = source_start_sender_v(name, args);
+	va_end(args);
+	assert_true(*pid > 0);
+	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"%s}", name,
+		 settings_tail ? settings_tail : "");
+	obs_source_t *source = source_show("tdshm-in", settings);
+	if (!source_wait_connected(source, 10000, status, cap))
+		fail_msg("never connected: %s", status);
+	return source;
 }
 
 tdshm_sender *source_sender_create(const char *name, size_t data_size)

@@ -23,6 +23,12 @@ bool source_wait_status(obs_source_t *source, const char *prefix, uint32_t timeo
 bool source_wait_connected(obs_source_t *source, uint32_t timeout_ms, char *out, size_t cap);
 /* Starts `tdshm send NAME args...` (args NULL-terminated); pid or -1. */
 int source_start_sender(const char *name, ...);
+/* Starts `tdshm send NAME args...` (args NULL-terminated) under a new name
+ * from stem, shows a source reading it with {"name":NAME<settings_tail>}
+ * and waits (10 s) until it is connected; fails the test otherwise.
+ * *pid: the sender; status: the last status line. */
+obs_source_t *source_show_tool_sender(const char *stem, const char *settings_tail, int *pid,
+				      char *status, size_t cap, ...);
 /* Milliseconds since an arbitrary start. */
 uint64_t source_now_ms(void);
 
