@@ -428,14 +428,11 @@ static void test_tool_resizing_every_few_frames_is_followed(void **state)
 	(void)state;
 	/* `tdshm send --resize-every` alternates full and half size: every
 	 * output frame shows one of the two sizes, never a torn mix. */
-	char name[64], settings[256], status[1024];
-	tdshm_test_unique_name(name, sizeof(name), "obs-resize-tool");
-	int pid = source_start_sender(name, "--size", "640x360", "--pattern", "bars",
-				      "--resize-every", "10", NULL);
-	assert_true(pid > 0);
-	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
-	obs_source_t *source = source_show("tdshm-in", settings);
-	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
+	char status[1024];
+	int pid;
+	obs_source_t *source =
+	    source_show_tool_sender("obs-resize-tool", NULL, &pid, status, sizeof(status), "--size",
+				    "640x360", "--pattern", "bars", "--resize-every", "10", NULL);
 	int seen_full = 0, seen_half = 0;
 	uint64_t deadline = source_now_ms() + 4000;
 	while (source_now_ms() < deadline && (seen_full < 3 || seen_half < 3)) {
@@ -537,12 +534,11 @@ static void test_clear_after_waits_then_clears(void **state)
 
 static void check_hidden(const char *extra_settings)
 {
-	char name[64], settings[256], status[1024];
-	tdshm_test_unique_name(name, sizeof(name), "obs-hidden");
-	int pid = source_start_sender(name, "--size", SIZE_ARG, "--pattern", "counter", NULL);
-	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"%s}", name, extra_settings);
-	obs_source_t *source = source_show("tdshm-in", settings);
-	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
+	char status[1024];
+	int pid;
+	obs_source_t *source =
+	    source_show_tool_sender("obs-hidden", extra_settings, &pid, status, sizeof(status),
+				    "--size", SIZE_ARG, "--pattern", "counter", NULL);
 	/* 30 frames that OBS really rendered (a loaded machine repeats output
 	 * frames without rendering them): the source had them to copy. */
 	uint64_t rendered = harness_rendered_frames(), deadline = source_now_ms() + 10000;
