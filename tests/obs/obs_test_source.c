@@ -521,11 +521,8 @@ static void test_clear_after_waits_then_clears(void **state)
 	harness_kill(pid, false); /* a clean stop: detach is set */
 	assert_true(source_wait_status(source, "'", 1000, status, sizeof(status)));
 	assert_non_null(strstr(status, "stopped"));
-	uint64_t stopped = source_now_ms();
-	assert_int_equal(centre_sum(), 3 * 255); /* still there during the delay */
-	while (centre_sum() != 0 && source_now_ms() - stopped < 4000)
-		usleep(20000);
-	uint64_t cleared_after = source_now_ms() - stopped;
+	/* Still there during the delay, then cleared. */
+	uint64_t cleared_after = source_ms_until_cleared(40, 180, 3 * 255, 4000);
 	printf("  cleared %llu ms after the stop was seen (setting 1500)\n",
 	       (unsigned long long)cleared_after);
 	assert_true(cleared_after >= 1000 && cleared_after < 2500);

@@ -93,11 +93,7 @@ static void test_async_honours_every_when_td_stops_mode(void **state)
 	source =
 	    show_then_stop(",\"async\":true,\"on_stop\":\"clear_after\",\"clear_after_ms\":1500",
 			   false, status, sizeof(status));
-	uint64_t stopped = source_now_ms();
-	assert_int_equal(source_output_sum_at(BAR_X, BAR_Y), WHITE);
-	while (source_output_sum_at(BAR_X, BAR_Y) != 0 && source_now_ms() - stopped < 4000)
-		usleep(20000);
-	uint64_t cleared_after = source_now_ms() - stopped;
+	uint64_t cleared_after = source_ms_until_cleared(BAR_X, BAR_Y, WHITE, 4000);
 	printf("  async: cleared %llu ms after the stop was seen (setting 1500)\n",
 	       (unsigned long long)cleared_after);
 	assert_true(cleared_after >= 1000 && cleared_after < 2500);
@@ -113,9 +109,7 @@ static void check_frames_per_connection(const char *settings_tail)
 	    source_show_tool_sender("obs-frames", settings_tail, &pid, status, sizeof(status),
 				    "--size", "320x180", "--pattern", "counter", NULL);
 	char name[64];
-	obs_data_t *current = obs_source_get_settings(source);
-	snprintf(name, sizeof(name), "%s", obs_data_get_string(current, "name"));
-	obs_data_release(current);
+	source_setting_name(source, name, sizeof(name));
 	uint64_t deadline = source_now_ms() + 10000;
 	while (source_frames_received(source) < 40 && source_now_ms() < deadline)
 		usleep(10000);

@@ -290,3 +290,19 @@ int source_wait_output_sum_at(uint32_t x, uint32_t y, int want, uint32_t timeout
 		;
 	return sum;
 }
+
+uint64_t source_ms_until_cleared(uint32_t x, uint32_t y, int shown, uint32_t timeout_ms)
+{
+	uint64_t start = source_now_ms();
+	assert_int_equal(source_output_sum_at(x, y), shown);
+	while (source_output_sum_at(x, y) != 0 && source_now_ms() - start < timeout_ms)
+		usleep(20000);
+	return source_now_ms() - start;
+}
+
+void source_setting_name(obs_source_t *source, char *out, size_t cap)
+{
+	obs_data_t *settings = obs_source_get_settings(source);
+	snprintf(out, cap, "%s", obs_data_get_string(settings, "name"));
+	obs_data_release(settings);
+}

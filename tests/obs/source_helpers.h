@@ -73,3 +73,9 @@ int source_output_sum_at(uint32_t x, uint32_t y);
 /* Polls that sum until it is want (up to timeout_ms); returns the last seen.
  * OBS's output lags rendering by a few frames. */
 int source_wait_output_sum_at(uint32_t x, uint32_t y, int want, uint32_t timeout_ms);
+/* From now: checks that (x, y) still sums to shown (the picture is kept
+ * during a delay), then returns the ms until it reads 0 (timeout_ms at
+ * most). */
+uint64_t source_ms_until_cleared(uint32_t x, uint32_t y, int shown, uint32_t timeout_ms);
+/* The source's "name" setting (its Shared Mem Name). */
+void source_setting_name(obs_source_t *source, char *out, size_t cap);
