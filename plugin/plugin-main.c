@@ -3,6 +3,8 @@
  * Everything else lives in one file per source/filter. */
 #include <obs-module.h>
 
+#include "tdshm-output.h"
+
 OBS_DECLARE_MODULE()
 OBS_MODULE_USE_DEFAULT_LOCALE("obs-tdshm", "en-US")
 
@@ -16,11 +18,8 @@ MODULE_EXPORT const char *obs_module_description(void)
 extern struct obs_source_info tdshm_top_source;
 extern struct obs_source_info tdshm_top_frames;
 /* Video out: the filter (tdshm-filter.c) and the Tools-menu program output
- * (tdshm-output.c, tdshm-output-ui.c). */
+ * (tdshm-output.c, tdshm-output-ui.c; tdshm-output.h). */
 extern struct obs_source_info tdshm_top_filter;
-void tdshm_output_load(void);
-void tdshm_output_ui_load(void);
-void tdshm_output_ui_unload(void);
 /* Audio in/out: tdshm_chop_source / tdshm_chop_filter (tdshm-chop-*.c) */
 extern struct obs_source_info tdshm_chop_source;
 extern struct obs_source_info tdshm_chop_filter;
@@ -33,12 +32,14 @@ bool obs_module_load(void)
 	obs_register_source(&tdshm_chop_filter);
 	obs_register_source(&tdshm_top_filter);
 	tdshm_output_load();
-	/* register further sources and filters here */
 	tdshm_output_ui_load();
 	return true;
 }
 
+/* The reverse of load: the frontend glue first, then the output it uses
+ * (already stopped at OBS's exit event; this covers an unload without it). */
 void obs_module_unload(void)
 {
 	tdshm_output_ui_unload();
+	tdshm_output_unload();
 }

@@ -12,14 +12,20 @@
 
 #include "tdshm-source.h"
 #include "tdshm/platform.h"
+#include "tdshm/top_reader.h"
 
 /* The worker's bound on TD's data lock: short, so stopping is prompt. */
 #define ASYNC_LOCK_TIMEOUT_MS 2
 #define ASYNC_POLL_MS 2
+#define ASYNC_HIDDEN_POLL_MS 10
+#define ASYNC_LOG_PREFIX "(async) "
 
+/* Set by start before the thread runs, then read-only; frames is released
+ * by stop after the thread has ended. */
 struct tdshm_source_async {
 	obs_source_t *owner;
-	tdshm_source_status *status; /* shared with the owner (own mutex) */
+	tdshm_source_status *status; /* the owner's (own mutex) */
+	tdshm_source_shared *shared; /* the owner's (atomics) */
 	obs_source_t *frames;        /* the private async source */
 	char *name;
 	bool flip, straight_alpha, opaque;
@@ -58,18 +64,13 @@ struct obs_source_info tdshm_top_frames = {
 
 /* ---- worker ------------------------------------------------------------- */
 
-static void tdshm_async_set_state(struct tdshm_source_async *a, enum tdshm_source_state state,
-				  const char *detail)
+static void tdshm_async_report(struct tdshm_source_async *a, const tdshm_top_reader_event *ev)
 {
-	if (!tdshm_source_status_set(a->status, state, a->name, detail))
-		return;
-	char line[1024];
-	tdshm_source_status_text(a->status, line, sizeof(line));
-	tdshm_source_log(LOG_INFO, a->owner, "(async) %s", line);
+	tdshm_source_status_report(a->status, a->owner, a->name, ev, ASYNC_LOG_PREFIX);
 }
 
 /* Copies the image into frame as 8-bit RGBA/BGRA with straight alpha, the
- * way OBS draws async frames. */
+ * way OBS draws async frames. direct: the format is frame's own. */
 static void tdshm_async_fill(struct tdshm_source_async *a, const uint8_t *segment,
 			     const tdshm_top_image *image, struct obs_source_frame *frame,
 			     bool direct)
@@ -82,16 +83,11 @@ static void tdshm_async_fill(struct tdshm_source_async *a, const uint8_t *segmen
 		if (direct) {
 			memcpy(dst, src, image->row_bytes);
 		} else {
-			for (uint32_t x = 0; x < image->width; x++) {
-				float rgba[4];
-				tdshm_pixel_to_rgba_f32(
+			/* The core's converter: NaN and out-of-range floats clamp. */
+			for (uint32_t x = 0; x < image->width; x++)
+				tdshm_pixel_to_rgba8(
 				    image->format, src + (size_t)x * image->format->bytes_per_pixel,
-				    rgba);
-				for (int c = 0; c < 4; c++) {
-					float v = rgba[c] < 0 ? 0 : rgba[c] > 1 ? 1 : rgba[c];
-					dst[x * 4 + c] = (uint8_t)(v * 255.0f + 0.5f);
-				}
-			}
+				    dst + (size_t)x * 4);
 		}
 		/* Alpha: OBS wants straight; TD's default is premultiplied. */
 		for (uint32_t x = 0; x < image->width; x++) {
@@ -108,14 +104,44 @@ static void tdshm_async_fill(struct tdshm_source_async *a, const uint8_t *segmen
 	}
 }
 
+/* Outputs a fresh frame; returns false when there was nothing to output. */
+static bool tdshm_async_output(struct tdshm_source_async *a, tdshm_top_reader *reader,
+			       const tdshm_top_read *read, struct obs_source_frame **frame)
+{
+	const tdshm_top_image *image = &read->image;
+	const uint32_t v = image->format->value;
+	bool bgra = v == TDSHM_FMT_B8G8R8A8_UNORM || v == TDSHM_FMT_B8G8R8A8_SRGB;
+	bool rgba = v == TDSHM_FMT_R8G8B8A8_UNORM || v == TDSHM_FMT_R8G8B8A8_SRGB;
+	enum video_format format = bgra ? VIDEO_FORMAT_BGRA : VIDEO_FORMAT_RGBA;
+	if (!*frame || (*frame)->width != image->width || (*frame)->height != image->height ||
+	    (*frame)->format != format) {
+		obs_source_frame_destroy(*frame);
+		*frame = obs_source_frame_create(format, image->width, image->height);
+	}
+	if (*frame)
+		tdshm_async_fill(a, read->segment, image, *frame, bgra || rgba);
+	uint64_t frames = tdshm_top_reader_end(reader, read, *frame != NULL);
+	if (!*frame)
+		return false;
+	(*frame)->timestamp = os_gettime_ns();
+	(*frame)->full_range = true;
+	obs_source_output_video(a->frames, *frame);
+	os_atomic_set_long(&a->shared->width, (long)image->width);
+	os_atomic_set_long(&a->shared->height, (long)image->height);
+	tdshm_source_status_set_image(a->status, image->width, image->height, image->format->name,
+				      frames);
+	return true;
+}
+
 static void *tdshm_async_thread(void *data)
 {
 	struct tdshm_source_async *a = data;
 	os_set_thread_name("tdshm-in-async");
-	tdshm_receiver *receiver = NULL;
+	tdshm_top_reader *reader = NULL;
 	tdshm_error err;
-	if (tdshm_receiver_create(a->name, NULL, &receiver, &err) != TDSHM_OK) {
-		tdshm_async_set_state(a, TDSHM_SOURCE_ERROR, err.message);
+	if (tdshm_top_reader_create(a->name, NULL, &reader, &err) != TDSHM_OK) {
+		tdshm_source_status_report_state(a->status, a->owner, TDSHM_SOURCE_ERROR, a->name,
+						 err.message, ASYNC_LOG_PREFIX);
 		return NULL;
 	}
 	struct obs_video_info ovi;
@@ -124,111 +150,73 @@ static void *tdshm_async_thread(void *data)
 		frame_ns = 1000000000ULL * ovi.fps_den / ovi.fps_num;
 
 	struct obs_source_frame *frame = NULL;
-	uint64_t frames = 0, last_serial = 0, last_output_ns = 0;
-	bool have_serial = false;
-	uint64_t hidden_since = 0;
+	bool showing = false; /* a frame is out (not cleared) */
 	while (os_event_try(a->stop) == EAGAIN) {
+		tdshm_top_reader_event ev;
 		/* As in sync mode: nothing copied while hidden; after a while no
 		 * handles held either (docs/protocol.md §5). */
-		if (!obs_source_showing(a->owner)) {
-			uint64_t now_ms = tdshm_clock_ms();
-			if (!hidden_since)
-				hidden_since = now_ms;
-			if (now_ms - hidden_since >= 1000 && tdshm_receiver_connected(receiver)) {
-				tdshm_receiver_disconnect(receiver);
-				have_serial = false;
-				tdshm_async_set_state(a, TDSHM_SOURCE_HIDDEN, NULL);
-			}
-			os_sleep_ms(10);
+		if (!os_atomic_load_long(&a->shared->shown)) {
+			tdshm_top_reader_hidden(reader, &ev);
+			tdshm_async_report(a, &ev);
+			os_sleep_ms(ASYNC_HIDDEN_POLL_MS);
 			continue;
 		}
-		hidden_since = 0;
-		const uint8_t *bytes;
-		size_t size;
-		tdshm_status st =
-		    tdshm_receiver_begin_read(receiver, ASYNC_LOCK_TIMEOUT_MS, &bytes, &size, &err);
-		if (st == TDSHM_NOT_FOUND) {
-			tdshm_async_set_state(a, TDSHM_SOURCE_WAITING, NULL);
-		} else if (st == TDSHM_GONE) {
-			have_serial = false;
-			tdshm_async_set_state(a, TDSHM_SOURCE_STOPPED, NULL);
-		} else if (st == TDSHM_REFUSED || (st != TDSHM_OK && st != TDSHM_TIMED_OUT)) {
-			tdshm_async_set_state(
-			    a, st == TDSHM_REFUSED ? TDSHM_SOURCE_REFUSED : TDSHM_SOURCE_ERROR,
-			    err.message);
+		tdshm_top_read read;
+		uint64_t now = os_gettime_ns();
+		tdshm_status st = tdshm_top_reader_poll(reader, ASYNC_LOCK_TIMEOUT_MS, &read, &ev);
+		if (st == TDSHM_OK) {
+			if (read.is_new)
+				showing = tdshm_async_output(a, reader, &read, &frame) || showing;
+			else
+				tdshm_top_reader_end(reader, &read, false);
 		}
-		if (st != TDSHM_OK) {
-			os_sleep_ms(ASYNC_POLL_MS);
-			continue;
+		tdshm_async_report(a, &ev);
+		/* "When TouchDesigner stops", as in sync mode. */
+		if (showing && tdshm_source_should_clear(
+				   a->shared, tdshm_source_status_stopped_for_ms(a->status))) {
+			obs_source_output_video(a->frames, NULL);
+			os_atomic_set_long(&a->shared->width, 0);
+			os_atomic_set_long(&a->shared->height, 0);
+			showing = false;
 		}
-		tdshm_top_image image;
-		tdshm_error parse_err;
-		if (tdshm_top_parse(bytes, size, &image, &parse_err) != TDSHM_OK) {
-			tdshm_receiver_end_read(receiver);
-			tdshm_async_set_state(a, TDSHM_SOURCE_REFUSED, parse_err.message);
-			os_sleep_ms(ASYNC_POLL_MS);
-			continue;
-		}
-		uint64_t serial = 0, now = os_gettime_ns();
-		bool has_serial = tdshm_receiver_frame_serial(receiver, &serial);
-		/* New frame: a new serial, or (TD's own senders have none) one
-		 * OBS frame since the last copy. */
-		bool fresh = has_serial ? (!have_serial || serial != last_serial)
-					: now - last_output_ns >= frame_ns;
-		if (fresh) {
-			const uint32_t v = image.format->value;
-			bool bgra = v == TDSHM_FMT_B8G8R8A8_UNORM || v == TDSHM_FMT_B8G8R8A8_SRGB;
-			bool rgba = v == TDSHM_FMT_R8G8B8A8_UNORM || v == TDSHM_FMT_R8G8B8A8_SRGB;
-			enum video_format format = bgra ? VIDEO_FORMAT_BGRA : VIDEO_FORMAT_RGBA;
-			if (!frame || frame->width != image.width ||
-			    frame->height != image.height || frame->format != format) {
-				obs_source_frame_destroy(frame);
-				frame = obs_source_frame_create(format, image.width, image.height);
-			}
-			tdshm_async_fill(a, bytes, &image, frame, bgra || rgba);
-		}
-		tdshm_receiver_end_read(receiver);
-		if (fresh && frame) {
-			frame->timestamp = now;
-			frame->full_range = true;
-			obs_source_output_video(a->frames, frame);
-			last_output_ns = now;
-			last_serial = serial;
-			have_serial = has_serial;
-			frames++;
-			tdshm_source_status_set_image(a->status, image.width, image.height,
-						      image.format->name, frames);
-			tdshm_async_set_state(a, TDSHM_SOURCE_CONNECTED, NULL);
-		}
-		os_sleep_ms(ASYNC_POLL_MS);
+		/* Without a serial (TD's own senders) a new frame is a change of
+		 * content, which costs a hash of the image: look once per OBS
+		 * frame, not every poll. */
+		uint64_t wait_ns = st == TDSHM_OK && !read.has_serial ? frame_ns : 0;
+		uint64_t elapsed = os_gettime_ns() - now;
+		os_sleep_ms(wait_ns > elapsed + ASYNC_POLL_MS * 1000000ULL
+				? (uint32_t)((wait_ns - elapsed) / 1000000ULL)
+				: ASYNC_POLL_MS);
 	}
 	obs_source_frame_destroy(frame);
-	tdshm_receiver_destroy(receiver);
+	tdshm_top_reader_destroy(reader);
 	return NULL;
 }
 
 tdshm_source_async *tdshm_source_async_start(obs_source_t *owner, tdshm_source_status *status,
-					     const char *user_name, bool flip, bool straight_alpha,
-					     bool opaque)
+					     tdshm_source_shared *shared, const char *user_name,
+					     bool flip, bool straight_alpha, bool opaque)
 {
 	struct tdshm_source_async *a = bzalloc(sizeof(*a));
 	a->owner = owner;
 	a->status = status;
+	a->shared = shared;
 	a->name = bstrdup(user_name);
 	a->flip = flip;
 	a->straight_alpha = straight_alpha;
 	a->opaque = opaque;
 	a->frames = obs_source_create_private("tdshm_top_frames", "tdshm-in frames", NULL);
 	if (!a->frames || os_event_init(&a->stop, OS_EVENT_TYPE_MANUAL) != 0) {
-		tdshm_source_status_set(status, TDSHM_SOURCE_ERROR, user_name,
-					"cannot start the async reader");
+		tdshm_source_status_report_state(status, owner, TDSHM_SOURCE_ERROR, user_name,
+						 "cannot start the async reader", ASYNC_LOG_PREFIX);
 		tdshm_source_async_stop(a);
 		return NULL;
 	}
 	a->thread_started = pthread_create(&a->thread, NULL, tdshm_async_thread, a) == 0;
 	if (!a->thread_started) {
-		tdshm_source_status_set(status, TDSHM_SOURCE_ERROR, user_name,
-					"cannot start the async reader thread");
+		tdshm_source_status_report_state(status, owner, TDSHM_SOURCE_ERROR, user_name,
+						 "cannot start the async reader thread",
+						 ASYNC_LOG_PREFIX);
 		tdshm_source_async_stop(a);
 		return NULL;
 	}

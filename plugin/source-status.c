@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plugin-log.h"
+#include "tdshm/platform.h"
+
 void tdshm_source_status_init(tdshm_source_status *status)
 {
 	memset(status, 0, sizeof(*status));
@@ -24,6 +27,8 @@ bool tdshm_source_status_set(tdshm_source_status *status, enum tdshm_source_stat
 	bool changed = status->state != state ||
 		       strcmp(status->detail, detail ? detail : "") != 0 ||
 		       strcmp(status->name, name ? name : "") != 0;
+	if (state == TDSHM_SOURCE_STOPPED && status->state != TDSHM_SOURCE_STOPPED)
+		status->stopped_at_ms = tdshm_clock_ms();
 	status->state = state;
 	snprintf(status->name, sizeof(status->name), "%s", name ? name : "");
 	snprintf(status->detail, sizeof(status->detail), "%s", detail ? detail : "");
@@ -50,34 +55,93 @@ enum tdshm_source_state tdshm_source_status_state(tdshm_source_status *status)
 	return state;
 }
 
+int64_t tdshm_source_status_stopped_for_ms(tdshm_source_status *status)
+{
+	pthread_mutex_lock(&status->mutex);
+	int64_t ms = status->state == TDSHM_SOURCE_STOPPED
+			 ? (int64_t)(tdshm_clock_ms() - status->stopped_at_ms)
+			 : -1;
+	pthread_mutex_unlock(&status->mutex);
+	return ms;
+}
+
+void tdshm_source_status_report_state(tdshm_source_status *status, struct obs_source *owner,
+				      enum tdshm_source_state state, const char *name,
+				      const char *detail, const char *log_prefix)
+{
+	if (!tdshm_source_status_set(status, state, name, detail))
+		return;
+	char line[1024];
+	tdshm_source_status_text(status, line, sizeof(line));
+	bool bad = state == TDSHM_SOURCE_REFUSED || state == TDSHM_SOURCE_ERROR;
+	tdshm_log(bad ? LOG_WARNING : LOG_INFO, owner, "%s%s", log_prefix ? log_prefix : "", line);
+}
+
+void tdshm_source_status_report(tdshm_source_status *status, struct obs_source *owner,
+				const char *name, const tdshm_top_reader_event *ev,
+				const char *log_prefix)
+{
+	if (!ev->changed)
+		return;
+	enum tdshm_source_state state;
+	const char *detail = NULL;
+	switch (ev->state) {
+	case TDSHM_TOP_READER_CONNECTED:
+		state = TDSHM_SOURCE_CONNECTED;
+		break;
+	case TDSHM_TOP_READER_STOPPED:
+		state = TDSHM_SOURCE_STOPPED;
+		break;
+	case TDSHM_TOP_READER_REFUSED:
+		state = TDSHM_SOURCE_REFUSED;
+		detail = ev->detail;
+		break;
+	case TDSHM_TOP_READER_ERROR:
+		state = TDSHM_SOURCE_ERROR;
+		detail = ev->detail;
+		break;
+	case TDSHM_TOP_READER_HIDDEN:
+		state = TDSHM_SOURCE_HIDDEN;
+		break;
+	case TDSHM_TOP_READER_WAITING:
+	default:
+		state = TDSHM_SOURCE_WAITING;
+		break;
+	}
+	tdshm_source_status_report_state(status, owner, state, name, detail, log_prefix);
+}
+
 void tdshm_source_status_text(tdshm_source_status *status, char *out, size_t cap)
 {
 	pthread_mutex_lock(&status->mutex);
+	char size[32], frames[32];
+	snprintf(size, sizeof(size), "%u", status->width);
+	snprintf(frames, sizeof(frames), "%llu", (unsigned long long)status->frames);
+	char height[32];
+	snprintf(height, sizeof(height), "%u", status->height);
+	const char *connected[] = {status->name, size, height, status->format, frames};
+	const char *with_detail[] = {status->name, status->detail};
 	switch (status->state) {
 	case TDSHM_SOURCE_NO_NAME:
-		snprintf(out, cap, "%s", obs_module_text("TopSource.Status.NoName"));
+		tdshm_text_fill(out, cap, "TopSource.Status.NoName", NULL, 0);
 		break;
 	case TDSHM_SOURCE_WAITING:
-		snprintf(out, cap, obs_module_text("TopSource.Status.Waiting"), status->name);
+		tdshm_text_fill(out, cap, "TopSource.Status.Waiting", with_detail, 1);
 		break;
 	case TDSHM_SOURCE_CONNECTED:
-		snprintf(out, cap, obs_module_text("TopSource.Status.Connected"), status->name,
-			 status->width, status->height, status->format,
-			 (unsigned long long)status->frames);
+		tdshm_text_fill(out, cap, "TopSource.Status.Connected", connected, 5);
 		break;
 	case TDSHM_SOURCE_REFUSED:
-		snprintf(out, cap, obs_module_text("TopSource.Status.Refused"), status->name,
-			 status->detail);
+		tdshm_text_fill(out, cap, "TopSource.Status.Refused", with_detail, 2);
 		break;
 	case TDSHM_SOURCE_STOPPED:
-		snprintf(out, cap, obs_module_text("TopSource.Status.Stopped"), status->name);
+		tdshm_text_fill(out, cap, "TopSource.Status.Stopped", with_detail, 1);
 		break;
 	case TDSHM_SOURCE_ERROR:
-		snprintf(out, cap, obs_module_text("TopSource.Status.Error"), status->name,
-			 status->detail);
+		tdshm_text_fill(out, cap, "TopSource.Status.Error", with_detail, 2);
 		break;
 	case TDSHM_SOURCE_HIDDEN:
-		snprintf(out, cap, obs_module_text("TopSource.Status.Hidden"), status->name);
+		tdshm_text_fill(out, cap, "TopSource.Status.Hidden", with_detail, 1);
 		break;
 	}
 	pthread_mutex_unlock(&status->mutex);

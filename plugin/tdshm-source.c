@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "TouchDesigner Shared Mem In": shows the image of a TD Shared Mem Out TOP.
  *
- * Threads: in libobs 29 a video source's video_tick, deferred update and
- * video_render all run on the graphics thread, one after another, so the
- * fields marked [GFX] need no lock. get_properties and the button callbacks
- * run on the UI thread and only touch the status (own mutex) and settings. */
+ * Threads (libobs 29): video_tick, the deferred update and video_render run
+ * on the graphics thread one after another; get_width/get_height, the
+ * properties and enum_active_sources may run on the UI thread. Everything
+ * that can wait longer than a frame (connecting, re-opening TD's segments,
+ * following its info block) runs on the source's own worker thread; the
+ * render only takes TD's data lock (RENDER_LOCK_TIMEOUT_MS), copies and
+ * draws. Owner of each field beside it:
+ *   [GFX]     graphics thread only (update, tick, render)
+ *   [READER]  under reader_mutex (worker: refresh; render: try-lock, read)
+ *   [ASYNC]   written by update under async_mutex; the graphics thread
+ *             reads it unlocked, other threads (enum) under the mutex
+ *   [ATOMIC]  os_atomic_* (tdshm_source_shared)
+ *   [STATUS]  the status's own mutex */
 #include <obs-module.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,73 +23,134 @@
 #include "source-status.h"
 #include "tdshm-source.h"
 #include "tdshm/platform.h"
+#include "tdshm/top_reader.h"
 #include "texture-format.h"
 
-/* Hidden this long, the source drops its handles so TD can re-create its
- * segments (docs/protocol.md §5); showing it again reconnects at once. */
-#define HIDDEN_DISCONNECT_MS 1000
 /* The render path never waits longer than this on TD's data lock. */
 #define RENDER_LOCK_TIMEOUT_MS 2
+/* How often the worker follows TD's info block (a resize is seen within
+ * this) and looks for a missing sender (rate-limited by the receiver). */
+#define WORKER_POLL_MS 4
 
 enum tdshm_alpha_mode { ALPHA_MODE_PREMULTIPLIED, ALPHA_MODE_STRAIGHT, ALPHA_MODE_OPAQUE };
-enum tdshm_on_stop { ON_STOP_MODE_KEEP, ON_STOP_MODE_CLEAR, ON_STOP_MODE_CLEAR_AFTER };
 
 struct tdshm_source {
 	obs_source_t *source;
-	tdshm_source_status status; /* [GFX writes, UI reads; own mutex] */
-	gs_effect_t *effect;        /* [GFX] data/tdshm_source.effect */
+	tdshm_source_status status; /* [STATUS] */
+	tdshm_source_shared shared; /* [ATOMIC] */
 
-	/* settings [GFX] (update is deferred to the graphics thread) */
+	/* effect and its parameters, kept from create [GFX] */
+	gs_effect_t *effect;
+	gs_eparam_t *param_image, *param_decode_srgb, *param_multiplier;
+
+	/* settings [GFX]; the worker reads name only while it runs, and
+	 * update changes it only with the worker stopped */
 	char *name;
 	bool flip;
 	enum tdshm_alpha_mode alpha;
-	enum tdshm_on_stop on_stop;
-	uint32_t clear_after_ms;
 	bool async;
 
-	/* connection [GFX] */
-	tdshm_receiver *receiver;
-	uint64_t stopped_at_ms; /* 0 while running */
-	uint64_t hidden_since_ms;
-	uint64_t frames_received;
-	bool have_serial;
-	uint64_t last_serial;
+	/* the synchronous reader */
+	pthread_mutex_t reader_mutex;
+	/* [READER]; created and destroyed by update (graphics thread) with the
+	 * worker stopped, so the graphics thread may test it unlocked */
+	tdshm_top_reader *reader;
+	os_event_t *worker_stop; /* [GFX] */
+	pthread_t worker;        /* [GFX] */
+	bool worker_running;     /* [GFX] */
 
 	/* picture [GFX] */
 	gs_texture_t *texture;
 	uint32_t tex_width, tex_height;
 	enum gs_color_format tex_format;
-	bool tex_convert;
 	bool tex_high_precision;
 	bool has_frame; /* false: draw nothing (cleared or never received) */
-	/* what get_width/get_height report; also read from the UI thread */
-	volatile long width, height;
 
-	tdshm_source_async *async_path; /* [GFX] while async is on */
+	pthread_mutex_t async_mutex;
+	tdshm_source_async *async_path; /* [ASYNC] while async is on */
 };
 
 /* ---- status ----------------------------------------------------------- */
 
-static void tdshm_source_set_state(struct tdshm_source *s, enum tdshm_source_state state,
-				   const char *detail)
+static void tdshm_source_report(struct tdshm_source *s, const tdshm_top_reader_event *ev)
 {
-	if (!tdshm_source_status_set(&s->status, state, s->name, detail))
-		return;
-	char line[1024];
-	tdshm_source_status_text(&s->status, line, sizeof(line));
-	tdshm_source_log(state == TDSHM_SOURCE_REFUSED || state == TDSHM_SOURCE_ERROR ? LOG_WARNING
-										      : LOG_INFO,
-			 s->source, "%s", line);
+	tdshm_source_status_report(&s->status, s->source, s->name, ev, "");
+}
+
+static void tdshm_source_report_state(struct tdshm_source *s, enum tdshm_source_state state,
+				      const char *detail)
+{
+	tdshm_source_status_report_state(&s->status, s->source, state, s->name, detail, "");
 }
 
 static void tdshm_source_clear(struct tdshm_source *s)
 {
 	s->has_frame = false;
-	os_atomic_set_long(&s->width, 0);
-	os_atomic_set_long(&s->height, 0);
+	os_atomic_set_long(&s->shared.width, 0);
+	os_atomic_set_long(&s->shared.height, 0);
 }
 
-/* ---- reading ---------------------------------------------------------- */
+bool tdshm_source_should_clear(const tdshm_source_shared *shared, int64_t stopped_for_ms)
+{
+	if (stopped_for_ms < 0)
+		return false;
+	long on_stop = os_atomic_load_long(&shared->on_stop);
+	return on_stop == ON_STOP_MODE_CLEAR ||
+	       (on_stop == ON_STOP_MODE_CLEAR_AFTER &&
+		stopped_for_ms >= os_atomic_load_long(&shared->clear_after_ms));
+}
+
+/* ---- reading: the worker ------------------------------------------------ */
+
+/* Until there is a picture, render is not called for a 0x0 source: the
+ * worker learns the size (reader held, data lock tried once). */
+static void tdshm_source_learn_size(struct tdshm_source *s, tdshm_top_reader_event *ev)
+{
+	tdshm_top_reader_event peek_ev;
+	tdshm_top_read read;
+	if (tdshm_top_reader_begin(s->reader, 0, &read, &peek_ev) == TDSHM_OK) {
+		os_atomic_set_long(&s->shared.width, (long)read.image.width);
+		os_atomic_set_long(&s->shared.height, (long)read.image.height);
+		uint64_t frames = tdshm_top_reader_end(s->reader, &read, false);
+		tdshm_source_status_set_image(&s->status, read.image.width, read.image.height,
+					      read.image.format->name, frames);
+	}
+	if (peek_ev.changed)
+		*ev = peek_ev;
+}
+
+static void *tdshm_source_worker(void *data)
+{
+	struct tdshm_source *s = data;
+	os_set_thread_name("tdshm-in-connect");
+	do {
+		tdshm_top_reader_event ev;
+		pthread_mutex_lock(&s->reader_mutex);
+		if (!os_atomic_load_long(&s->shared.shown)) {
+			/* Not copying frames nobody sees; after a while, not even
+			 * holding TD's segments open. */
+			tdshm_top_reader_hidden(s->reader, &ev);
+		} else if (tdshm_top_reader_refresh(s->reader, &ev) == TDSHM_OK &&
+			   os_atomic_load_long(&s->shared.width) == 0) {
+			tdshm_source_learn_size(s, &ev);
+		}
+		pthread_mutex_unlock(&s->reader_mutex);
+		tdshm_source_report(s, &ev);
+	} while (os_event_timedwait(s->worker_stop, WORKER_POLL_MS) == ETIMEDOUT);
+	return NULL;
+}
+
+static void tdshm_source_stop_worker(struct tdshm_source *s)
+{
+	if (!s->worker_running)
+		return;
+	os_event_signal(s->worker_stop);
+	pthread_join(s->worker, NULL);
+	os_event_reset(s->worker_stop);
+	s->worker_running = false;
+}
+
+/* ---- reading: the render path ------------------------------------------ */
 
 static bool tdshm_source_ensure_texture(struct tdshm_source *s, const tdshm_top_image *image,
 					const tdshm_texture_plan *plan)
@@ -92,17 +162,16 @@ static bool tdshm_source_ensure_texture(struct tdshm_source *s, const tdshm_top_
 	s->texture =
 	    gs_texture_create(image->width, image->height, plan->gs_format, 1, NULL, GS_DYNAMIC);
 	if (!s->texture) {
-		tdshm_source_set_state(s, TDSHM_SOURCE_ERROR,
-				       "the graphics driver could not create the texture");
+		tdshm_source_report_state(s, TDSHM_SOURCE_ERROR,
+					  "the graphics driver could not create the texture");
 		return false;
 	}
 	s->tex_width = image->width;
 	s->tex_height = image->height;
 	s->tex_format = plan->gs_format;
-	tdshm_source_log(LOG_INFO, s->source, "image %ux%u %s, texture %s%s", image->width,
-			 image->height, image->format->name,
-			 tdshm_texture_format_name(plan->gs_format),
-			 plan->convert ? " (converted while copying)" : "");
+	tdshm_log(LOG_INFO, s->source, "image %ux%u %s, texture %s%s", image->width, image->height,
+		  image->format->name, tdshm_texture_format_name(plan->gs_format),
+		  plan->convert ? " (converted while copying)" : "");
 	return true;
 }
 
@@ -129,91 +198,47 @@ static void tdshm_source_upload(struct tdshm_source *s, const uint8_t *segment,
 	gs_texture_unmap(s->texture);
 }
 
-static void tdshm_source_on_gone(struct tdshm_source *s)
+/* One read of the segment, graphics context held: the data lock within
+ * RENDER_LOCK_TIMEOUT_MS, nothing else. While the worker holds the reader
+ * (it may be connecting, which can take long) the last frame is drawn. */
+static void tdshm_source_read(struct tdshm_source *s)
 {
-	if (s->stopped_at_ms == 0)
-		s->stopped_at_ms = tdshm_clock_ms();
-	s->have_serial = false;
-	tdshm_source_set_state(s, TDSHM_SOURCE_STOPPED, NULL);
-	if (s->on_stop == ON_STOP_MODE_CLEAR)
-		tdshm_source_clear(s);
-}
-
-/* One attempt at the segment. upload: copy the pixels (graphics context
- * held); otherwise only learn size and format. */
-static void tdshm_source_read(struct tdshm_source *s, uint32_t timeout_ms, bool upload)
-{
-	if (!s->receiver)
+	if (pthread_mutex_trylock(&s->reader_mutex) != 0)
 		return;
-	const uint8_t *bytes;
-	size_t size;
-	tdshm_error err;
-	tdshm_error_clear(&err);
-	tdshm_status st = tdshm_receiver_begin_read(s->receiver, timeout_ms, &bytes, &size, &err);
-	switch (st) {
-	case TDSHM_OK:
-		break;
-	case TDSHM_NOT_FOUND:
-		if (s->stopped_at_ms == 0)
-			tdshm_source_set_state(s, TDSHM_SOURCE_WAITING, NULL);
-		return;
-	case TDSHM_GONE:
-		tdshm_source_on_gone(s);
-		return;
-	case TDSHM_TIMED_OUT:
-		return; /* TD is writing or stuck: show the last frame again */
-	case TDSHM_REFUSED:
-		tdshm_source_set_state(s, TDSHM_SOURCE_REFUSED, err.message);
-		return;
-	default:
-		tdshm_source_set_state(s, TDSHM_SOURCE_ERROR, err.message);
-		return;
-	}
-
-	tdshm_top_image image;
-	tdshm_error parse_err;
-	if (tdshm_top_parse(bytes, size, &image, &parse_err) != TDSHM_OK) {
-		/* A segment still all zero is one TD has not written yet. */
-		static const uint8_t unwritten[4] = {0};
-		bool starting = size >= 4 && memcmp(bytes, unwritten, 4) == 0;
-		tdshm_receiver_end_read(s->receiver);
-		if (starting)
-			tdshm_source_set_state(s, TDSHM_SOURCE_WAITING, NULL);
-		else
-			tdshm_source_set_state(s, TDSHM_SOURCE_REFUSED, parse_err.message);
+	tdshm_top_read read;
+	tdshm_top_reader_event ev;
+	tdshm_status st = tdshm_top_reader_begin(s->reader, RENDER_LOCK_TIMEOUT_MS, &read, &ev);
+	if (st != TDSHM_OK) {
+		pthread_mutex_unlock(&s->reader_mutex);
+		tdshm_source_report(s, &ev);
 		return;
 	}
 	tdshm_texture_plan plan;
-	if (!tdshm_texture_plan_for(image.format, &plan)) {
-		tdshm_receiver_end_read(s->receiver);
-		tdshm_source_set_state(s, TDSHM_SOURCE_REFUSED, "pixel format not supported");
+	if (!tdshm_texture_plan_for(read.image.format, &plan)) {
+		tdshm_top_reader_end(s->reader, &read, false);
+		pthread_mutex_unlock(&s->reader_mutex);
+		tdshm_source_report_state(s, TDSHM_SOURCE_REFUSED, "pixel format not supported");
 		return;
 	}
-	uint64_t serial = 0;
-	bool has_serial = tdshm_receiver_frame_serial(s->receiver, &serial);
-	bool same_frame = has_serial && s->have_serial && serial == s->last_serial &&
-			  s->has_frame && s->texture && s->tex_width == image.width &&
-			  s->tex_height == image.height && s->tex_format == plan.gs_format;
+	bool same_frame = !read.is_new && s->has_frame && s->texture &&
+			  s->tex_width == read.image.width && s->tex_height == read.image.height &&
+			  s->tex_format == plan.gs_format;
 	bool uploaded = false;
-	if (upload && !same_frame && tdshm_source_ensure_texture(s, &image, &plan)) {
-		tdshm_source_upload(s, bytes, &image, &plan);
+	if (!same_frame && tdshm_source_ensure_texture(s, &read.image, &plan)) {
+		tdshm_source_upload(s, read.segment, &read.image, &plan);
 		uploaded = true;
 	}
-	tdshm_receiver_end_read(s->receiver);
+	uint64_t frames = tdshm_top_reader_end(s->reader, &read, uploaded);
+	pthread_mutex_unlock(&s->reader_mutex);
 
-	s->stopped_at_ms = 0;
 	s->tex_high_precision = plan.high_precision;
-	os_atomic_set_long(&s->width, (long)image.width);
-	os_atomic_set_long(&s->height, (long)image.height);
-	if (uploaded) {
+	os_atomic_set_long(&s->shared.width, (long)read.image.width);
+	os_atomic_set_long(&s->shared.height, (long)read.image.height);
+	if (uploaded)
 		s->has_frame = true;
-		s->have_serial = has_serial;
-		s->last_serial = serial;
-		s->frames_received++;
-	}
-	tdshm_source_status_set_image(&s->status, image.width, image.height, image.format->name,
-				      s->frames_received);
-	tdshm_source_set_state(s, TDSHM_SOURCE_CONNECTED, NULL);
+	tdshm_source_status_set_image(&s->status, read.image.width, read.image.height,
+				      read.image.format->name, frames);
+	tdshm_source_report(s, &ev);
 }
 
 /* ---- obs_source_info callbacks ------------------------------------------ */
@@ -226,10 +251,24 @@ static const char *tdshm_source_get_name(void *unused)
 
 static void tdshm_source_stop_async(struct tdshm_source *s)
 {
-	if (s->async_path) {
-		tdshm_source_async_stop(s->async_path);
-		s->async_path = NULL;
-	}
+	pthread_mutex_lock(&s->async_mutex);
+	tdshm_source_async *async = s->async_path;
+	s->async_path = NULL;
+	pthread_mutex_unlock(&s->async_mutex);
+	/* Joined outside the mutex: the UI thread's size query never waits for
+	 * the async thread to end. */
+	tdshm_source_async_stop(async);
+}
+
+/* Stops reading: worker, reader and async path. */
+static void tdshm_source_disconnect(struct tdshm_source *s)
+{
+	tdshm_source_stop_async(s);
+	tdshm_source_stop_worker(s);
+	pthread_mutex_lock(&s->reader_mutex);
+	tdshm_top_reader_destroy(s->reader);
+	s->reader = NULL;
+	pthread_mutex_unlock(&s->reader_mutex);
 }
 
 static void tdshm_source_update(void *data, obs_data_t *settings)
@@ -245,12 +284,16 @@ static void tdshm_source_update(void *data, obs_data_t *settings)
 	s->alpha = strcmp(alpha, ALPHA_STRAIGHT) == 0 ? ALPHA_MODE_STRAIGHT
 		   : strcmp(alpha, ALPHA_OPAQUE) == 0 ? ALPHA_MODE_OPAQUE
 						      : ALPHA_MODE_PREMULTIPLIED;
-	s->on_stop = strcmp(on_stop, ON_STOP_CLEAR) == 0         ? ON_STOP_MODE_CLEAR
-		     : strcmp(on_stop, ON_STOP_CLEAR_AFTER) == 0 ? ON_STOP_MODE_CLEAR_AFTER
-								 : ON_STOP_MODE_KEEP;
+	os_atomic_set_long(&s->shared.on_stop,
+			   strcmp(on_stop, ON_STOP_CLEAR) == 0         ? ON_STOP_MODE_CLEAR
+			   : strcmp(on_stop, ON_STOP_CLEAR_AFTER) == 0 ? ON_STOP_MODE_CLEAR_AFTER
+								       : ON_STOP_MODE_KEEP);
 	long long clear_after = obs_data_get_int(settings, SETTING_CLEAR_AFTER_MS);
-	s->clear_after_ms = clear_after < 0 ? 0 : (uint32_t)clear_after;
+	os_atomic_set_long(&s->shared.clear_after_ms, clear_after < 0          ? 0
+						      : clear_after > 86400000 ? 86400000
+									       : (long)clear_after);
 
+	/* Settings that need a new connection; the rest apply at the next frame. */
 	bool reconnect = !s->name || strcmp(s->name, name) != 0 || s->flip != flip ||
 			 s->async != async || (async && previous_alpha != s->alpha);
 	s->flip = flip;
@@ -258,31 +301,36 @@ static void tdshm_source_update(void *data, obs_data_t *settings)
 	if (!reconnect)
 		return;
 
+	tdshm_source_disconnect(s);
 	bfree(s->name);
 	s->name = bstrdup(name);
-	tdshm_source_stop_async(s);
-	tdshm_receiver_destroy(s->receiver);
-	s->receiver = NULL;
-	s->have_serial = false;
-	s->stopped_at_ms = 0;
-	s->frames_received = 0;
 	tdshm_source_clear(s);
 	if (!*name) {
-		tdshm_source_set_state(s, TDSHM_SOURCE_NO_NAME, NULL);
+		tdshm_source_report_state(s, TDSHM_SOURCE_NO_NAME, NULL);
 		return;
 	}
+	tdshm_source_report_state(s, TDSHM_SOURCE_WAITING, NULL);
 	if (async) {
-		s->async_path = tdshm_source_async_start(s->source, &s->status, name, flip,
-							 s->alpha != ALPHA_MODE_PREMULTIPLIED,
-							 s->alpha == ALPHA_MODE_OPAQUE);
+		tdshm_source_async *a = tdshm_source_async_start(
+		    s->source, &s->status, &s->shared, name, flip,
+		    s->alpha != ALPHA_MODE_PREMULTIPLIED, s->alpha == ALPHA_MODE_OPAQUE);
+		pthread_mutex_lock(&s->async_mutex);
+		s->async_path = a;
+		pthread_mutex_unlock(&s->async_mutex);
 		return;
 	}
 	tdshm_error err;
-	if (tdshm_receiver_create(name, NULL, &s->receiver, &err) != TDSHM_OK) {
-		tdshm_source_set_state(s, TDSHM_SOURCE_ERROR, err.message);
+	tdshm_top_reader *reader = NULL;
+	if (tdshm_top_reader_create(name, NULL, &reader, &err) != TDSHM_OK) {
+		tdshm_source_report_state(s, TDSHM_SOURCE_ERROR, err.message);
 		return;
 	}
-	tdshm_source_set_state(s, TDSHM_SOURCE_WAITING, NULL);
+	pthread_mutex_lock(&s->reader_mutex);
+	s->reader = reader;
+	pthread_mutex_unlock(&s->reader_mutex);
+	s->worker_running = pthread_create(&s->worker, NULL, tdshm_source_worker, s) == 0;
+	if (!s->worker_running)
+		tdshm_source_report_state(s, TDSHM_SOURCE_ERROR, "cannot start the reader thread");
 }
 
 static void tdshm_source_defaults(obs_data_t *settings)
@@ -312,14 +360,26 @@ static void *tdshm_source_create(obs_data_t *settings, obs_source_t *source)
 	struct tdshm_source *s = bzalloc(sizeof(*s));
 	s->source = source;
 	tdshm_source_status_init(&s->status);
+	pthread_mutex_init(&s->reader_mutex, NULL);
+	pthread_mutex_init(&s->async_mutex, NULL);
+	if (os_event_init(&s->worker_stop, OS_EVENT_TYPE_MANUAL) != 0) {
+		tdshm_source_destroy(s);
+		return NULL;
+	}
 
 	char *path = obs_module_file("tdshm_source.effect");
 	obs_enter_graphics();
 	s->effect = path ? gs_effect_create_from_file(path, NULL) : NULL;
+	if (s->effect) {
+		s->param_image = gs_effect_get_param_by_name(s->effect, "image");
+		s->param_decode_srgb = gs_effect_get_param_by_name(s->effect, "decode_srgb");
+		s->param_multiplier = gs_effect_get_param_by_name(s->effect, "multiplier");
+	}
 	obs_leave_graphics();
 	bfree(path);
 	if (!s->effect) {
-		blog(LOG_ERROR, "[tdshm-in] cannot load tdshm_source.effect: reinstall the plugin");
+		tdshm_log(LOG_ERROR, source,
+			  "cannot load tdshm_source.effect: reinstall the plugin");
 		tdshm_source_destroy(s);
 		return NULL;
 	}
@@ -332,52 +392,40 @@ static void *tdshm_source_create(obs_data_t *settings, obs_source_t *source)
 static void tdshm_source_destroy(void *data)
 {
 	struct tdshm_source *s = data;
-	tdshm_source_stop_async(s);
-	tdshm_receiver_destroy(s->receiver);
+	tdshm_source_disconnect(s);
 	obs_enter_graphics();
 	gs_texture_destroy(s->texture);
 	gs_effect_destroy(s->effect);
 	obs_leave_graphics();
+	os_event_destroy(s->worker_stop);
+	pthread_mutex_destroy(&s->async_mutex);
+	pthread_mutex_destroy(&s->reader_mutex);
 	tdshm_source_status_free(&s->status);
 	bfree(s->name);
 	bfree(s);
+}
+
+static void tdshm_source_show(void *data)
+{
+	struct tdshm_source *s = data;
+	os_atomic_set_long(&s->shared.shown, 1);
+}
+
+static void tdshm_source_hide(void *data)
+{
+	struct tdshm_source *s = data;
+	os_atomic_set_long(&s->shared.shown, 0);
 }
 
 static void tdshm_source_tick(void *data, float seconds)
 {
 	UNUSED_PARAMETER(seconds);
 	struct tdshm_source *s = data;
-	if (!s->receiver)
-		return;
-	uint64_t now = tdshm_clock_ms();
-	if (!obs_source_showing(s->source)) {
-		/* Not copying frames nobody sees; after a while, not even holding
-		 * TD's segments open. */
-		if (s->hidden_since_ms == 0)
-			s->hidden_since_ms = now;
-		if (now - s->hidden_since_ms >= HIDDEN_DISCONNECT_MS &&
-		    tdshm_receiver_connected(s->receiver)) {
-			tdshm_receiver_disconnect(s->receiver);
-			s->have_serial = false;
-			tdshm_source_set_state(s, TDSHM_SOURCE_HIDDEN, NULL);
-		}
-		return;
-	}
-	s->hidden_since_ms = 0;
-
-	/* Until there is a picture, render is not called for a 0x0 source: learn
-	 * the size here, without the graphics context. */
-	if (!s->has_frame && s->stopped_at_ms == 0)
-		tdshm_source_read(s, 0, false);
-
-	if (s->stopped_at_ms && s->on_stop == ON_STOP_MODE_CLEAR_AFTER && s->has_frame &&
-	    now - s->stopped_at_ms >= s->clear_after_ms)
+	/* "When TouchDesigner stops": the worker saw it stop, the picture is
+	 * the graphics thread's. */
+	if (!s->async && s->has_frame &&
+	    tdshm_source_should_clear(&s->shared, tdshm_source_status_stopped_for_ms(&s->status)))
 		tdshm_source_clear(s);
-	if (s->stopped_at_ms && s->on_stop == ON_STOP_MODE_CLEAR)
-		tdshm_source_clear(s);
-	/* While stopped, keep looking for the sender coming back. */
-	if (s->stopped_at_ms)
-		tdshm_source_read(s, 0, false);
 }
 
 static void tdshm_source_draw(struct tdshm_source *s)
@@ -390,14 +438,13 @@ static void tdshm_source_draw(struct tdshm_source *s)
 				: s->alpha == ALPHA_MODE_OPAQUE ? "DrawOpaque"
 								: "DrawPremultiplied";
 	gs_effect_t *e = s->effect;
-	gs_effect_set_texture(gs_effect_get_param_by_name(e, "image"), s->texture);
+	gs_effect_set_texture(s->param_image, s->texture);
 	/* TD's values are display-encoded, whatever the pixel format: TD's own
 	 * Shared Mem In TOP copies them unchanged, and the version-2 header's
 	 * transfer field is not verified against TD (docs/protocol.md §3). So an SDR
 	 * canvas takes them as they are; a linear one gets them decoded. */
-	gs_effect_set_float(gs_effect_get_param_by_name(e, "decode_srgb"),
-			    target_linear ? 1.0f : 0.0f);
-	gs_effect_set_float(gs_effect_get_param_by_name(e, "multiplier"), multiplier);
+	gs_effect_set_float(s->param_decode_srgb, target_linear ? 1.0f : 0.0f);
+	gs_effect_set_float(s->param_multiplier, multiplier);
 
 	/* The shader returns values in the target's own encoding: no hardware
 	 * sRGB conversion on top. */
@@ -415,43 +462,39 @@ static void tdshm_source_render(void *data, gs_effect_t *unused)
 {
 	UNUSED_PARAMETER(unused);
 	struct tdshm_source *s = data;
-	if (s->async_path) {
+	if (s->async) {
+		/* No lock: update, the only writer, runs on this thread; and
+		 * holding async_mutex into libobs's render would order it
+		 * against libobs's own locks. */
 		obs_source_t *frames = tdshm_source_async_output(s->async_path);
 		if (frames)
 			obs_source_video_render(frames);
 		return;
 	}
-	if (s->stopped_at_ms == 0)
-		tdshm_source_read(s, RENDER_LOCK_TIMEOUT_MS, true);
+	if (s->reader)
+		tdshm_source_read(s);
 	if (s->has_frame && s->texture)
 		tdshm_source_draw(s);
 }
 
+/* Both may run on the UI thread: only the atomics are read. */
 static uint32_t tdshm_source_width(void *data)
 {
 	struct tdshm_source *s = data;
-	if (s->async_path) {
-		obs_source_t *frames = tdshm_source_async_output(s->async_path);
-		return frames ? obs_source_get_width(frames) : 0;
-	}
-	return (uint32_t)os_atomic_load_long(&s->width);
+	return (uint32_t)os_atomic_load_long(&s->shared.width);
 }
 
 static uint32_t tdshm_source_height(void *data)
 {
 	struct tdshm_source *s = data;
-	if (s->async_path) {
-		obs_source_t *frames = tdshm_source_async_output(s->async_path);
-		return frames ? obs_source_get_height(frames) : 0;
-	}
-	return (uint32_t)os_atomic_load_long(&s->height);
+	return (uint32_t)os_atomic_load_long(&s->shared.height);
 }
 
 static enum gs_color_space tdshm_source_color_space(void *data, size_t count,
 						    const enum gs_color_space *preferred)
 {
 	struct tdshm_source *s = data;
-	if (!s->tex_high_precision || s->async_path)
+	if (!s->tex_high_precision || s->async)
 		return GS_CS_SRGB;
 	/* Keep 16-bit and float pictures at full precision where the canvas
 	 * can hold them. */
@@ -467,9 +510,15 @@ static enum gs_color_space tdshm_source_color_space(void *data, size_t count,
 static void tdshm_source_enum_sources(void *data, obs_source_enum_proc_t enum_callback, void *param)
 {
 	struct tdshm_source *s = data;
-	obs_source_t *frames = s->async_path ? tdshm_source_async_output(s->async_path) : NULL;
-	if (frames)
+	/* A reference taken under the mutex: update may end the async path
+	 * while the callback runs. */
+	pthread_mutex_lock(&s->async_mutex);
+	obs_source_t *frames = obs_source_get_ref(tdshm_source_async_output(s->async_path));
+	pthread_mutex_unlock(&s->async_mutex);
+	if (frames) {
 		enum_callback(s->source, frames, param);
+		obs_source_release(frames);
+	}
 }
 
 static obs_properties_t *tdshm_source_properties(void *data)
@@ -489,6 +538,8 @@ struct obs_source_info tdshm_top_source = {
     .update = tdshm_source_update,
     .get_defaults = tdshm_source_defaults,
     .get_properties = tdshm_source_properties,
+    .show = tdshm_source_show,
+    .hide = tdshm_source_hide,
     .video_tick = tdshm_source_tick,
     .video_render = tdshm_source_render,
     .get_width = tdshm_source_width,

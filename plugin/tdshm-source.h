@@ -4,9 +4,8 @@
 
 #include <obs-module.h>
 
+#include "plugin-log.h"
 #include "source-status.h"
-#include "tdshm/receiver.h"
-#include "tdshm/top.h"
 
 /* Setting keys: users' saved scenes depend on them, keep them stable. */
 #define SETTING_NAME "name"
@@ -27,8 +26,20 @@
 #define ON_STOP_CLEAR "clear"
 #define ON_STOP_CLEAR_AFTER "clear_after"
 
-#define tdshm_source_log(level, source, format, ...)                                               \
-	blog(level, "[tdshm-in: '%s'] " format, obs_source_get_name(source), ##__VA_ARGS__)
+enum tdshm_on_stop { ON_STOP_MODE_KEEP, ON_STOP_MODE_CLEAR, ON_STOP_MODE_CLEAR_AFTER };
+
+/* What the source shares with its reading threads (worker, async), each
+ * field read and written with os_atomic_* only. */
+typedef struct tdshm_source_shared {
+	volatile long width, height;  /* what get_width/get_height report */
+	volatile long shown;          /* set by .show / .hide */
+	volatile long on_stop;        /* enum tdshm_on_stop, set by update */
+	volatile long clear_after_ms; /* set by update */
+} tdshm_source_shared;
+
+/* Whether the picture must be cleared now: stopped_for_ms as
+ * tdshm_source_status_stopped_for_ms gives it (-1: not stopped). */
+bool tdshm_source_should_clear(const tdshm_source_shared *shared, int64_t stopped_for_ms);
 
 /* The properties dialog (source-properties.c); status may be NULL. */
 obs_properties_t *tdshm_source_properties_create(tdshm_source_status *status);
@@ -38,10 +49,10 @@ obs_properties_t *tdshm_source_properties_create(tdshm_source_status *status);
 typedef struct tdshm_source_async tdshm_source_async;
 
 tdshm_source_async *tdshm_source_async_start(obs_source_t *owner, tdshm_source_status *status,
-					     const char *user_name, bool flip, bool straight_alpha,
-					     bool opaque);
+					     tdshm_source_shared *shared, const char *user_name,
+					     bool flip, bool straight_alpha, bool opaque);
 void tdshm_source_async_stop(tdshm_source_async *async);
-/* The private source whose frames are drawn (NULL before the first frame). */
+/* The private source whose frames are drawn. */
 obs_source_t *tdshm_source_async_output(tdshm_source_async *async);
 
 /* The private async source type the worker feeds (registered by the module). */

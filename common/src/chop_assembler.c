@@ -75,11 +75,6 @@ uint32_t tdshm_chop_assembler_channels(const tdshm_chop_assembler *a)
 	return a->channels;
 }
 
-uint32_t tdshm_chop_assembler_length(const tdshm_chop_assembler *a)
-{
-	return a->length;
-}
-
 uint32_t tdshm_chop_assembler_push(tdshm_chop_assembler *a, const float *const *planes,
 				   uint32_t frames)
 {
@@ -112,9 +107,4 @@ uint32_t tdshm_chop_assembler_push(tdshm_chop_assembler *a, const float *const *
 const float *const *tdshm_chop_assembler_block(const tdshm_chop_assembler *a)
 {
 	return a->have_block ? (const float *const *)a->complete : NULL;
-}
-
-void tdshm_chop_assembler_reset(tdshm_chop_assembler *a)
-{
-	a->filled = 0;
 }

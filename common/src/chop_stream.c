@@ -118,11 +118,6 @@ static void go_idle(tdshm_chop_stream *stream)
 	stream->extra = 0;
 }
 
-void tdshm_chop_stream_reset(tdshm_chop_stream *stream)
-{
-	go_idle(stream);
-}
-
 uint64_t tdshm_chop_stream_end_ns(const tdshm_chop_stream *stream)
 {
 	return stream->floor_ns;

@@ -349,3 +349,11 @@ void tdshm_pixel_from_rgba_f32(const tdshm_pixel_format *format, const float rgb
 		}
 	}
 }
+
+void tdshm_pixel_to_rgba8(const tdshm_pixel_format *format, const uint8_t *src, uint8_t rgba[4])
+{
+	float f[4];
+	tdshm_pixel_to_rgba_f32(format, src, f);
+	for (int c = 0; c < 4; c++)
+		rgba[c] = (uint8_t)unorm_from_float(f[c], 255);
+}

@@ -309,26 +309,31 @@ static tdshm_status receiver_follow_info(tdshm_receiver *r, tdshm_error *err)
 	return TDSHM_OK;
 }
 
-tdshm_status tdshm_receiver_begin_read(tdshm_receiver *r, uint32_t timeout_ms,
-				       const uint8_t **bytes, size_t *size, tdshm_error *err)
+tdshm_status tdshm_receiver_refresh(tdshm_receiver *r, tdshm_error *err)
+{
+	if (r->reading)
+		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
+				       "'%s' is being read: call end_read first", r->user_name);
+	uint64_t now = tdshm_clock_ms();
+	if (!r->connected)
+		return receiver_connect(r, now, err);
+	tdshm_status status = receiver_check_liveness(r, now, err);
+	if (status == TDSHM_OK)
+		status = receiver_follow_info(r, err);
+	return status;
+}
+
+tdshm_status tdshm_receiver_begin_read_connected(tdshm_receiver *r, uint32_t timeout_ms,
+						 const uint8_t **bytes, size_t *size,
+						 tdshm_error *err)
 {
 	if (r->reading)
 		return tdshm_error_set(err, TDSHM_INVALID_ARGUMENT,
 				       "'%s' is already being read: call end_read first",
 				       r->user_name);
-	uint64_t now = tdshm_clock_ms();
-	tdshm_status status;
-	if (!r->connected) {
-		status = receiver_connect(r, now, err);
-	} else {
-		status = receiver_check_liveness(r, now, err);
-		if (status == TDSHM_OK)
-			status = receiver_follow_info(r, err);
-	}
-	if (status != TDSHM_OK)
-		return status;
-
-	status = tdshm_lock_acquire(r->data_lock, timeout_ms, err);
+	if (!r->connected)
+		return tdshm_error_set(err, TDSHM_NOT_FOUND, "not connected to '%s'", r->user_name);
+	tdshm_status status = tdshm_lock_acquire(r->data_lock, timeout_ms, err);
 	if (status == TDSHM_REFUSED)
 		return receiver_fail(r, status); /* the lock object shrank */
 	if (status != TDSHM_OK)
@@ -360,6 +365,15 @@ tdshm_status tdshm_receiver_check_intact(tdshm_receiver *r, tdshm_error *err)
 		return receiver_gone(r, err, reason);
 	}
 	return TDSHM_OK;
+}
+
+tdshm_status tdshm_receiver_begin_read(tdshm_receiver *r, uint32_t timeout_ms,
+				       const uint8_t **bytes, size_t *size, tdshm_error *err)
+{
+	tdshm_status status = tdshm_receiver_refresh(r, err);
+	if (status != TDSHM_OK)
+		return status;
+	return tdshm_receiver_begin_read_connected(r, timeout_ms, bytes, size, err);
 }
 
 void tdshm_receiver_end_read(tdshm_receiver *r)

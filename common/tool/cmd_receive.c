@@ -2,20 +2,18 @@
 /* `tdshm receive`: plays TouchDesigner's Shared Mem In TOP, and checks what
  * arrives. The image is copied out under the data lock and verified after
  * releasing it, so the sender is never held up by the check. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tdshm/pattern.h"
 #include "tdshm/platform.h"
-#include "tdshm/receiver.h"
-#include "tdshm/top.h"
+#include "tdshm/top_reader.h"
 #include "tool.h"
 
 #define RECEIVE_LOCK_TIMEOUT_MS 100
-/* Without a frame serial (TD's own senders) every read may be a re-read:
- * poll at about 250 Hz rather than spin. */
+/* Without a frame serial (TD's own senders) a frame is new when its content
+ * changed (the reader hashes it): poll at about 250 Hz rather than spin. */
 #define RECEIVE_POLL_NO_SERIAL_MS 4
 /* Only the first few corrupted frames are described in full. */
 #define RECEIVE_MAX_REPORTS 5
@@ -36,7 +34,7 @@ typedef struct receive_stats {
 
 typedef struct receive_state {
 	const receive_options *o;
-	tdshm_receiver *receiver;
+	tdshm_top_reader *reader;
 	receive_stats stats;
 	/* the last frame, copied out of the segment */
 	tdshm_top_image image;
@@ -47,7 +45,6 @@ typedef struct receive_state {
 	char header_line[256];
 	tdshm_status last_wait_status;
 	/* per connection: cleared when the sender goes away */
-	tool_serial_seen seen;
 	bool have_counter;
 	uint32_t counter;
 	uint64_t last_frame_ms;
@@ -95,7 +92,6 @@ static int receive_parse(int argc, char **argv, receive_options *o)
 
 static void receive_forget_connection(receive_state *s)
 {
-	s->seen.have = false;
 	s->have_counter = false;
 	s->header_line[0] = '\0';
 }
@@ -108,46 +104,43 @@ static void receive_announce_header(receive_state *s, const tdshm_top_image *img
 		 "(%zu bytes)",
 		 img->width, img->height, img->format->name,
 		 img->kind == TDSHM_TOP_HEADER_LEGACY ? "legacy" : "current", (int)img->version,
-		 img->data_offset, img->data_size, tdshm_receiver_data_name(s->receiver), size);
+		 img->data_offset, img->data_size, tdshm_top_reader_data_name(s->reader), size);
 	if (strcmp(line, s->header_line) != 0) {
 		printf("[%.3f] %s\n", tool_elapsed_seconds(), line);
 		snprintf(s->header_line, sizeof(s->header_line), "%s", line);
 	}
 }
 
-/* Under the data lock: validate the header and copy the image out. Returns
- * true when a frame was taken. */
-static bool receive_take(receive_state *s, const uint8_t *bytes, size_t size)
+/* Under the data lock: copy the validated image out. Returns true when a
+ * frame was taken. */
+static bool receive_take(receive_state *s, const tdshm_top_read *read)
 {
-	tdshm_top_image img;
-	tdshm_error err;
-	tdshm_error_clear(&err);
-	if (tdshm_top_parse(bytes, size, &img, &err) != TDSHM_OK) {
-		if (tool_segment_unwritten(bytes, size))
-			return false;
-		s->stats.bad_headers++;
-		s->stats.corrupted++;
-		if (s->stats.bad_headers <= RECEIVE_MAX_REPORTS)
-			printf("[%.3f] bad header in %s: %s\n", tool_elapsed_seconds(),
-			       tdshm_receiver_data_name(s->receiver), err.message);
-		return false;
-	}
-	receive_announce_header(s, &img, size);
-	size_t image_bytes = img.row_bytes * img.height;
+	const tdshm_top_image *img = &read->image;
+	receive_announce_header(s, img, read->size);
+	size_t image_bytes = img->row_bytes * img->height;
 	if (image_bytes > s->pixels_cap) {
 		uint8_t *grown = realloc(s->pixels, image_bytes);
 		if (!grown) {
 			printf("[%.3f] out of memory for a %ux%u frame: skipped\n",
-			       tool_elapsed_seconds(), img.width, img.height);
+			       tool_elapsed_seconds(), img->width, img->height);
 			return false;
 		}
 		s->pixels = grown;
 		s->pixels_cap = image_bytes;
 	}
-	memcpy(s->pixels, bytes + img.data_offset, image_bytes);
-	s->image = img;
+	memcpy(s->pixels, read->segment + img->data_offset, image_bytes);
+	s->image = *img;
 	s->have_image = true;
 	return true;
+}
+
+static void receive_bad_header(receive_state *s, const tdshm_top_reader_event *ev)
+{
+	s->stats.bad_headers++;
+	s->stats.corrupted++;
+	if (s->stats.bad_headers <= RECEIVE_MAX_REPORTS)
+		printf("[%.3f] bad header in %s: %s\n", tool_elapsed_seconds(),
+		       tdshm_top_reader_data_name(s->reader), ev->detail);
 }
 
 /* After the lock: check the pattern and count repeats and skips. */
@@ -196,42 +189,49 @@ static void receive_verify(receive_state *s)
 /* One poll. Returns false when the receive must end with *code. */
 static bool receive_poll(receive_state *s, int *code)
 {
-	const uint8_t *bytes;
-	size_t size;
-	tdshm_error err;
-	tdshm_error_clear(&err);
-	tdshm_status status =
-	    tdshm_receiver_begin_read(s->receiver, RECEIVE_LOCK_TIMEOUT_MS, &bytes, &size, &err);
+	tdshm_top_read read;
+	tdshm_top_reader_event ev;
+	tdshm_status status = tdshm_top_reader_poll(s->reader, RECEIVE_LOCK_TIMEOUT_MS, &read, &ev);
 	uint64_t now = tdshm_clock_ms();
+	uint64_t connections = tdshm_top_reader_connections(s->reader);
+	if (tdshm_top_reader_connected(s->reader) && connections != s->connections_seen) {
+		if (s->connections_seen > 0)
+			s->stats.reconnects++;
+		printf("[%.3f] connected to '%s' (data segment %s)\n", tool_elapsed_seconds(),
+		       s->o->name, tdshm_top_reader_data_name(s->reader));
+		s->connections_seen = connections;
+		receive_forget_connection(s);
+	}
 	if (status == TDSHM_OK) {
-		uint64_t connections = tdshm_receiver_connections(s->receiver);
-		if (connections != s->connections_seen) {
-			if (s->connections_seen > 0)
-				s->stats.reconnects++;
-			printf("[%.3f] connected to '%s' (data segment %s)\n",
-			       tool_elapsed_seconds(), s->o->name,
-			       tdshm_receiver_data_name(s->receiver));
-			s->connections_seen = connections;
-			receive_forget_connection(s);
-		}
-		bool has_serial;
-		bool taken = tool_serial_fresh(&s->seen, s->receiver, &has_serial) &&
-			     receive_take(s, bytes, size);
-		tdshm_receiver_end_read(s->receiver);
+		bool taken = read.is_new && receive_take(s, &read);
+		tdshm_top_reader_end(s->reader, &read, taken);
 		if (taken) {
 			s->last_frame_ms = now;
 			receive_verify(s);
 		}
 		s->last_wait_status = TDSHM_OK;
-		if (!has_serial)
+		if (!read.has_serial)
 			tdshm_sleep_ms(RECEIVE_POLL_NO_SERIAL_MS);
 		else if (!taken)
 			tdshm_sleep_ms(1);
 		return true;
 	}
+	if (status == TDSHM_REFUSED && tdshm_top_reader_connected(s->reader)) {
+		/* A bad header in a connected segment: counted once per frame. */
+		if (read.is_new)
+			receive_bad_header(s, &ev);
+		s->last_wait_status = TDSHM_OK;
+		tdshm_sleep_ms(read.has_serial ? 1 : RECEIVE_POLL_NO_SERIAL_MS);
+		return true;
+	}
+	if (status == TDSHM_NOT_FOUND && tdshm_top_reader_connected(s->reader)) {
+		/* Connected, segment not written yet. */
+		tdshm_sleep_ms(1);
+		return true;
+	}
 	if (status == TDSHM_GONE) {
 		printf("[%.3f] sender gone: %s (last frame %llu ms ago)\n", tool_elapsed_seconds(),
-		       err.message, (unsigned long long)(now - s->last_frame_ms));
+		       ev.detail, (unsigned long long)(now - s->last_frame_ms));
 		receive_forget_connection(s);
 		s->last_wait_status = status;
 	} else if (status == TDSHM_NOT_FOUND || status == TDSHM_TIMED_OUT ||
@@ -241,9 +241,11 @@ static bool receive_poll(receive_state *s, int *code)
 			       status == TDSHM_NOT_FOUND ? "waiting for the sender"
 			       : status == TDSHM_REFUSED ? "refused"
 							 : "lock busy",
-			       err.message);
+			       status == TDSHM_TIMED_OUT ? "the data lock is busy" : ev.detail);
 		s->last_wait_status = status;
 	} else {
+		tdshm_error err;
+		tdshm_error_set(&err, status, "%s", ev.detail);
 		*code = tool_report_error("receive", "reading failed", &err);
 		return false;
 	}
@@ -268,16 +270,10 @@ static int receive_write_png(receive_state *s)
 		uint32_t row = s->o->top_down ? y : img->height - 1 - y;
 		const uint8_t *src = s->pixels + (size_t)row * img->row_bytes;
 		uint8_t *dst = rgba + (size_t)y * img->width * 4;
-		for (uint32_t x = 0; x < img->width; x++) {
-			float c[4];
-			tdshm_pixel_to_rgba_f32(img->format,
-						src + (size_t)x * img->format->bytes_per_pixel, c);
-			for (int k = 0; k < 4; k++) {
-				float v = c[k] != c[k] ? 0.0f : c[k];
-				v = v < 0 ? 0 : v > 1 ? 1 : v;
-				dst[x * 4 + k] = (uint8_t)lrintf(v * 255.0f);
-			}
-		}
+		for (uint32_t x = 0; x < img->width; x++)
+			tdshm_pixel_to_rgba8(img->format,
+					     src + (size_t)x * img->format->bytes_per_pixel,
+					     dst + (size_t)x * 4);
 	}
 	tdshm_error err;
 	tdshm_error_clear(&err);
@@ -302,7 +298,7 @@ int tool_cmd_receive(int argc, char **argv)
 	s.last_wait_status = TDSHM_OK;
 	tdshm_error err;
 	tdshm_error_clear(&err);
-	if (tdshm_receiver_create(o.name, NULL, &s.receiver, &err) != TDSHM_OK)
+	if (tdshm_top_reader_create(o.name, NULL, &s.reader, &err) != TDSHM_OK)
 		return tool_report_error("receive", "cannot start the receiver", &err);
 	printf("[%.3f] receiving '%s'%s%s\n", tool_elapsed_seconds(), o.name,
 	       o.expect ? ", expecting " : "", o.expect ? tdshm_pattern_name(o.pattern) : "");
@@ -320,7 +316,7 @@ int tool_cmd_receive(int argc, char **argv)
 			break;
 		}
 	}
-	tdshm_receiver_destroy(s.receiver);
+	tdshm_top_reader_destroy(s.reader);
 	printf("[%.3f] received %llu frames, repeated %llu, skipped %llu, corrupted %llu, "
 	       "reconnects %llu\n",
 	       tool_elapsed_seconds(), (unsigned long long)s.stats.received,

@@ -8,24 +8,7 @@ set -euo pipefail
 native="$TDSHM_BUILD_ROOT/native"
 asan="$TDSHM_BUILD_ROOT/obs-asan"
 
-# A free display number: no X socket and no lock file for it.
-display=""
-for n in $(seq 90 140); do
-	if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then
-		display=":$n"
-		break
-	fi
-done
-[ -n "$display" ] || { echo "FAIL: no free X display number in :90..:140"; exit 1; }
-Xvfb "$display" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb_pid=$!
-trap 'kill "$xvfb_pid" 2>/dev/null || true; wait "$xvfb_pid" 2>/dev/null || true' EXIT
-export DISPLAY="$display"
-for _ in $(seq 50); do
-	[ -e "/tmp/.X11-unix/X${display#:}" ] && break
-	sleep 0.1
-done
-kill -0 "$xvfb_pid" || { echo "FAIL: Xvfb did not start on $display"; exit 1; }
+source "$(dirname "$0")/xvfb.sh"
 
 # Every step runs even when an earlier one failed; the stage fails at the end.
 failed=()
@@ -38,13 +21,17 @@ cmake --build "$native" -j2
 echo "--- AddressSanitizer build of the module and harness: hostile vectors"
 cmake -S "$TDSHM_ROOT" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	-DTDSHM_SANITIZE=address,undefined >/dev/null
-cmake --build "$asan" -j2 --target obs-tdshm tdshm obs_test_source_bad obs_test_source
+cmake --build "$asan" -j2 --target obs-tdshm tdshm obs_test_source_bad obs_test_source \
+	obs_test_source_async
 # libobs itself is not instrumented and keeps some allocations until exit.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	"$asan/tests/obs/obs_test_source_bad" || failed+=("ASan: source hostile vectors")
 # And every format conversion and state change of the source, instrumented.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	"$asan/tests/obs/obs_test_source" || failed+=("ASan: source")
+# Async output (a NaN float image among them) under UBSan too.
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	"$asan/tests/obs/obs_test_source_async" || failed+=("ASan: source async")
 
 echo "--- AddressSanitizer build: the filter's tests (sender, read-back ring, output)"
 cmake --build "$asan" -j2 --target obs_test_filter tdshm_top_probe tdshm_lock_holder

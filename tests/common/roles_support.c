@@ -6,7 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <string.h>
+
 #include "roles_support.h"
+#include "tdshm/names.h"
 
 uint8_t tdshm_test_frame_byte(unsigned seed, size_t i)
 {
@@ -104,4 +107,58 @@ tdshm_shm *tdshm_test_td_info_create(const char *info_name, tdshm_info_layout la
 	    tdshm_info_write(&block, layout, tdshm_shm_bytes(info), tdshm_shm_size(info), &err),
 	    TDSHM_OK);
 	return info;
+}
+
+tdshm_top_params tdshm_test_bgra8_params(uint32_t width, uint32_t height)
+{
+	tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,
+				   .version = 1,
+				   .width = width,
+				   .height = height,
+				   .format = tdshm_pixel_format_by_name("bgra8")};
+	return params;
+}
+
+void tdshm_test_td_top_sender_start(tdshm_test_td_top_sender *td, const char *user, uint32_t width,
+				    uint32_t height)
+{
+	char name[TDSHM_FULL_NAME_CAP];
+	tdshm_error err;
+	memset(td, 0, sizeof(*td));
+	td->width = width;
+	td->height = height;
+	tdshm_top_params params = tdshm_test_bgra8_params(width, height);
+	size_t size = 0;
+	assert_int_equal(tdshm_top_segment_size(&params, &size, &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_data_lock(user, name, sizeof(name), &err), TDSHM_OK);
+	assert_int_equal(tdshm_lock_open(name, &td->data_lock, &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_data(user, "", name, sizeof(name), &err), TDSHM_OK);
+	assert_int_equal(tdshm_shm_create(name, size, true, &td->data, &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_info(user, name, sizeof(name), &err), TDSHM_OK);
+	td->info = tdshm_test_td_info_create(name, tdshm_info_native_layout());
+}
+
+void tdshm_test_td_top_sender_write(tdshm_test_td_top_sender *td, unsigned seed)
+{
+	tdshm_error err;
+	assert_int_equal(tdshm_lock_acquire(td->data_lock, 1000, &err), TDSHM_OK);
+	uint8_t *bytes = tdshm_shm_bytes(td->data);
+	size_t size = tdshm_shm_size(td->data);
+	if (seed == 0) {
+		memset(bytes, 0, size);
+	} else {
+		tdshm_top_params params = tdshm_test_bgra8_params(td->width, td->height);
+		assert_int_equal(tdshm_top_write_header(&params, bytes, size, &err), TDSHM_OK);
+		size_t header = tdshm_top_header_size(&params);
+		tdshm_test_frame_fill(bytes + header, (size_t)td->width * td->height * 4, seed);
+	}
+	tdshm_lock_release(td->data_lock);
+}
+
+void tdshm_test_td_top_sender_stop(tdshm_test_td_top_sender *td)
+{
+	tdshm_shm_close_and_remove(td->data);
+	tdshm_shm_close_and_remove(td->info);
+	tdshm_lock_close(td->data_lock);
+	memset(td, 0, sizeof(*td));
 }

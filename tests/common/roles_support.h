@@ -14,6 +14,7 @@
 #include "tdshm/platform.h"
 #include "tdshm/receiver.h"
 #include "tdshm/sender.h"
+#include "tdshm/top.h"
 
 /* Byte i of frame seed's pattern. */
 uint8_t tdshm_test_frame_byte(unsigned seed, size_t i);
@@ -43,3 +44,24 @@ bool tdshm_test_shm_exists(const char *full_name);
 /* Creates info_name holding an info block in layout as TouchDesigner writes
  * it: magic and version, none of this project's extension. */
 tdshm_shm *tdshm_test_td_info_create(const char *info_name, tdshm_info_layout layout);
+
+/* A current version-1 header's parameters for a bgra8 image. */
+tdshm_top_params tdshm_test_bgra8_params(uint32_t width, uint32_t height);
+
+/* A TOP sender as TouchDesigner writes one: info block without this
+ * project's extension (so no frame serial, no pid), data segment under the
+ * plain name, a bgra8 image of width x height. */
+typedef struct tdshm_test_td_top_sender {
+	tdshm_shm *info;
+	tdshm_shm *data;
+	tdshm_lock *data_lock;
+	uint32_t width, height;
+} tdshm_test_td_top_sender;
+
+void tdshm_test_td_top_sender_start(tdshm_test_td_top_sender *td, const char *user, uint32_t width,
+				    uint32_t height);
+/* Writes the header and an image of seed's pattern under the data lock;
+ * seed 0 leaves the segment all zero (never written). */
+void tdshm_test_td_top_sender_write(tdshm_test_td_top_sender *td, unsigned seed);
+/* Removes what start created. */
+void tdshm_test_td_top_sender_stop(tdshm_test_td_top_sender *td);

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "roles_support.h"
 #include "tdshm/pixel_format.h"
 #include "tdshm/platform.h"
 #include "tdshm/sender.h"
@@ -722,6 +723,37 @@ static void test_hostile_segments_are_refused_with_a_message(void **state)
 		tdshm_sender_destroy(senders[i], TDSHM_INFO_LOCK_TIMEOUT_MS);
 }
 
+/* TouchDesigner's own senders publish no serial: `tdshm receive` counts a
+ * frame when the picture changed, not every poll (it polls every 4 ms). */
+static void test_receive_counts_td_frames_by_content_change(void **state)
+{
+	(void)state;
+	char name[64];
+	tdshm_test_unique_name(name, sizeof(name), "td-noserial");
+	tdshm_test_td_top_sender td;
+	tdshm_test_td_top_sender_start(&td, name, 32, 16);
+	tdshm_test_td_top_sender_write(&td, 1);
+	child *receiver = child_start("receive", name, "--frames", "8", "--timeout", "20", NULL);
+	unsigned written = 1;
+	uint64_t end = tdshm_clock_ms() + 20000;
+	/* A new picture every 40 ms, the same one rewritten in between; the
+	 * receiver cannot have 8 frames before 8 different pictures exist. */
+	while (!child_poll(receiver) && tdshm_clock_ms() < end) {
+		tdshm_sleep_ms(20);
+		tdshm_test_td_top_sender_write(&td, written);
+		tdshm_sleep_ms(20);
+		tdshm_test_td_top_sender_write(&td, ++written);
+	}
+	int code = child_wait(receiver, 1000);
+	char *text = child_output(receiver);
+	if (code != 0 || written < 8)
+		fail_msg("exit %d after %u pictures:\n%s", code, written, text);
+	assert_non_null(strstr(text, "received 8 frames"));
+	printf("  8 frames counted after %u different pictures\n", written);
+	free(text);
+	tdshm_test_td_top_sender_stop(&td);
+}
+
 #define TOOL_TESTS                                                                                 \
 	cmocka_unit_test_teardown(test_every_format_arrives_intact, teardown_children),            \
 	    cmocka_unit_test_teardown(test_every_legacy_format_arrives_intact, teardown_children), \
@@ -748,6 +780,8 @@ static void test_hostile_segments_are_refused_with_a_message(void **state)
 	    cmocka_unit_test_teardown(test_hostile_segments_are_refused_with_a_message,            \
 				      teardown_children),                                          \
 	    cmocka_unit_test_teardown(test_chop_sines_arrive_with_names_and_frequencies,           \
+				      teardown_children),                                          \
+	    cmocka_unit_test_teardown(test_receive_counts_td_frames_by_content_change,             \
 				      teardown_children)
 
 int main(void)

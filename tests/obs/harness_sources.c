@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "harness_color_source" (known pixels) and "harness_tone_source" (known
- * sine waves): inputs whose output the tests can predict exactly. */
+ * sine waves): inputs whose output the tests can predict exactly; and
+ * "harness_timed_source", which draws another source and times its
+ * video_render and the graphics thread's ticks. */
 #include "harness_sources.h"
 
 #include <math.h>
@@ -269,8 +271,120 @@ static struct obs_source_info harness_tone_source = {
     .get_defaults = harness_tone_defaults,
 };
 
+/* ---- timed wrapper ------------------------------------------------------ */
+
+static pthread_mutex_t timing_mutex = PTHREAD_MUTEX_INITIALIZER;
+/* [SHARED: timing_mutex] */
+static harness_timing timing;
+static uint64_t timing_last_tick_ns;
+
+void harness_timing_reset(void)
+{
+	pthread_mutex_lock(&timing_mutex);
+	memset(&timing, 0, sizeof(timing));
+	timing_last_tick_ns = 0;
+	pthread_mutex_unlock(&timing_mutex);
+}
+
+void harness_timing_get(harness_timing *out)
+{
+	pthread_mutex_lock(&timing_mutex);
+	*out = timing;
+	pthread_mutex_unlock(&timing_mutex);
+}
+
+struct harness_timed {
+	obs_source_t *source;
+	obs_source_t *child; /* [set in create, released in destroy] */
+};
+
+static const char *harness_timed_get_name(void *unused)
+{
+	UNUSED_PARAMETER(unused);
+	return "Harness timed wrapper";
+}
+
+static void *harness_timed_create(obs_data_t *settings, obs_source_t *source)
+{
+	struct harness_timed *t = bzalloc(sizeof(*t));
+	t->source = source;
+	t->child = obs_get_source_by_name(obs_data_get_string(settings, "child"));
+	return t;
+}
+
+static void harness_timed_destroy(void *data)
+{
+	struct harness_timed *t = data;
+	obs_source_release(t->child);
+	bfree(t);
+}
+
+static void harness_timed_tick(void *data, float seconds)
+{
+	UNUSED_PARAMETER(data);
+	UNUSED_PARAMETER(seconds);
+	uint64_t now = os_gettime_ns();
+	pthread_mutex_lock(&timing_mutex);
+	if (timing_last_tick_ns && now - timing_last_tick_ns > timing.longest_tick_gap_ns)
+		timing.longest_tick_gap_ns = now - timing_last_tick_ns;
+	timing_last_tick_ns = now;
+	pthread_mutex_unlock(&timing_mutex);
+}
+
+static void harness_timed_render(void *data, gs_effect_t *unused)
+{
+	UNUSED_PARAMETER(unused);
+	struct harness_timed *t = data;
+	if (!t->child)
+		return;
+	uint64_t start = os_gettime_ns();
+	obs_source_video_render(t->child);
+	uint64_t took = os_gettime_ns() - start;
+	pthread_mutex_lock(&timing_mutex);
+	timing.renders++;
+	timing.total_render_ns += took;
+	if (took > timing.longest_render_ns)
+		timing.longest_render_ns = took;
+	pthread_mutex_unlock(&timing_mutex);
+}
+
+/* The child's size, as the wrapper's own. */
+static uint32_t harness_timed_width(void *data)
+{
+	obs_source_t *child = ((struct harness_timed *)data)->child;
+	return child ? obs_source_get_width(child) : 0;
+}
+
+static uint32_t harness_timed_height(void *data)
+{
+	obs_source_t *child = ((struct harness_timed *)data)->child;
+	return child ? obs_source_get_height(child) : 0;
+}
+
+static void harness_timed_enum(void *data, obs_source_enum_proc_t callback, void *param)
+{
+	struct harness_timed *t = data;
+	if (t->child)
+		callback(t->source, t->child, param);
+}
+
+static struct obs_source_info harness_timed_source = {
+    .id = "harness_timed_source",
+    .type = OBS_SOURCE_TYPE_INPUT,
+    .output_flags = OBS_SOURCE_VIDEO | OBS_SOURCE_CUSTOM_DRAW,
+    .get_name = harness_timed_get_name,
+    .create = harness_timed_create,
+    .destroy = harness_timed_destroy,
+    .video_tick = harness_timed_tick,
+    .video_render = harness_timed_render,
+    .get_width = harness_timed_width,
+    .get_height = harness_timed_height,
+    .enum_active_sources = harness_timed_enum,
+};
+
 void harness_register_test_sources(void)
 {
 	obs_register_source(&harness_color_source);
 	obs_register_source(&harness_tone_source);
+	obs_register_source(&harness_timed_source);
 }

@@ -22,13 +22,12 @@
 static void test_lock_held_for_10s_does_not_slow_obs(void **state)
 {
 	(void)state;
-	char name[64], settings[256], status[1024];
-	tdshm_test_unique_name(name, sizeof(name), "obs-lock");
-	int sender = source_start_sender(name, "--size", "640x360", "--pattern", "bars", NULL);
-	assert_true(sender > 0);
-	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
-	obs_source_t *source = source_show("lock", settings);
-	assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
+	char name[64], status[1024];
+	int sender;
+	obs_source_t *source =
+	    source_show_tool_sender("obs-lock", NULL, &sender, status, sizeof(status), "--size",
+				    "640x360", "--pattern", "bars", NULL);
+	source_setting_name(source, name, sizeof(name));
 	assert_true(harness_wait_frames(10, 5000));
 
 	/* OBS's own pace on this machine right now (a loaded CI machine lags

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "obs_harness.h"
+#include "test_support.h"
 #include "tdshm/pixel_format.h"
 
 uint64_t source_now_ms(void)
@@ -102,18 +103,42 @@ bool source_wait_connected(obs_source_t *source, uint32_t timeout_ms, char *out,
 	return source_wait_status(source, "Connected", timeout_ms, out, cap);
 }
 
-int source_start_sender(const char *name, ...)
+static int source_start_sender_v(const char *name, va_list args)
 {
 	const char *argv[32] = {TDSHM_TOOL_PATH, "send", name};
 	int n = 3;
-	va_list args;
-	va_start(args, name);
 	const char *arg;
 	while (n < 31 && (arg = va_arg(args, const char *)) != NULL)
 		argv[n++] = arg;
-	va_end(args);
 	argv[n] = NULL;
 	return harness_spawn(argv);
+}
+
+int source_start_sender(const char *name, ...)
+{
+	va_list args;
+	va_start(args, name);
+	int pid = source_start_sender_v(name, args);
+	va_end(args);
+	return pid;
+}
+
+obs_source_t *source_show_tool_sender(const char *stem, const char *settings_tail, int *pid,
+				      char *status, size_t cap, ...)
+{
+	char name[64], settings[256];
+	tdshm_test_unique_name(name, sizeof(name), stem);
+	va_list args;
+	va_start(args, cap);
+	*pid = source_start_sender_v(name, args);
+	va_end(args);
+	assert_true(*pid > 0);
+	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"%s}", name,
+		 settings_tail ? settings_tail : "");
+	obs_source_t *source = source_show("tdshm-in", settings);
+	if (!source_wait_connected(source, 10000, status, cap))
+		fail_msg("never connected: %s", status);
+	return source;
 }
 
 tdshm_sender *source_sender_create(const char *name, size_t data_size)
@@ -244,4 +269,40 @@ float source_compare_pattern(const struct harness_frame *frame, tdshm_pattern_ki
 		}
 	}
 	return worst;
+}
+
+int source_output_sum_at(uint32_t x, uint32_t y)
+{
+	harness_frame frame;
+	assert_true(harness_wait_frames(3, 5000));
+	assert_true(harness_copy_latest_frame(&frame));
+	const uint8_t *p = harness_frame_pixel(&frame, x, y);
+	int sum = p[0] + p[1] + p[2];
+	harness_frame_free(&frame);
+	return sum;
+}
+
+int source_wait_output_sum_at(uint32_t x, uint32_t y, int want, uint32_t timeout_ms)
+{
+	uint64_t deadline = source_now_ms() + timeout_ms;
+	int sum;
+	while ((sum = source_output_sum_at(x, y)) != want && source_now_ms() < deadline)
+		;
+	return sum;
+}
+
+uint64_t source_ms_until_cleared(uint32_t x, uint32_t y, int shown, uint32_t timeout_ms)
+{
+	uint64_t start = source_now_ms();
+	assert_int_equal(source_output_sum_at(x, y), shown);
+	while (source_output_sum_at(x, y) != 0 && source_now_ms() - start < timeout_ms)
+		usleep(20000);
+	return source_now_ms() - start;
+}
+
+void source_setting_name(obs_source_t *source, char *out, size_t cap)
+{
+	obs_data_t *settings = obs_source_get_settings(source);
+	snprintf(out, cap, "%s", obs_data_get_string(settings, "name"));
+	obs_data_release(settings);
 }

@@ -23,6 +23,12 @@ bool source_wait_status(obs_source_t *source, const char *prefix, uint32_t timeo
 bool source_wait_connected(obs_source_t *source, uint32_t timeout_ms, char *out, size_t cap);
 /* Starts `tdshm send NAME args...` (args NULL-terminated); pid or -1. */
 int source_start_sender(const char *name, ...);
+/* Starts `tdshm send NAME args...` (args NULL-terminated) under a new name
+ * from stem, shows a source reading it with {"name":NAME<settings_tail>}
+ * and waits (10 s) until it is connected; fails the test otherwise.
+ * *pid: the sender; status: the last status line. */
+obs_source_t *source_show_tool_sender(const char *stem, const char *settings_tail, int *pid,
+				      char *status, size_t cap, ...);
 /* Milliseconds since an arbitrary start. */
 uint64_t source_now_ms(void);
 
@@ -61,3 +67,15 @@ bool source_sender_write_raw(tdshm_sender *sender, const uint8_t *bytes, size_t 
 float source_compare_pattern(const struct harness_frame *frame, tdshm_pattern_kind kind,
 			     uint32_t frame_number, const char *format, float tolerance_255,
 			     uint64_t *bad);
+
+/* B+G+R of OBS's output pixel (x, y), a few output frames from now. */
+int source_output_sum_at(uint32_t x, uint32_t y);
+/* Polls that sum until it is want (up to timeout_ms); returns the last seen.
+ * OBS's output lags rendering by a few frames. */
+int source_wait_output_sum_at(uint32_t x, uint32_t y, int want, uint32_t timeout_ms);
+/* From now: checks that (x, y) still sums to shown (the picture is kept
+ * during a delay), then returns the ms until it reads 0 (timeout_ms at
+ * most). */
+uint64_t source_ms_until_cleared(uint32_t x, uint32_t y, int shown, uint32_t timeout_ms);
+/* The source's "name" setting (its Shared Mem Name). */
+void source_setting_name(obs_source_t *source, char *out, size_t cap);

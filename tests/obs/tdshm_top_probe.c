@@ -20,8 +20,7 @@
 #include <string.h>
 
 #include "tdshm/platform.h"
-#include "tdshm/receiver.h"
-#include "tdshm/top.h"
+#include "tdshm/top_reader.h"
 
 static void probe_write_segment(const char *prefix, const uint8_t *bytes, size_t size)
 {
@@ -69,62 +68,60 @@ int main(int argc, char **argv)
 	tdshm_receiver_options options;
 	tdshm_receiver_options_default(&options);
 	options.retry_interval_ms = 5; /* tests measure attach latency in frames */
-	tdshm_receiver *receiver = NULL;
+	tdshm_top_reader *reader = NULL;
 	tdshm_error err;
-	if (tdshm_receiver_create(name, &options, &receiver, &err) != TDSHM_OK) {
+	if (tdshm_top_reader_create(name, &options, &reader, &err) != TDSHM_OK) {
 		fprintf(stderr, "tdshm_top_probe: %s\n", err.message);
 		return 1;
 	}
 
 	uint8_t *copy = NULL;
 	size_t copy_cap = 0;
-	uint64_t start = tdshm_clock_ms(), last_serial = UINT64_MAX;
+	uint64_t start = tdshm_clock_ms();
 	char last_data_name[TDSHM_ERROR_MESSAGE_MAX] = "";
 	while (tdshm_clock_ms() - start < seconds * 1000 && !probe_stop_requested(prefix)) {
-		const uint8_t *bytes = NULL;
-		size_t size = 0;
-		tdshm_status status = tdshm_receiver_begin_read(receiver, 5, &bytes, &size, &err);
+		tdshm_top_read read;
+		tdshm_top_reader_event ev;
+		tdshm_status status = tdshm_top_reader_poll(reader, 5, &read, &ev);
 		uint64_t ms = tdshm_clock_ms() - start;
 		if (status == TDSHM_GONE) {
 			fprintf(log, "gone %llu\n", (unsigned long long)ms);
 			fflush(log);
-			last_serial = UINT64_MAX;
 			last_data_name[0] = '\0';
-		} else if (status == TDSHM_REFUSED) {
-			fprintf(log, "refused %llu %s\n", (unsigned long long)ms, err.message);
+		} else if (status == TDSHM_REFUSED && !tdshm_top_reader_connected(reader)) {
+			fprintf(log, "refused %llu %s\n", (unsigned long long)ms, ev.detail);
 			fflush(log);
 		} else if (status == TDSHM_OK) {
-			uint64_t serial = 0;
-			bool has_serial = tdshm_receiver_frame_serial(receiver, &serial);
-			const char *data_name = tdshm_receiver_data_name(receiver);
-			bool fresh = !has_serial || serial != last_serial ||
-				     strcmp(data_name, last_data_name) != 0;
-			tdshm_top_image image;
-			if (fresh && tdshm_top_parse(bytes, size, &image, &err) == TDSHM_OK) {
+			const char *data_name = tdshm_top_reader_data_name(reader);
+			/* A new data segment (a resize) is a frame to report even
+			 * when its serial goes on. */
+			bool fresh = read.is_new || strcmp(data_name, last_data_name) != 0;
+			if (fresh) {
+				size_t size = read.size;
 				if (!header_only && copy_cap < size) {
 					free(copy);
 					copy = malloc(size);
 					copy_cap = copy ? size : 0;
 				}
 				if (copy && !header_only)
-					memcpy(copy, bytes, size);
-				tdshm_receiver_end_read(receiver);
+					memcpy(copy, read.segment, size);
+				tdshm_top_image image = read.image;
+				tdshm_top_reader_end(reader, &read, true);
 				if (copy && !header_only && !no_dump)
 					probe_write_segment(prefix, copy, size);
 				fprintf(log, "frame %llu %u %u %u %d %s %llu\n",
-					(unsigned long long)serial, image.width, image.height,
+					(unsigned long long)read.serial, image.width, image.height,
 					image.format->value, (int)image.kind, data_name,
 					(unsigned long long)ms);
 				fflush(log);
-				last_serial = serial;
 				snprintf(last_data_name, sizeof(last_data_name), "%s", data_name);
 			} else {
-				tdshm_receiver_end_read(receiver);
+				tdshm_top_reader_end(reader, &read, false);
 			}
 		}
 		tdshm_sleep_ms(1);
 	}
-	tdshm_receiver_destroy(receiver);
+	tdshm_top_reader_destroy(reader);
 	free(copy);
 	fclose(log);
 	return 0;

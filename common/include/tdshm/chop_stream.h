@@ -187,9 +187,6 @@ tdshm_status tdshm_chop_stream_create(const tdshm_chop_stream_options *options,
 				      tdshm_chop_stream **out, tdshm_error *err) TDSHM_MUST_CHECK;
 void tdshm_chop_stream_destroy(tdshm_chop_stream *stream);
 const tdshm_chop_stream_options *tdshm_chop_stream_options_get(const tdshm_chop_stream *stream);
-/* Forgets buffered audio and goes idle; the next timestamps stay after the
- * ones already pulled. */
-void tdshm_chop_stream_reset(tdshm_chop_stream *stream);
 
 /* Clock time just after the last audio pulled (0 before any). */
 uint64_t tdshm_chop_stream_end_ns(const tdshm_chop_stream *stream);
@@ -235,15 +232,12 @@ tdshm_status tdshm_chop_assembler_create(uint32_t channels, uint32_t length,
 					 tdshm_error *err) TDSHM_MUST_CHECK;
 void tdshm_chop_assembler_destroy(tdshm_chop_assembler *assembler);
 uint32_t tdshm_chop_assembler_channels(const tdshm_chop_assembler *assembler);
-uint32_t tdshm_chop_assembler_length(const tdshm_chop_assembler *assembler);
 /* Appends frames; returns how many blocks completed (only the latest of
  * them is kept: a receiver can only ever see the latest). */
 uint32_t tdshm_chop_assembler_push(tdshm_chop_assembler *assembler, const float *const *planes,
 				   uint32_t frames);
 /* The latest complete block, planes[c][0..length-1]; NULL before the first. */
 const float *const *tdshm_chop_assembler_block(const tdshm_chop_assembler *assembler);
-/* Drops the partial block (after a gap in the input). */
-void tdshm_chop_assembler_reset(tdshm_chop_assembler *assembler);
 
 #ifdef __cplusplus
 }

@@ -58,29 +58,29 @@ typedef enum tdshm_component_type {
 
 /* Where each stored component goes in (R,G,B,A). */
 typedef enum tdshm_channel_layout {
-	TDSHM_LAYOUT_R,    /* (R,0,0,1) */
-	TDSHM_LAYOUT_RG,   /* (R,G,0,1) */
-	TDSHM_LAYOUT_RGB,  /* (R,G,B,1) */
-	TDSHM_LAYOUT_BGR,  /* (R,G,B,1) from B,G,R */
+	TDSHM_LAYOUT_R,   /* (R,0,0,1) */
+	TDSHM_LAYOUT_RG,  /* (R,G,0,1) */
+	TDSHM_LAYOUT_RGB, /* (R,G,B,1) */
+	TDSHM_LAYOUT_BGR, /* (R,G,B,1) from B,G,R */
 	TDSHM_LAYOUT_RGBA,
 	TDSHM_LAYOUT_BGRA,
 	TDSHM_LAYOUT_ABGR,
-	TDSHM_LAYOUT_A,    /* alpha only: (0,0,0,A) */
-	TDSHM_LAYOUT_RA,   /* mono+alpha: (R,R,R,A) */
+	TDSHM_LAYOUT_A,  /* alpha only: (0,0,0,A) */
+	TDSHM_LAYOUT_RA, /* mono+alpha: (R,R,R,A) */
 	TDSHM_LAYOUT_A2B10G10R10,
 	TDSHM_LAYOUT_B10G11R11,
 } tdshm_channel_layout;
 
 typedef struct tdshm_pixel_format {
-	uint32_t value;           /* TDSHM_FMT_* */
-	uint32_t wire_value;      /* value in a current header, 0 if legacy-only */
-	const char *name;         /* short lowercase name: "bgra8", "rgba32f", ... */
+	uint32_t value;      /* TDSHM_FMT_* */
+	uint32_t wire_value; /* value in a current header, 0 if legacy-only */
+	const char *name;    /* short lowercase name: "bgra8", "rgba32f", ... */
 	uint32_t bytes_per_pixel;
-	uint32_t channels;        /* stored components */
-	uint32_t bits;            /* per component (0 for packed) */
+	uint32_t channels; /* stored components */
+	uint32_t bits;     /* per component (0 for packed) */
 	tdshm_component_type type;
 	tdshm_channel_layout layout;
-	bool srgb;                /* sRGB-encoded colour; otherwise linear/unorm */
+	bool srgb; /* sRGB-encoded colour; otherwise linear/unorm */
 } tdshm_pixel_format;
 
 size_t tdshm_pixel_format_count(void);
@@ -95,6 +95,9 @@ const tdshm_pixel_format *tdshm_pixel_format_by_name(const char *name);
 void tdshm_pixel_to_rgba_f32(const tdshm_pixel_format *format, const uint8_t *src, float rgba[4]);
 /* The inverse: writes bytes_per_pixel bytes (unorm values rounded, clamped). */
 void tdshm_pixel_from_rgba_f32(const tdshm_pixel_format *format, const float rgba[4], uint8_t *dst);
+/* One pixel as 8-bit straight (R,G,B,A): each component clamped to 0..1 and
+ * rounded; NaN gives 0 (a float image may hold any bits). */
+void tdshm_pixel_to_rgba8(const tdshm_pixel_format *format, const uint8_t *src, uint8_t rgba[4]);
 
 /* IEEE half <-> float, exact for every half. */
 float tdshm_half_to_float(uint16_t h);

@@ -34,7 +34,8 @@ tdshm_status tdshm_receiver_create(const char *user_name, const tdshm_receiver_o
 				   tdshm_receiver **out, tdshm_error *err) TDSHM_MUST_CHECK;
 
 /* Connects if needed, follows the info block, and takes the data lock within
- * timeout_ms. Results:
+ * timeout_ms. Only the data lock is bounded by timeout_ms: connecting and
+ * re-opening can wait longer (see tdshm_receiver_refresh). Results:
  *  OK         lock held; *bytes and *size are the whole data segment. Call
  *             tdshm_receiver_end_read after copying.
  *  NOT_FOUND  no sender (yet); nothing held. Retried at most every
@@ -46,8 +47,8 @@ tdshm_status tdshm_receiver_create(const char *user_name, const tdshm_receiver_o
  *             shrank under its mapping; handles dropped.
  *  other      system errors, with a message. */
 tdshm_status tdshm_receiver_begin_read(tdshm_receiver *receiver, uint32_t timeout_ms,
-				       const uint8_t **bytes, size_t *size, tdshm_error *err)
-	TDSHM_MUST_CHECK;
+				       const uint8_t **bytes, size_t *size,
+				       tdshm_error *err) TDSHM_MUST_CHECK;
 void tdshm_receiver_end_read(tdshm_receiver *receiver);
 /* After copying, before using the copy: TDSHM_GONE (handles dropped, the
  * lock given back, the next begin_read looks again) when another process
@@ -56,6 +57,21 @@ void tdshm_receiver_end_read(tdshm_receiver *receiver);
  * before handing out the bytes. */
 tdshm_status tdshm_receiver_check_intact(tdshm_receiver *receiver,
 					 tdshm_error *err) TDSHM_MUST_CHECK;
+
+/* begin_read in its two halves, for callers that must keep the waits off a
+ * thread (the OBS source: connecting on a worker, the copy on the graphics
+ * thread; the caller serialises the two):
+ *  refresh    connects if needed, checks liveness, follows the info block.
+ *             May open segments and locks, which can wait: a segment or lock
+ *             open whose name goes through the POSIX name directory waits
+ *             for that directory's lock up to 5 s; the info lock up to
+ *             info_timeout_ms. Same results as begin_read, nothing held.
+ *  begin_read_connected  only the data lock, within timeout_ms: no open,
+ *             no other wait. NOT_FOUND at once while not connected. */
+tdshm_status tdshm_receiver_refresh(tdshm_receiver *receiver, tdshm_error *err) TDSHM_MUST_CHECK;
+tdshm_status tdshm_receiver_begin_read_connected(tdshm_receiver *receiver, uint32_t timeout_ms,
+						 const uint8_t **bytes, size_t *size,
+						 tdshm_error *err) TDSHM_MUST_CHECK;
 
 bool tdshm_receiver_connected(const tdshm_receiver *receiver);
 /* true and *serial set when the sender publishes a frame serial (senders of
