@@ -29,6 +29,9 @@ struct tdshm_top_reader {
 	uint64_t hidden_since_ms; /* 0: shown */
 	/* the read in progress: its key, committed by end(taken) */
 	uint64_t pending_key;
+	/* a change made where no event was asked for (end): the next call's
+	 * event carries it */
+	bool change_unreported;
 };
 
 static void reader_set_state(tdshm_top_reader *r, tdshm_top_reader_state state, const char *detail,
@@ -43,6 +46,8 @@ static void reader_set_state(tdshm_top_reader *r, tdshm_top_reader_state state, 
 		ev->changed = ev->changed || changed;
 		ev->state = state;
 		snprintf(ev->detail, sizeof(ev->detail), "%s", why);
+	} else if (changed) {
+		r->change_unreported = true;
 	}
 }
 
@@ -53,11 +58,12 @@ static void reader_forget_frame(tdshm_top_reader *r)
 	r->frames = 0;
 }
 
-static void event_begin(const tdshm_top_reader *r, tdshm_top_reader_event *ev)
+static void event_begin(tdshm_top_reader *r, tdshm_top_reader_event *ev)
 {
 	if (!ev)
 		return;
-	ev->changed = false;
+	ev->changed = r->change_unreported;
+	r->change_unreported = false;
 	ev->state = r->state;
 	snprintf(ev->detail, sizeof(ev->detail), "%s", r->detail);
 }
@@ -87,13 +93,13 @@ void tdshm_top_reader_destroy(tdshm_top_reader *r)
 	free(r);
 }
 
-tdshm_status tdshm_top_reader_refresh(tdshm_top_reader *r, tdshm_top_reader_event *ev)
+/* What a receiver status means for the user-facing state (refresh, begin
+ * and end all end up here). */
+static void reader_note_status(tdshm_top_reader *r, tdshm_status status, const tdshm_error *error,
+			       tdshm_top_reader_event *ev)
 {
-	event_begin(r, ev);
-	r->hidden_since_ms = 0;
-	tdshm_error err;
-	tdshm_error_clear(&err);
-	tdshm_status status = tdshm_receiver_refresh(r->receiver, &err);
+	tdshm_error copy = *error;
+	tdshm_error *err = &copy;
 	switch (status) {
 	case TDSHM_OK:
 		break; /* the next begin says what the segment holds */
@@ -101,21 +107,31 @@ tdshm_status tdshm_top_reader_refresh(tdshm_top_reader *r, tdshm_top_reader_even
 		/* "stopped; waiting for it to come back" says more than
 		 * "waiting": it stays until the sender is back. */
 		if (r->state != TDSHM_TOP_READER_STOPPED)
-			reader_set_state(r, TDSHM_TOP_READER_WAITING, err.message, ev);
+			reader_set_state(r, TDSHM_TOP_READER_WAITING, err->message, ev);
 		break;
 	case TDSHM_GONE:
 		reader_forget_frame(r);
-		reader_set_state(r, TDSHM_TOP_READER_STOPPED, err.message, ev);
+		reader_set_state(r, TDSHM_TOP_READER_STOPPED, err->message, ev);
 		break;
 	case TDSHM_TIMED_OUT:
 		break; /* busy: keep everything, look again next time */
 	case TDSHM_REFUSED:
-		reader_set_state(r, TDSHM_TOP_READER_REFUSED, err.message, ev);
+		reader_set_state(r, TDSHM_TOP_READER_REFUSED, err->message, ev);
 		break;
 	default:
-		reader_set_state(r, TDSHM_TOP_READER_ERROR, err.message, ev);
+		reader_set_state(r, TDSHM_TOP_READER_ERROR, err->message, ev);
 		break;
 	}
+}
+
+tdshm_status tdshm_top_reader_refresh(tdshm_top_reader *r, tdshm_top_reader_event *ev)
+{
+	event_begin(r, ev);
+	r->hidden_since_ms = 0;
+	tdshm_error err;
+	tdshm_error_clear(&err);
+	tdshm_status status = tdshm_receiver_refresh(r->receiver, &err);
+	reader_note_status(r, status, &err, ev);
 	uint64_t connections = tdshm_receiver_connections(r->receiver);
 	if (connections != r->connections_seen) {
 		/* A new connection: its own frame count, and the old sender's
@@ -177,8 +193,13 @@ tdshm_status tdshm_top_reader_begin(tdshm_top_reader *r, uint32_t timeout_ms, td
 	tdshm_error_clear(&err);
 	tdshm_status status = tdshm_receiver_begin_read_connected(
 	    r->receiver, timeout_ms, &read->segment, &read->size, &err);
-	if (status != TDSHM_OK)
+	if (status != TDSHM_OK) {
+		/* Not connected says nothing new; a shrunk segment or lock
+		 * (the sender gone, or a hostile peer) does. */
+		if (status == TDSHM_GONE || status == TDSHM_REFUSED)
+			reader_note_status(r, status, &err, ev);
 		return status == TDSHM_TIMED_OUT ? status : TDSHM_NOT_FOUND;
+	}
 	read->has_serial = tdshm_receiver_frame_serial(r->receiver, &read->serial);
 
 	tdshm_error parse_err;
@@ -213,6 +234,14 @@ tdshm_status tdshm_top_reader_begin(tdshm_top_reader *r, uint32_t timeout_ms, td
 
 uint64_t tdshm_top_reader_end(tdshm_top_reader *r, const tdshm_top_read *read, bool taken)
 {
+	/* A segment that shrank while it was copied gave zero pages, not the
+	 * sender's image: not a frame taken, and the sender counts as gone. */
+	tdshm_error err;
+	tdshm_error_clear(&err);
+	if (tdshm_receiver_check_intact(r->receiver, &err) != TDSHM_OK) {
+		reader_note_status(r, TDSHM_GONE, &err, NULL);
+		return r->frames;
+	}
 	tdshm_receiver_end_read(r->receiver);
 	if (taken && read->is_new) {
 		r->have_taken = true;

@@ -30,6 +30,10 @@
 #include "tdshm/platform.h"
 #include "tdshm/receiver.h"
 #include "tdshm/sender.h"
+#include "tdshm/top.h"
+#include "tdshm/top_reader.h"
+#include "tdshm/top_writer.h"
+#include "roles_support.h"
 
 #define DATA_SIZE (256 * 1024)
 
@@ -147,6 +151,82 @@ static void test_receiver_refuses_data_truncated_during_the_read(void **state)
 		read_ok(&p, (uint8_t)(0x20 + round));
 	}
 	pair_close(&p);
+}
+
+/* The TOP reader (what the OBS source and `tdshm receive` read through): a
+ * frame whose segment shrank while it was copied is zero pages, not the
+ * sender's image. It is not counted, and the reader says the sender is gone;
+ * the sender's next frame is read again. */
+static void write_top_frame(tdshm_sender *sender, unsigned seed)
+{
+	tdshm_top_params params = tdshm_test_bgra8_params(64, 32);
+	uint8_t *bytes;
+	size_t size;
+	tdshm_error err;
+	if (tdshm_sender_begin_write(sender, 1000, &bytes, &size, &err) != TDSHM_OK)
+		fail_msg("begin_write: %s", err.message);
+	assert_int_equal(tdshm_top_write_header(&params, bytes, size, &err), TDSHM_OK);
+	tdshm_test_frame_fill(bytes + tdshm_top_header_size(&params), 64 * 32 * 4, seed);
+	tdshm_sender_end_write(sender);
+}
+
+static tdshm_status top_poll_until_ok(tdshm_top_reader *reader, tdshm_top_read *read)
+{
+	tdshm_status status = TDSHM_NOT_FOUND;
+	for (int i = 0; i < 40 && status != TDSHM_OK; i++) {
+		status = tdshm_top_reader_poll(reader, 100, read, NULL);
+		if (status != TDSHM_OK)
+			tdshm_sleep_ms(5);
+	}
+	return status;
+}
+
+static void test_top_reader_does_not_take_a_frame_truncated_while_read(void **state)
+{
+	(void)state;
+	char user[128], data[256];
+	tdshm_test_unique_name(user, sizeof(user), "trunctop");
+	tdshm_error err;
+	assert_int_equal(tdshm_name_data(user, "", data, sizeof(data), &err), TDSHM_OK);
+	tdshm_top_params params = tdshm_test_bgra8_params(64, 32);
+	size_t size = 0;
+	assert_int_equal(tdshm_top_segment_size(&params, &size, &err), TDSHM_OK);
+	tdshm_sender *sender = NULL;
+	assert_int_equal(tdshm_sender_create(user, size, 1000, &sender, &err), TDSHM_OK);
+	tdshm_receiver_options options;
+	tdshm_receiver_options_default(&options);
+	options.retry_interval_ms = 0;
+	tdshm_top_reader *reader = NULL;
+	assert_int_equal(tdshm_top_reader_create(user, &options, &reader, &err), TDSHM_OK);
+
+	write_top_frame(sender, 1);
+	tdshm_top_read read;
+	assert_int_equal(top_poll_until_ok(reader, &read), TDSHM_OK);
+	assert_int_equal(tdshm_top_reader_end(reader, &read, true), 1);
+
+	write_top_frame(sender, 2);
+	assert_int_equal(top_poll_until_ok(reader, &read), TDSHM_OK);
+	assert_true(read.is_new);
+	off_t was = truncate_object(data, 0);
+	touch_all(read.segment, read.size); /* SIGBUS here, before */
+	truncate_object(data, was);
+	/* Not counted: the connection ended with it (counts are per connection). */
+	assert_int_equal(tdshm_top_reader_end(reader, &read, true), 0);
+	assert_int_equal(tdshm_top_reader_get_state(reader), TDSHM_TOP_READER_STOPPED);
+	/* The next call's event tells the caller, once. */
+	tdshm_top_reader_event ev;
+	tdshm_top_reader_hidden(reader, &ev);
+	assert_true(ev.changed);
+	assert_int_equal(ev.state, TDSHM_TOP_READER_STOPPED);
+	assert_non_null(strstr(ev.detail, "shrank"));
+
+	write_top_frame(sender, 3);
+	assert_int_equal(top_poll_until_ok(reader, &read), TDSHM_OK);
+	assert_true(read.is_new);
+	assert_int_equal(tdshm_top_reader_end(reader, &read, true), 1);
+	assert_int_equal(tdshm_top_reader_get_state(reader), TDSHM_TOP_READER_CONNECTED);
+	tdshm_top_reader_destroy(reader);
+	tdshm_sender_destroy(sender, 100);
 }
 
 /* Shrunk between reads: begin_read sees it (fstat) before any access. */
@@ -439,6 +519,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_receiver_refuses_data_truncated_during_the_read),
+	    cmocka_unit_test(test_top_reader_does_not_take_a_frame_truncated_while_read),
 	    cmocka_unit_test(test_receiver_refuses_data_truncated_between_reads),
 	    cmocka_unit_test(test_receiver_refuses_a_truncated_info_segment),
 	    cmocka_unit_test(test_receiver_refuses_a_truncated_lock),

@@ -77,7 +77,10 @@ tdshm_status tdshm_top_reader_begin(tdshm_top_reader *reader, uint32_t timeout_m
 				    tdshm_top_read *read,
 				    tdshm_top_reader_event *ev) TDSHM_MUST_CHECK;
 /* Releases the lock. taken: the caller used this frame (it is then no longer
- * new). Returns the frames taken since this connection. */
+ * new). Returns the frames taken since this connection. A segment that shrank
+ * while it was read (another process truncated it: the bytes read were zero
+ * pages, docs/protocol.md §5) is no frame: it is not counted, every handle is
+ * dropped and the state becomes STOPPED, reported by the next call's event. */
 uint64_t tdshm_top_reader_end(tdshm_top_reader *reader, const tdshm_top_read *read, bool taken);
 
 /* refresh, then begin (for callers on a thread of their own). The refresh's
