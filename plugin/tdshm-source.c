@@ -325,6 +325,9 @@ static void tdshm_source_update(void *data, obs_data_t *settings)
 		tdshm_source_report_state(s, TDSHM_SOURCE_ERROR, err.message);
 		return;
 	}
+	/* The upload is the copy: a hash before it would read every frame of a
+	 * TouchDesigner sender twice on the graphics thread. */
+	tdshm_top_reader_set_content_check(reader, false);
 	pthread_mutex_lock(&s->reader_mutex);
 	s->reader = reader;
 	pthread_mutex_unlock(&s->reader_mutex);

@@ -32,6 +32,7 @@ struct tdshm_top_reader {
 	/* a change made where no event was asked for (end): the next call's
 	 * event carries it */
 	bool change_unreported;
+	bool content_check; /* hash content when there is no serial */
 };
 
 static void reader_set_state(tdshm_top_reader *r, tdshm_top_reader_state state, const char *detail,
@@ -81,8 +82,14 @@ tdshm_status tdshm_top_reader_create(const char *user_name, const tdshm_receiver
 		return status;
 	}
 	r->state = TDSHM_TOP_READER_WAITING;
+	r->content_check = true;
 	*out = r;
 	return TDSHM_OK;
+}
+
+void tdshm_top_reader_set_content_check(tdshm_top_reader *r, bool enabled)
+{
+	r->content_check = enabled;
 }
 
 void tdshm_top_reader_destroy(tdshm_top_reader *r)
@@ -224,10 +231,16 @@ tdshm_status tdshm_top_reader_begin(tdshm_top_reader *r, uint32_t timeout_ms, td
 		return TDSHM_REFUSED;
 	}
 	r->have_refused = false;
-	r->pending_key =
-	    read->has_serial ? read->serial : tdshm_top_content_hash(read->segment, &read->image);
-	read->is_new = !r->have_taken || read->has_serial != r->taken_has_serial ||
-		       r->pending_key != r->taken_key;
+	if (!read->has_serial && !r->content_check) {
+		r->pending_key = 0;
+		read->is_new = true;
+	} else {
+		r->pending_key = read->has_serial
+				     ? read->serial
+				     : tdshm_top_content_hash(read->segment, &read->image);
+		read->is_new = !r->have_taken || read->has_serial != r->taken_has_serial ||
+			       r->pending_key != r->taken_key;
+	}
 	reader_set_state(r, TDSHM_TOP_READER_CONNECTED, NULL, ev);
 	return TDSHM_OK;
 }

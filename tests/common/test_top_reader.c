@@ -180,6 +180,41 @@ static void test_without_serial_a_frame_is_new_when_its_content_changes(void **s
 	tdshm_test_td_top_sender_stop(&td);
 }
 
+/* Content check off (the OBS source, whose upload is the copy): every read of
+ * a serial-less sender is new, unchanged or not; a serial still decides. */
+static void test_without_content_check_every_serial_less_read_is_new(void **state)
+{
+	(void)state;
+	char user[64];
+	tdshm_test_unique_name(user, sizeof(user), "topr-nocheck");
+	tdshm_test_td_top_sender td;
+	tdshm_test_td_top_sender_start(&td, user, W, H);
+	tdshm_test_td_top_sender_write(&td, 1);
+	tdshm_top_reader *reader = reader_new(user);
+	tdshm_top_reader_set_content_check(reader, false);
+	bool is_new;
+	uint64_t frames = 0;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(poll_once(reader, &is_new, &frames, NULL), TDSHM_OK);
+		assert_true(is_new);
+	}
+	assert_int_equal(frames, 3);
+	tdshm_top_reader_destroy(reader);
+	tdshm_test_td_top_sender_stop(&td);
+
+	tdshm_test_unique_name(user, sizeof(user), "topr-nocheck-serial");
+	tdshm_sender *sender = project_sender_new(user);
+	project_sender_write(sender, 1);
+	reader = reader_new(user);
+	tdshm_top_reader_set_content_check(reader, false);
+	assert_int_equal(poll_once(reader, &is_new, &frames, NULL), TDSHM_OK);
+	assert_true(is_new);
+	assert_int_equal(poll_once(reader, &is_new, &frames, NULL), TDSHM_OK);
+	assert_false(is_new);
+	tdshm_top_reader_destroy(reader);
+	tdshm_sender_destroy(sender, 100);
+}
+
 static void test_bad_header_is_refused_with_a_message_once_per_frame(void **state)
 {
 	(void)state;
@@ -308,6 +343,7 @@ int main(void)
 	    cmocka_unit_test(test_no_sender_waits_then_a_frame_is_new_once_by_serial),
 	    cmocka_unit_test(test_unwritten_segment_is_waiting_never_refused),
 	    cmocka_unit_test(test_without_serial_a_frame_is_new_when_its_content_changes),
+	    cmocka_unit_test(test_without_content_check_every_serial_less_read_is_new),
 	    cmocka_unit_test(test_bad_header_is_refused_with_a_message_once_per_frame),
 	    cmocka_unit_test(test_stopped_sender_stays_stopped_and_counts_again_when_back),
 	    cmocka_unit_test(test_hidden_reader_drops_handles_after_the_bound_and_comes_back),
