@@ -29,7 +29,6 @@ struct tdshm_frame_writer {
 	uint32_t width, height;
 	uint64_t retry_at_ns;
 	bool receiver_attached; /* last seen, for logging changes once */
-	bool blank_pending;     /* the empty frame after (re)creating is not written yet */
 
 	/* [RENDER] GPU objects: created, used and freed with graphics entered. */
 	gs_texrender_t *texrender;
@@ -130,7 +129,6 @@ static void tdshm_writer_close_sender(tdshm_frame_writer *writer, uint32_t timeo
 	writer->segment_size = 0;
 	writer->width = writer->height = 0;
 	writer->receiver_attached = false;
-	writer->blank_pending = false;
 	writer->stats.data_name[0] = '\0';
 	/* Staged frames belong to the old segment; GPU objects stay for reuse. */
 	for (int i = 0; i < TDSHM_READBACK_SLOTS; i++)
@@ -190,27 +188,6 @@ static tdshm_top_frame tdshm_writer_frame(const tdshm_frame_writer_config *confi
 	return frame;
 }
 
-/* Mutex held. A header and a transparent image right after (re)creating, so
- * a receiver never reads a segment without a valid header. */
-static void tdshm_writer_write_blank(tdshm_frame_writer *writer)
-{
-	uint8_t *bytes = NULL;
-	size_t size = 0;
-	tdshm_error err;
-	/* A receiver holding the lock (reading the old segment) delays it to
-	 * the next frame; until then the new segment is all zeros, which a
-	 * receiver refuses as a bad header and retries. */
-	writer->blank_pending = true;
-	if (tdshm_sender_begin_write(writer->sender, TDSHM_WRITER_LOCK_TIMEOUT_MS, &bytes, &size,
-				     &err) != TDSHM_OK)
-		return;
-	writer->blank_pending = false;
-	tdshm_top_frame frame = tdshm_writer_frame(&writer->live, writer->width, writer->height);
-	if (tdshm_top_frame_write_blank(&frame, bytes, size, &err) != TDSHM_OK)
-		writer_log(LOG_WARNING, writer, "could not write an empty frame: %s", err.message);
-	tdshm_sender_end_write(writer->sender);
-}
-
 static void tdshm_writer_note_data_name(tdshm_frame_writer *writer)
 {
 	snprintf(writer->stats.data_name, sizeof(writer->stats.data_name), "%s",
@@ -261,7 +238,10 @@ static bool tdshm_writer_prepare_sender(tdshm_frame_writer *writer, uint32_t wid
 		tdshm_writer_note_data_name(writer);
 		writer_log(LOG_INFO, writer, "sending '%s': %ux%u %s", writer->live.name, width,
 			   height, writer->live.format->name);
-		tdshm_writer_write_blank(writer);
+		/* No header yet: the segment stays all zero (which receivers
+		 * read as "nothing written yet") until the first image OBS
+		 * rendered for this size and format is copied in. A header
+		 * over an empty image would show as a transparent flash. */
 		return true;
 	}
 
@@ -285,12 +265,12 @@ static bool tdshm_writer_prepare_sender(tdshm_frame_writer *writer, uint32_t wid
 		tdshm_writer_note_data_name(writer);
 		writer_log(LOG_INFO, writer, "resized '%s' to %ux%u %s", writer->live.name, width,
 			   height, writer->live.format->name);
-		writer->blank_pending = true; /* written just below */
+		/* The new data segment, too, gets its header with its first
+		 * image of the new size (frames staged at the old size are
+		 * dropped in send_staged). */
 	}
 	writer->width = width;
 	writer->height = height;
-	if (writer->blank_pending)
-		tdshm_writer_write_blank(writer);
 	return true;
 }
 

@@ -11,7 +11,7 @@ root=$(dirname "$here")
 export TDSHM_ROOT="$root"
 export TDSHM_BUILD_ROOT="${TDSHM_BUILD_ROOT:-$root/build}"
 
-all_stages=(unit sanitize fuzz windows obs installer)
+all_stages=(unit sanitize fuzz windows obs installer realobs)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all_stages[@]}")
 

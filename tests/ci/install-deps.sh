@@ -10,6 +10,7 @@ packages=(
 	libobs-dev xvfb xauth libgl1-mesa-dri libegl-mesa0 libegl1
 	gcc-mingw-w64-x86-64 wine wine64 nsis
 	dpkg-dev fakeroot file
+	obs-studio openbox xdotool imagemagick tesseract-ocr python3 python3-websocket
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -19,5 +20,5 @@ done
 echo "installing: ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
