@@ -17,6 +17,7 @@
 #include <util/platform.h>
 #include <util/threading.h>
 
+#include "dialog-status.h"
 #include "tdshm/chop.h"
 #include "tdshm/chop_stream.h"
 #include "tdshm/names.h"
@@ -25,7 +26,6 @@
 #define SETTING_NAME "name"
 #define SETTING_BLOCK_LENGTH "block_length"
 #define SETTING_CHANNEL_NAMES "channel_names"
-#define SETTING_STATUS "status"
 
 #define NAMES_NUMBERED "numbered"
 #define NAMES_SPEAKERS "speakers"
@@ -38,8 +38,6 @@
 #define TEXT_CHANNEL_NAMES obs_module_text("ChopFilter.ChannelNames")
 #define TEXT_NAMES_NUMBERED obs_module_text("ChopFilter.ChannelNames.Numbered")
 #define TEXT_NAMES_SPEAKERS obs_module_text("ChopFilter.ChannelNames.Speakers")
-#define TEXT_STATUS obs_module_text("ChopFilter.Status")
-#define TEXT_REFRESH obs_module_text("ChopFilter.Refresh")
 
 /* Bound on the data-lock wait on OBS's audio thread. */
 #define AUDIO_LOCK_WAIT_MS 1
@@ -47,6 +45,9 @@
 #define CLOSE_WAIT_MS 100
 /* Retry period after a failed create (name taken, system error). */
 #define RETRY_MS 2000
+/* A changed name is used once it has stayed the same this long, so typing
+ * it never creates and removes a segment per partial name. */
+#define NAME_SETTLE_NS 700000000ull
 
 #define chop_log(level, f, format, ...)                                                            \
 	blog(level, "[tdshm-chop-out: '%s'] " format, obs_source_get_name((f)->source),            \
@@ -63,6 +64,8 @@ struct tdshm_chop_filter {
 	char name[TDSHM_USER_NAME_MAX + 1];
 	uint32_t length;
 	uint64_t config_generation; /* bumped by update */
+	bool configured;            /* update ran before (the first name is used at once) */
+	uint64_t name_settle_at_ns; /* the worker waits until then for a new name */
 	tdshm_chop_assembler *assembler;
 	char name_text[TDSHM_CHOP_OUTPUT_MAX_CHANNELS][32];
 	const char *names[TDSHM_CHOP_OUTPUT_MAX_CHANNELS];
@@ -82,6 +85,8 @@ struct tdshm_chop_filter {
 	bool thread_started;
 	os_event_t *stop_event;
 	os_event_t *wake_event;
+
+	tdshm_dialog_status *dialog; /* the dialog's status row; thread-safe */
 };
 
 static void set_problem(struct tdshm_chop_filter *f, const char *message)
@@ -226,7 +231,14 @@ static void *worker_main(void *data)
 			os_event_timedwait(f->wake_event, wait_ms);
 		if (os_event_try(f->stop_event) == 0)
 			break;
-		wait_ms = worker_sync(f) ? 500 : RETRY_MS;
+		pthread_mutex_lock(&f->lock);
+		uint64_t now = os_gettime_ns();
+		uint64_t settle_ns = now < f->name_settle_at_ns ? f->name_settle_at_ns - now : 0;
+		pthread_mutex_unlock(&f->lock);
+		if (settle_ns)
+			wait_ms = (unsigned long)(settle_ns / 1000000) + 1; /* update wakes it early */
+		else
+			wait_ms = worker_sync(f) ? 500 : RETRY_MS;
 	}
 	pthread_mutex_lock(&f->lock);
 	tdshm_sender *sender = f->sender;
@@ -272,6 +284,9 @@ static void chop_filter_update(void *data, obs_data_t *settings)
 	pthread_mutex_lock(&f->lock);
 	tdshm_chop_assembler *old = f->assembler;
 	f->assembler = assembler;
+	if (f->configured && strcmp(f->name, name) != 0)
+		f->name_settle_at_ns = os_gettime_ns() + NAME_SETTLE_NS;
+	f->configured = true;
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->length = block;
 	for (uint32_t c = 0; c < f->channels; c++) {
@@ -295,6 +310,7 @@ static void chop_filter_update(void *data, obs_data_t *settings)
 static void chop_filter_destroy(void *data)
 {
 	struct tdshm_chop_filter *f = data;
+	tdshm_dialog_status_destroy(f->dialog); /* before the state goes */
 	if (f->thread_started) {
 		os_event_signal(f->stop_event);
 		os_event_signal(f->wake_event);
@@ -307,6 +323,8 @@ static void chop_filter_destroy(void *data)
 	pthread_mutex_destroy(&f->status_mutex);
 	bfree(f);
 }
+
+static void chop_filter_dialog_line(void *owner, tdshm_dialog_status_line *line);
 
 static void *chop_filter_create(obs_data_t *settings, obs_source_t *source)
 {
@@ -332,6 +350,7 @@ static void *chop_filter_create(obs_data_t *settings, obs_source_t *source)
 		return NULL;
 	}
 	chop_filter_update(f, settings);
+	f->dialog = tdshm_dialog_status_create(source, chop_filter_dialog_line, NULL, f);
 	if (pthread_create(&f->thread, NULL, worker_main, f) != 0) {
 		chop_log(LOG_ERROR, f, "could not start the writer thread");
 		chop_filter_destroy(f);
@@ -348,20 +367,15 @@ static void chop_filter_defaults(obs_data_t *settings)
 	obs_data_set_default_string(settings, SETTING_CHANNEL_NAMES, NAMES_NUMBERED);
 }
 
-static bool refresh_clicked(obs_properties_t *props, obs_property_t *property, void *data)
+/* The dialog's status row; the key leaves out the block counters. */
+static void chop_filter_dialog_line(void *owner, tdshm_dialog_status_line *line)
 {
-	UNUSED_PARAMETER(props);
-	UNUSED_PARAMETER(property);
-	UNUSED_PARAMETER(data);
-	return true;
-}
-
-static void status_text(struct tdshm_chop_filter *f, char *out, size_t cap)
-{
+	struct tdshm_chop_filter *f = owner;
 	pthread_mutex_lock(&f->lock);
 	char name[TDSHM_USER_NAME_MAX + 1];
 	snprintf(name, sizeof(name), "%s", f->name);
 	bool sending = f->sender != NULL;
+	bool settling = os_gettime_ns() < f->name_settle_at_ns;
 	uint32_t length = f->length;
 	pthread_mutex_unlock(&f->lock);
 	pthread_mutex_lock(&f->status_mutex);
@@ -369,25 +383,38 @@ static void status_text(struct tdshm_chop_filter *f, char *out, size_t cap)
 	snprintf(problem, sizeof(problem), "%s", f->problem);
 	pthread_mutex_unlock(&f->status_mutex);
 
-	if (!name[0])
+	char *out = line->text;
+	size_t cap = sizeof(line->text);
+	line->type = OBS_TEXT_INFO_WARNING;
+	if (!name[0]) {
 		snprintf(out, cap, "%s", obs_module_text("ChopFilter.Status.NoName"));
-	else if (problem[0])
+	} else if (settling) {
+		snprintf(out, cap, obs_module_text("ChopFilter.Status.Settling"), name);
+	} else if (problem[0]) {
 		snprintf(out, cap, obs_module_text("ChopFilter.Status.Error"), name, problem);
-	else if (!sending)
+		line->type = OBS_TEXT_INFO_ERROR;
+	} else if (!sending) {
 		snprintf(out, cap, obs_module_text("ChopFilter.Status.Opening"), name);
-	else
+	} else {
 		snprintf(out, cap, obs_module_text("ChopFilter.Status.Sending"), name, f->channels,
 			 length, f->rate, os_atomic_load_long(&f->blocks_written),
 			 os_atomic_load_long(&f->blocks_dropped));
+		line->type = OBS_TEXT_INFO_NORMAL;
+	}
+	snprintf(line->key, sizeof(line->key), "%.200s|%d|%d|%u|%.200s", name, sending, settling,
+		 length, problem);
 }
 
 static obs_properties_t *chop_filter_properties(void *data)
 {
 	struct tdshm_chop_filter *f = data;
 	obs_properties_t *props = obs_properties_create();
+	tdshm_dialog_status *dialog = f ? f->dialog : NULL;
+	tdshm_dialog_status_add(props, dialog, obs_module_text("ChopFilter.Status.NoName"));
 	obs_property_t *p =
 	    obs_properties_add_text(props, SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, TEXT_NAME_HINT);
+	tdshm_dialog_status_watch_typing(dialog, p);
 	p = obs_properties_add_int(props, SETTING_BLOCK_LENGTH, TEXT_BLOCK_LENGTH, 0,
 				   (int)TDSHM_CHOP_READER_MAX_LENGTH, 1);
 	obs_property_set_long_description(p, TEXT_BLOCK_LENGTH_HINT);
@@ -395,12 +422,6 @@ static obs_properties_t *chop_filter_properties(void *data)
 				    OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
 	obs_property_list_add_string(p, TEXT_NAMES_NUMBERED, NAMES_NUMBERED);
 	obs_property_list_add_string(p, TEXT_NAMES_SPEAKERS, NAMES_SPEAKERS);
-	char status[700];
-	int n = snprintf(status, sizeof(status), "%s: ", TEXT_STATUS);
-	if (f && n > 0 && (size_t)n < sizeof(status))
-		status_text(f, status + n, sizeof(status) - (size_t)n);
-	obs_properties_add_text(props, SETTING_STATUS, status, OBS_TEXT_INFO);
-	obs_properties_add_button(props, "refresh", TEXT_REFRESH, refresh_clicked);
 	return props;
 }
 

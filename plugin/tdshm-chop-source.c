@@ -19,6 +19,7 @@
 #include <util/threading.h>
 
 #include "chop-timer.h"
+#include "dialog-status.h"
 #include "tdshm/chop_stream.h"
 #include "tdshm/names.h"
 #include "tdshm/receiver.h"
@@ -26,7 +27,6 @@
 #define SETTING_NAME "name"
 #define SETTING_CHANNELS "channels"
 #define SETTING_BUFFER_MS "buffer_ms"
-#define SETTING_STATUS "status"
 
 #define TEXT_SOURCE obs_module_text("ChopSource")
 #define TEXT_NAME obs_module_text("ChopSource.Name")
@@ -35,8 +35,6 @@
 #define TEXT_CHANNELS_HINT obs_module_text("ChopSource.Channels.Hint")
 #define TEXT_BUFFER_MS obs_module_text("ChopSource.BufferMs")
 #define TEXT_BUFFER_MS_HINT obs_module_text("ChopSource.BufferMs.Hint")
-#define TEXT_STATUS obs_module_text("ChopSource.Status")
-#define TEXT_REFRESH obs_module_text("ChopSource.Refresh")
 
 /* Poll period of the worker: well under a TouchDesigner cook (16.7 ms at
  * 60 fps), so a block is seen soon after it is written. */
@@ -64,6 +62,7 @@ struct tdshm_chop_source {
 	/* The status line, written by the worker, read by get_properties. */
 	pthread_mutex_t status_mutex;
 	char status[512];
+	tdshm_dialog_status *dialog; /* the dialog's status row; thread-safe */
 
 	pthread_t thread;
 	bool thread_started;
@@ -470,6 +469,7 @@ static void chop_source_update(void *data, obs_data_t *settings)
 static void chop_source_destroy(void *data)
 {
 	struct tdshm_chop_source *s = data;
+	tdshm_dialog_status_destroy(s->dialog); /* before the status goes */
 	if (s->thread_started) {
 		os_event_signal(s->stop_event);
 		pthread_join(s->thread, NULL);
@@ -480,6 +480,42 @@ static void chop_source_destroy(void *data)
 	bfree(s->pending_name);
 	bfree(s->pending_picker);
 	bfree(s);
+}
+
+/* Whether line was made from the locale string key (its text up to the
+ * first placeholder). */
+static bool chop_source_line_is(const char *line, const char *key)
+{
+	const char *format = obs_module_text(key);
+	size_t fixed = strcspn(format, "%");
+	return fixed > 0 && strncmp(line, format, fixed) == 0;
+}
+
+/* The dialog's status row. The worker writes one line; the key is that
+ * line with its numbers left out, so the counters in it do not rebuild an
+ * open dialog, a new state does. */
+static void chop_source_dialog_line(void *owner, tdshm_dialog_status_line *line)
+{
+	struct tdshm_chop_source *s = owner;
+	pthread_mutex_lock(&s->status_mutex);
+	snprintf(line->text, sizeof(line->text), "%s", s->status);
+	pthread_mutex_unlock(&s->status_mutex);
+	size_t k = 0;
+	for (const char *c = line->text; *c && k + 1 < sizeof(line->key); c++) {
+		if (*c >= '0' && *c <= '9') {
+			if (k == 0 || line->key[k - 1] != '#')
+				line->key[k++] = '#';
+		} else {
+			line->key[k++] = *c;
+		}
+	}
+	line->key[k] = '\0';
+	line->type = chop_source_line_is(line->text, "ChopSource.Status.Connected")
+			 ? OBS_TEXT_INFO_NORMAL
+		     : chop_source_line_is(line->text, "ChopSource.Status.Refused") ||
+			       chop_source_line_is(line->text, "ChopSource.Status.Error")
+			 ? OBS_TEXT_INFO_ERROR
+			 : OBS_TEXT_INFO_WARNING;
 }
 
 static void *chop_source_create(obs_data_t *settings, obs_source_t *source)
@@ -501,6 +537,7 @@ static void *chop_source_create(obs_data_t *settings, obs_source_t *source)
 		return NULL;
 	}
 	chop_source_update(s, settings);
+	s->dialog = tdshm_dialog_status_create(source, chop_source_dialog_line, NULL, s);
 	if (pthread_create(&s->thread, NULL, worker_main, s) != 0) {
 		chop_log(LOG_ERROR, s, "could not start the reader thread");
 		chop_source_destroy(s);
@@ -517,38 +554,22 @@ static void chop_source_defaults(obs_data_t *settings)
 	obs_data_set_default_int(settings, SETTING_BUFFER_MS, DEFAULT_BUFFER_MS);
 }
 
-/* Returning true makes OBS rebuild the properties, status line included. */
-static bool refresh_clicked(obs_properties_t *props, obs_property_t *property, void *data)
-{
-	UNUSED_PARAMETER(props);
-	UNUSED_PARAMETER(property);
-	UNUSED_PARAMETER(data);
-	return true;
-}
-
 static obs_properties_t *chop_source_properties(void *data)
 {
 	struct tdshm_chop_source *s = data;
 	obs_properties_t *props = obs_properties_create();
+	tdshm_dialog_status *dialog = s ? s->dialog : NULL;
+	tdshm_dialog_status_add(props, dialog, obs_module_text("ChopSource.Status.NoName"));
 	obs_property_t *p =
 	    obs_properties_add_text(props, SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, TEXT_NAME_HINT);
+	tdshm_dialog_status_watch_typing(dialog, p);
 	p = obs_properties_add_text(props, SETTING_CHANNELS, TEXT_CHANNELS, OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, TEXT_CHANNELS_HINT);
+	tdshm_dialog_status_watch_typing(dialog, p);
 	p = obs_properties_add_int(props, SETTING_BUFFER_MS, TEXT_BUFFER_MS, 10, 1000, 5);
 	obs_property_int_set_suffix(p, " ms");
 	obs_property_set_long_description(p, TEXT_BUFFER_MS_HINT);
-	/* The status is the info property's own label: a snapshot taken now
-	 * (Refresh takes a new one). */
-	char status[600];
-	snprintf(status, sizeof(status), "%s: ", TEXT_STATUS);
-	if (s) {
-		pthread_mutex_lock(&s->status_mutex);
-		strncat(status, s->status, sizeof(status) - strlen(status) - 1);
-		pthread_mutex_unlock(&s->status_mutex);
-	}
-	obs_properties_add_text(props, SETTING_STATUS, status, OBS_TEXT_INFO);
-	obs_properties_add_button(props, "refresh", TEXT_REFRESH, refresh_clicked);
 	return props;
 }
 

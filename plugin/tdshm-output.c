@@ -19,6 +19,7 @@
 struct tdshm_output {
 	obs_source_t *source;
 	tdshm_frame_writer *writer;
+	tdshm_dialog_status *dialog; /* the dialog's status row; thread-safe */
 	/* [RENDER] */
 	uint64_t last_frame_time;
 	/* Whether the render callback is registered; UI thread (update). */
@@ -104,6 +105,8 @@ static void *tdshm_output_create(obs_data_t *settings, obs_source_t *source)
 		bfree(output);
 		return NULL;
 	}
+	output->dialog = tdshm_dialog_status_create(source, tdshm_frame_writer_dialog_line, NULL,
+						    output->writer);
 	proc_handler_add(obs_source_get_proc_handler(source), TDSHM_WRITER_STATS_PROC,
 			 tdshm_output_get_stats, output);
 	tdshm_output_update(output, settings);
@@ -113,6 +116,7 @@ static void *tdshm_output_create(obs_data_t *settings, obs_source_t *source)
 static void tdshm_output_destroy(void *data)
 {
 	struct tdshm_output *output = data;
+	tdshm_dialog_status_destroy(output->dialog); /* before the writer goes */
 	if (output->capturing)
 		obs_remove_main_render_callback(tdshm_output_capture, output);
 	tdshm_frame_writer_destroy(output->writer);
@@ -130,10 +134,10 @@ static obs_properties_t *tdshm_output_get_properties(void *data)
 {
 	struct tdshm_output *output = data;
 	obs_properties_t *props = obs_properties_create();
+	tdshm_dialog_status *dialog = output ? output->dialog : NULL;
+	tdshm_dialog_status_add(props, dialog, obs_module_text("TopFilter.Status.Stopped"));
 	obs_properties_add_bool(props, SETTING_ENABLED, obs_module_text("ProgramOutput.Enabled"));
-	tdshm_frame_writer_add_properties(props);
-	if (output)
-		tdshm_frame_writer_add_status(props, output->writer);
+	tdshm_frame_writer_add_properties(props, dialog);
 	return props;
 }
 

@@ -28,6 +28,7 @@ enum tdshm_on_stop { ON_STOP_MODE_KEEP, ON_STOP_MODE_CLEAR, ON_STOP_MODE_CLEAR_A
 struct tdshm_source {
 	obs_source_t *source;
 	tdshm_source_status status; /* [GFX writes, UI reads; own mutex] */
+	tdshm_dialog_status *dialog; /* set in create; thread-safe itself */
 	gs_effect_t *effect;        /* [GFX] data/tdshm_source.effect */
 
 	/* settings [GFX] (update is deferred to the graphics thread) */
@@ -312,6 +313,8 @@ static void *tdshm_source_create(obs_data_t *settings, obs_source_t *source)
 	struct tdshm_source *s = bzalloc(sizeof(*s));
 	s->source = source;
 	tdshm_source_status_init(&s->status);
+	s->dialog = tdshm_dialog_status_create(source, tdshm_source_dialog_line,
+					       tdshm_source_dialog_refresh, &s->status);
 
 	char *path = obs_module_file("tdshm_source.effect");
 	obs_enter_graphics();
@@ -332,6 +335,7 @@ static void *tdshm_source_create(obs_data_t *settings, obs_source_t *source)
 static void tdshm_source_destroy(void *data)
 {
 	struct tdshm_source *s = data;
+	tdshm_dialog_status_destroy(s->dialog); /* before the status goes */
 	tdshm_source_stop_async(s);
 	tdshm_receiver_destroy(s->receiver);
 	obs_enter_graphics();
@@ -475,7 +479,7 @@ static void tdshm_source_enum_sources(void *data, obs_source_enum_proc_t enum_ca
 static obs_properties_t *tdshm_source_properties(void *data)
 {
 	struct tdshm_source *s = data;
-	return tdshm_source_properties_create(s ? &s->status : NULL);
+	return tdshm_source_properties_create(s ? s->dialog : NULL);
 }
 
 struct obs_source_info tdshm_top_source = {

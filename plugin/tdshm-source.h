@@ -4,6 +4,7 @@
 
 #include <obs-module.h>
 
+#include "dialog-status.h"
 #include "source-status.h"
 #include "tdshm/receiver.h"
 #include "tdshm/top.h"
@@ -30,8 +31,12 @@
 #define tdshm_source_log(level, source, format, ...)                                               \
 	blog(level, "[tdshm-in: '%s'] " format, obs_source_get_name(source), ##__VA_ARGS__)
 
-/* The properties dialog (source-properties.c); status may be NULL. */
-obs_properties_t *tdshm_source_properties_create(tdshm_source_status *status);
+/* The properties dialog (source-properties.c); dialog may be NULL. Its
+ * status row reads the status through tdshm_source_dialog_line (owner: the
+ * tdshm_source_status), Refresh also re-lists the segments. */
+obs_properties_t *tdshm_source_properties_create(tdshm_dialog_status *dialog);
+void tdshm_source_dialog_line(void *owner, tdshm_dialog_status_line *line);
+void tdshm_source_dialog_refresh(void *owner, obs_properties_t *props);
 
 /* The async path (source-async.c): a worker thread that reads the segment
  * and hands frames to a private async source with timestamps. */

@@ -175,7 +175,9 @@ static void status_of(obs_source_t *source, char *out, size_t cap)
 {
 	obs_properties_t *props = obs_source_properties(source);
 	obs_property_t *p = props ? obs_properties_get(props, "status") : NULL;
-	snprintf(out, cap, "%s", p ? obs_property_description(p) : "(no status property)");
+	/* The status row: "Status" as its label, the line as its text. */
+	const char *line = p ? obs_property_long_description(p) : NULL;
+	snprintf(out, cap, "%s", line ? line : "(no status property)");
 	obs_properties_destroy(props);
 }
 
