@@ -45,7 +45,13 @@ class Desktop:
         time.sleep(0.5)
 
     def xdotool(self, *args, check=True):
-        r = subprocess.run(["xdotool"] + list(args), env=self.env, capture_output=True, text=True)
+        try:
+            r = subprocess.run(["xdotool"] + list(args), env=self.env, capture_output=True,
+                               text=True, timeout=10)
+        except subprocess.TimeoutExpired:
+            if check:
+                raise RuntimeError("xdotool %s: no answer in 10 s" % " ".join(args))
+            return ""
         if check and r.returncode != 0:
             raise RuntimeError("xdotool %s: %s" % (" ".join(args), r.stderr.strip()))
         return r.stdout.strip()
@@ -61,17 +67,17 @@ class Desktop:
 
     def screenshot(self, window, path):
         subprocess.run(["import", "-window", window, path], env=self.env, check=True,
-                       capture_output=True)
+                       capture_output=True, timeout=20)
 
     def ocr(self, window, name):
-        """The text of a window, as tesseract reads a 2x grey inverted copy
-        (OBS's dark theme: light text on dark grey)."""
+        """The text of a window, as tesseract reads a 3x copy made black on
+        white (OBS's dark theme: light or orange text on dark grey)."""
         shot = os.path.join(self.workdir, name + ".png")
         self.screenshot(window, shot)
         big = os.path.join(self.workdir, name + "-ocr.png")
-        subprocess.run(["convert", shot, "-resize", "200%", "-colorspace", "Gray", "-negate", big],
-                       check=True, capture_output=True)
-        r = subprocess.run(["tesseract", big, "-"], capture_output=True, text=True)
+        subprocess.run(["convert", shot, "-resize", "300%", "-colorspace", "Gray", "-negate",
+                        "-threshold", "65%", big], check=True, capture_output=True, timeout=20)
+        r = subprocess.run(["tesseract", big, "-"], capture_output=True, text=True, timeout=60)
         text = r.stdout
         with open(os.path.join(self.workdir, name + ".txt"), "w") as f:
             f.write(text)
@@ -114,7 +120,8 @@ class Obs:
         handles like File > Exit); True when OBS exited by itself with 0."""
         self.ws.close()
         if self.proc.poll() is None and self.main:
-            self.desktop.xdotool("windowactivate", "--sync", self.main, check=False)
+            self.desktop.xdotool("windowactivate", self.main, check=False)
+            time.sleep(0.3)
             self.desktop.xdotool("key", "--window", self.main, "alt+F4", check=False)
         try:
             rc = self.proc.wait(timeout)
