@@ -151,8 +151,11 @@ static int start_chop_send_logged(const char *name, const char *channels, const 
 				"--freq",
 				freq,
 				"--seconds",
-				"120"};
-	int n = 11;
+				"120",
+				/* full scale: the jump limits below are in its units */
+				"--amplitude",
+				"1"};
+	int n = 13;
 	if (names) {
 		argv[n++] = "--names";
 		argv[n++] = names;

@@ -169,7 +169,8 @@ def wait_status(st, window, name, pattern, timeout):
 def close_dialog(st, window):
     st.desktop.xdotool("windowactivate", window, check=False)
     time.sleep(0.3)
-    st.desktop.xdotool("key", "--window", window, "Escape", check=False)
+    # the window manager's close (Escape leaves OBS 29's dialogs open)
+    st.desktop.xdotool("key", "--window", window, "alt+F4", check=False)
     wait_for(lambda: st.desktop.xdotool("search", "--onlyvisible", "--name", "^Properties for|^Filters for",
                                         check=False) == "", 5)
 
@@ -284,7 +285,7 @@ def open_tools_output(st):
     time.sleep(0.3)
     if not click_word(d, "Tools", "menu-bar"):
         return None
-    time.sleep(0.8)
+    time.sleep(1.5)
     if not click_word(d, "TouchDesigner", "tools-menu"):
         d.xdotool("key", "Escape", check=False)
         return None
