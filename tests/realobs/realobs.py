@@ -22,6 +22,7 @@ OUT_NAME = "ro_out"
 PROG_NAME = "ro_prog"
 CHOP_IN = "ro_chop_in"
 CHOP_OUT = "ro_chop_out"
+TYPED_NAME = "ro_typed"
 
 results = []
 started = time.monotonic()
@@ -167,12 +168,18 @@ def wait_status(st, window, name, pattern, timeout):
 
 
 def close_dialog(st, window):
-    st.desktop.xdotool("windowactivate", window, check=False)
-    time.sleep(0.3)
-    # the window manager's close (Escape leaves OBS 29's dialogs open)
-    st.desktop.xdotool("key", "--window", window, "alt+F4", check=False)
-    wait_for(lambda: st.desktop.xdotool("search", "--onlyvisible", "--name", "^Properties for|^Filters for",
-                                        check=False) == "", 5)
+    """Closes a dialog the way the window manager does (Escape leaves OBS
+    29's dialogs open), and only once it is the active window: the same keys
+    on OBS's main window would quit OBS."""
+    d = st.desktop
+    for _ in range(3):
+        d.xdotool("windowactivate", window, check=False)
+        active = wait_for(lambda: d.xdotool("getactivewindow", check=False) == window, 3, 0.1)
+        if active:
+            d.xdotool("key", "--window", window, "alt+F4", check=False)
+            break
+    wait_for(lambda: window not in d.xdotool("search", "--onlyvisible", "--name", ".",
+                                             check=False).split(), 5)
 
 
 @scenario("source Properties dialog left open: Connected -> stopped -> Connected at the new size, without Refresh")
@@ -261,8 +268,9 @@ def tools_output_expect(st):
     return " | ".join(out.strip().splitlines()[-2:])
 
 
-def click_word(d, word, name):
-    """Clicks the centre of the first place OCR reads word on the screen."""
+def click_word(d, word, name, dx=0):
+    """Clicks the centre of the first place OCR reads word on the screen
+    (dx pixels to the right of it)."""
     shot = os.path.join(d.workdir, name + ".png")
     subprocess.run(["import", "-window", "root", shot], env=d.env, check=True, capture_output=True,
                    timeout=20)
@@ -272,7 +280,7 @@ def click_word(d, word, name):
         f = row.split("\t")
         if len(f) == 12 and f[11].strip() == word:
             x, y, w, h = int(f[6]), int(f[7]), int(f[8]), int(f[9])
-            d.xdotool("mousemove", "--sync", str(x + w // 2), str(y + h // 2), check=False)
+            d.xdotool("mousemove", "--sync", str(x + w // 2 + dx), str(y + h // 2), check=False)
             d.xdotool("click", "1", check=False)
             return True
     return False
@@ -389,6 +397,24 @@ def filter_dialog_typing(st):
             assert ok, "with a receiver the filter's dialog says %r" % text
         finally:
             st.tool.stop(recv)
+        # Typing a new name as a slow typist does: 0.6 s between keys, more
+        # than OBS's 0.5 s before it hands the settings to the filter.
+        assert click_word(st.desktop, "Shared", "flt-name-field", dx=380), \
+            "the name field was not found by OCR"
+        st.desktop.xdotool("key", "ctrl+a", check=False)
+        st.desktop.xdotool("type", "--delay", "600", TYPED_NAME, check=False)
+        ok, text, took = wait_status(st, window, "flt-c", r"Ready as .ro.typed", 8)
+        steps.append("after typing %r: %r" % (TYPED_NAME, text))
+        got = st.obs.ws.call("GetSourceFilter", {"sourceName": "TD In",
+                                                 "filterName": "TD In Out"})["filterSettings"]
+        assert got.get("name") == TYPED_NAME, \
+            "the name field holds %r after typing %r (keys lost to a rebuild?)" % (
+                got.get("name"), TYPED_NAME)
+        sent = re.findall(r"\[tdshm-out: 'TD In / TD In Out'\] sending '([^']*)'", st.obs.log_text())
+        partial = [n for n in sent if n != TYPED_NAME and TYPED_NAME.startswith(n)]
+        steps.append("names sent: %s" % sent)
+        assert not partial, "segments made for partial names while typing: %s" % partial
+        assert ok, "after typing the filter's status says %r" % text
     finally:
         note("    " + " | ".join(steps))
         close_dialog(st, window)
@@ -417,7 +443,7 @@ def quit_cleanly(st):
     log = st.obs.log_text()
     assert ok, "OBS did not exit by itself with 0 (last lines: %s)" % " | ".join(log.splitlines()[-4:])
     rc, out = st.tool.run("list")
-    left = [n for n in (OUT_NAME, PROG_NAME, CHOP_OUT, "ro_flt") if re.search(r"\b%s\b" % n, out)]
+    left = [n for n in (OUT_NAME, PROG_NAME, CHOP_OUT, "ro_flt", TYPED_NAME) if re.search(r"\b%s\b" % n, out)]
     assert not left, "segments left after OBS quit: %s (tdshm list: %s)" % (left, out.strip())
     leaks = re.search(r"Number of memory leaks: (\d+)", log)
     return "exit 0; tdshm list shows none of ours; %s" % (
