@@ -199,7 +199,8 @@ void tdshm_dialog_status_add(obs_properties_t *props, tdshm_dialog_status *statu
 		snprintf(line.text, sizeof(line.text), "%s", placeholder ? placeholder : "");
 		line.type = OBS_TEXT_INFO_NORMAL;
 	}
-	obs_property_t *p = obs_properties_add_text(props, SETTING_STATUS, TEXT_STATUS, OBS_TEXT_INFO);
+	obs_property_t *p =
+	    obs_properties_add_text(props, SETTING_STATUS, TEXT_STATUS, OBS_TEXT_INFO);
 	set_status_property(p, &line);
 	obs_properties_add_button2(props, SETTING_REFRESH, TEXT_REFRESH, refresh_clicked, status);
 }

@@ -19,9 +19,9 @@
 #include <obs-module.h>
 
 typedef struct tdshm_dialog_status_line {
-	char text[1024];                 /* what the user reads */
-	enum obs_text_info_type type;    /* normal, warning or error colour */
-	char key[512];                   /* the state it shows, without counters */
+	char text[1024];              /* what the user reads */
+	enum obs_text_info_type type; /* normal, warning or error colour */
+	char key[512];                /* the state it shows, without counters */
 } tdshm_dialog_status_line;
 
 /* Fills line from the owner's state. Called from the watcher thread and the

@@ -236,7 +236,8 @@ static void *worker_main(void *data)
 		uint64_t settle_ns = now < f->name_settle_at_ns ? f->name_settle_at_ns - now : 0;
 		pthread_mutex_unlock(&f->lock);
 		if (settle_ns)
-			wait_ms = (unsigned long)(settle_ns / 1000000) + 1; /* update wakes it early */
+			wait_ms =
+			    (unsigned long)(settle_ns / 1000000) + 1; /* update wakes it early */
 		else
 			wait_ms = worker_sync(f) ? 500 : RETRY_MS;
 	}

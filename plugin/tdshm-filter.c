@@ -27,7 +27,7 @@
 
 struct tdshm_filter {
 	obs_source_t *source;
-	tdshm_frame_writer *writer;   /* thread-safe itself */
+	tdshm_frame_writer *writer;  /* thread-safe itself */
 	tdshm_dialog_status *dialog; /* thread-safe itself */
 
 	/* [RENDER] set by update (deferred to the graphics thread for video
