@@ -30,7 +30,7 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 echo "--- real OBS (screenshots, OCR text and OBS's output kept in $work)"
 rc=0
 # At most 15 minutes, whatever hangs. Debian's python3 (python3-websocket), whatever python3 is first on PATH.
-timeout -k 10 900 /usr/bin/python3 "$TDSHM_ROOT/tests/realobs/realobs.py" --home "$home" \
+PYTHONDONTWRITEBYTECODE=1 timeout -k 10 900 /usr/bin/python3 "$TDSHM_ROOT/tests/realobs/realobs.py" --home "$home" \
 	--tdshm "$home/.local/bin/tdshm" --workdir "$work" --port "$port" || rc=$?
 echo "--- real-OBS stage took $(( $(date +%s) - start )) s"
 [ "$rc" -eq 0 ] && [ -z "${TDSHM_KEEP_REALOBS:-}" ] && rm -rf "$work"

@@ -66,8 +66,22 @@ class Desktop:
         return None
 
     def screenshot(self, window, path):
-        subprocess.run(["import", "-window", window, path], env=self.env, check=True,
-                       capture_output=True, timeout=20)
+        # The root window cropped to the dialog: `import -window` on some
+        # of OBS's dialogs (the Filters one) does not return.
+        geo = dict(l.split("=", 1) for l in self.xdotool(
+            "getwindowgeometry", "--shell", window).splitlines() if "=" in l)
+        crop = "%sx%s+%s+%s" % (geo["WIDTH"], geo["HEIGHT"], geo["X"], geo["Y"])
+        subprocess.run(["import", "-window", "root", "-crop", crop, "+repage", path],
+                       env=self.env, check=True, capture_output=True, timeout=20)
+
+    def ocr_file(self, shot, name):
+        big = os.path.join(self.workdir, name + "-ocr.png")
+        subprocess.run(["convert", shot, "-resize", "300%", "-colorspace", "Gray", "-negate",
+                        "-threshold", "65%", big], check=True, capture_output=True, timeout=20)
+        r = subprocess.run(["tesseract", big, "-"], capture_output=True, text=True, timeout=60)
+        with open(os.path.join(self.workdir, name + ".txt"), "w") as f:
+            f.write(r.stdout)
+        return r.stdout
 
     def ocr(self, window, name):
         """The text of a window, as tesseract reads a 3x copy made black on

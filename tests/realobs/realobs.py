@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -146,6 +147,11 @@ def dialog_status(st, window, name):
         text = st.desktop.ocr(window, name)
     except Exception as e:
         return "(no screenshot: %s)" % e
+    return dialog_status_text(text)
+
+
+def dialog_status_text(text):
+    """The Status row's text in a dialog's OCR text (see dialog_status)."""
     lines = [l.strip() for l in text.splitlines() if l.strip()]
     if "Refresh" not in lines:
         return "(no Status row read; OCR: %s)" % " / ".join(lines)
@@ -153,33 +159,103 @@ def dialog_status(st, window, name):
     return re.sub(r"^Status\s+", "", " ".join(before))
 
 
-def wait_status(st, window, name, pattern, timeout):
-    """Polls the dialog's status row (no button pressed) until it matches
-    pattern; returns (matched, last text, seconds waited)."""
+def wait_status(st, window, name, pattern, timeout, precise=False):
+    """Waits (no button pressed) until the dialog's status row matches
+    pattern; returns (matched, last text, seconds). OCR takes a second or
+    more per read, so with precise a thread screenshots the dialog every
+    0.25 s meanwhile, and once a read matches, the earlier screenshots are
+    searched (bisection) for the first that shows it: the seconds are then
+    from the call to that screenshot, not to the end of a slow OCR."""
     t = time.monotonic()
-    seen = []
+    shots, stop = [], threading.Event()
 
-    def attempt():
-        text = dialog_status(st, window, "%s-%d" % (name, len(seen)))
-        seen.append(text)
-        return re.search(pattern, text, re.I) is not None
-    ok = wait_for(attempt, timeout, 0.3)
-    return ok, seen[-1], time.monotonic() - t
+    def capture():
+        k = 0
+        while not stop.is_set():
+            path = os.path.join(st.desktop.workdir, "%s-shot%03d.png" % (name, k))
+            try:
+                st.desktop.screenshot(window, path)
+                shots.append((time.monotonic() - t, path))
+            except Exception:
+                pass
+            k += 1
+            stop.wait(0.25)
+
+    def read_shot(path, tag):
+        text = st.desktop.ocr_file(path, tag)
+        return dialog_status_text(text)
+
+    thread = threading.Thread(target=capture, daemon=True)
+    thread.start()
+    last = ["(nothing read)"]
+    read_at = [0]
+    try:
+        def attempt():
+            if not shots:
+                return False
+            read_at[0] = len(shots) - 1
+            last[0] = read_shot(shots[read_at[0]][1], "%s-%d" % (name, read_at[0]))
+            return re.search(pattern, last[0], re.I) is not None
+        ok = wait_for(attempt, timeout, 0.1)
+    finally:
+        stop.set()
+        thread.join()
+    took = time.monotonic() - t
+    if ok and precise and shots:
+        # shot read_at matched; the first one that does lies at or before it
+        lo, hi = 0, read_at[0]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            text = read_shot(shots[mid][1], "%s-b%d" % (name, mid))
+            if re.search(pattern, text, re.I):
+                hi = mid
+            else:
+                lo = mid + 1
+        took = shots[lo][0]
+    return ok, last[0], took
 
 
 def close_dialog(st, window):
-    """Closes a dialog the way the window manager does (Escape leaves OBS
-    29's dialogs open), and only once it is the active window: the same keys
-    on OBS's main window would quit OBS."""
+    """Closes a dialog with its own button (OK in Properties, Close in
+    Filters), found by OCR: keys sent to it (Escape, alt+F4) either leave
+    OBS 29's dialogs open or reach the main window and quit OBS."""
     d = st.desktop
-    for _ in range(3):
-        d.xdotool("windowactivate", window, check=False)
-        active = wait_for(lambda: d.xdotool("getactivewindow", check=False) == window, 3, 0.1)
-        if active:
-            d.xdotool("key", "--window", window, "alt+F4", check=False)
-            break
-    wait_for(lambda: window not in d.xdotool("search", "--onlyvisible", "--name", ".",
-                                             check=False).split(), 5)
+    for _ in range(2):
+        if window not in d.xdotool("search", "--onlyvisible", "--name", ".", check=False).split():
+            return
+        shot = os.path.join(d.workdir, "close-%s.png" % window)
+        try:
+            d.screenshot(window, shot)
+            geo = dict(l.split("=", 1) for l in d.xdotool(
+                "getwindowgeometry", "--shell", window).splitlines() if "=" in l)
+            big = shot + "-3x.png"
+            subprocess.run(["convert", shot, "-resize", "300%", "-colorspace", "Gray", "-negate",
+                            "-threshold", "65%", big], check=True, capture_output=True, timeout=20)
+            tsv = subprocess.run(["tesseract", big, "-", "tsv"], capture_output=True, text=True,
+                                 timeout=60).stdout
+        except Exception:
+            continue
+        words = {}
+        for row in tsv.splitlines()[1:]:
+            f = row.split("\t")
+            # the dialog's own buttons sit in its bottom 60 pixels
+            if len(f) == 12 and int(f[7]) // 3 > int(geo["HEIGHT"]) - 60:
+                words.setdefault(f[11].strip(), ((int(f[6]) + int(f[8]) // 2) // 3,
+                                                 (int(f[7]) + int(f[9]) // 2) // 3))
+        at = words.get("OK") or words.get("Close")
+        if not at and "Cancel" in words:  # OK stands left of Cancel
+            at = (words["Cancel"][0] - 90, words["Cancel"][1])
+        if at:
+            d.xdotool("mousemove", "--sync", str(int(geo["X"]) + at[0]), str(int(geo["Y"]) + at[1]),
+                      check=False)
+            d.xdotool("click", "1", check=False)
+        if wait_for(lambda: window not in d.xdotool("search", "--onlyvisible", "--name", ".",
+                                                    check=False).split(), 3):
+            return
+        # OBS 29 may ask "There are unsaved changes. Do you want to keep
+        # them?": keep them.
+        click_word(d, "Save", "close-prompt-%s" % window)
+        time.sleep(1.0)
 
 
 @scenario("source Properties dialog left open: Connected -> stopped -> Connected at the new size, without Refresh")
@@ -196,11 +272,12 @@ def source_dialog_follows_sender(st):
         steps.append("open: %r" % text)
         assert ok, "on opening the status says %r" % text
         st.tool.stop(st.sender)
-        ok, text, took = wait_status(st, window, "src-dialog-b", r"stopped", 6)
+        ok, text, took = wait_status(st, window, "src-dialog-b", r"stopped", 8, precise=True)
         steps.append("sender stopped: %r after %.1f s" % (text, took))
         assert ok, "after the sender stopped the status still says %r (%.1f s)" % (text, took)
         st.send(IN_NAME, "320x180", "bars")
-        ok, text, took = wait_status(st, window, "src-dialog-c", r"Connected to .ro.in.: 320x180", 6)
+        ok, text, took = wait_status(st, window, "src-dialog-c", r"Connected to .ro.in.: 320x180", 8,
+                                     precise=True)
         steps.append("sender back at 320x180: %r after %.1f s" % (text, took))
         assert ok, "after the sender came back at 320x180 the status says %r (%.1f s)" % (text, took)
     finally:
