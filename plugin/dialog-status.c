@@ -60,9 +60,11 @@ static void watch_one(struct tdshm_dialog_status *s, uint64_t now)
 	memset(&line, 0, sizeof(line));
 	s->fn(s->owner, &line);
 	if (!s->have_key) {
-		/* The dialog opened after this was first seen shows it already. */
+		/* A dialog opened right after the source was created may have
+		 * been built before this first look: one rebuild to be sure. */
 		snprintf(s->shown_key, sizeof(s->shown_key), "%s", line.key);
 		s->have_key = true;
+		s->pending = true;
 	} else if (strcmp(s->shown_key, line.key) != 0) {
 		snprintf(s->shown_key, sizeof(s->shown_key), "%s", line.key);
 		s->pending = true;
