@@ -425,11 +425,15 @@ def chop_dialogs(st):
     send = st.tool.start("chop-send2", "chop-send", CHOP_IN, "--freq", "440,880", "--seconds", "60")
     steps = []
     try:
+        # the source plays again (the filter behind it passes blocks on)
+        rc, out = st.tool.run("chop-receive", CHOP_OUT, "--blocks", "30", "--timeout", "15",
+                              timeout=30)
+        assert rc == 0, "the CHOP source did not play the restarted sender: %s" % out[-200:]
         ws.call("OpenInputPropertiesDialog", {"inputName": "TD CHOP In"})
         window = st.desktop.find_window("^Properties for 'TD CHOP In'")
         assert window, "the CHOP source's Properties dialog did not open"
         try:
-            ok, text, _ = wait_status(st, window, "chop-src-a", r"Connected to .ro.chop.in", 8)
+            ok, text, _ = wait_status(st, window, "chop-src-a", r"Connected to .ro.chop.in", 10)
             steps.append("CHOP source open: %r" % text)
             assert ok, "CHOP source dialog says %r" % text
             st.tool.stop(send)
