@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The self-check: proves an INSTALLED obs-tdshm works, without TouchDesigner
 # and without a display. It
-#   1. starts Xvfb when there is no DISPLAY (on a display number Xvfb finds free),
+#   1. starts Xvfb when there is no DISPLAY, or DISPLAY names an X server that
+#      does not answer (on a display number Xvfb finds free),
 #   2. starts the installed `tdshm send <name> --size 1920x1080 --format bgra8
 #      --pattern bars` to play TouchDesigner's Shared Mem Out TOP,
 #   3. runs tdshm-selfcheck, which loads the installed module into headless
@@ -95,8 +96,31 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ -z "${DISPLAY:-}" ]; then
-	command -v Xvfb >/dev/null || fail "there is no DISPLAY and Xvfb is not installed (apt-get install xvfb)"
+# Whether DISPLAY names an X server that answers. A DISPLAY left over from a
+# closed session (ssh -X gone, Xvfb stopped) counts as none: the check then
+# runs on its own Xvfb instead of failing with "cannot open the X display".
+display_usable() {
+	[ -n "${DISPLAY:-}" ] || return 1
+	if command -v xdpyinfo >/dev/null; then
+		timeout 5 xdpyinfo >/dev/null 2>&1
+		return
+	fi
+	# Without x11-utils: a local display ":N" needs its socket and a live
+	# server holding its lock file; anything else is given the benefit.
+	local n
+	case "$DISPLAY" in
+	:[0-9]*) n=${DISPLAY#:}; n=${n%%.*} ;;
+	*) return 0 ;;
+	esac
+	[ -S "/tmp/.X11-unix/X$n" ] || return 1
+	local pid
+	pid=$(tr -dc '0-9' <"/tmp/.X$n-lock" 2>/dev/null) || return 0
+	[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null
+}
+
+if ! display_usable; then
+	[ -z "${DISPLAY:-}" ] || echo "selfcheck: DISPLAY=$DISPLAY does not answer; using an Xvfb of its own"
+	command -v Xvfb >/dev/null || fail "there is no usable DISPLAY and Xvfb is not installed (apt-get install xvfb)"
 	# -displayfd: Xvfb picks a free display number itself and writes it
 	# once it accepts connections, so parallel runs never collide.
 	: >"$out/xvfb.display"

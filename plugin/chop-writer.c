@@ -10,6 +10,7 @@
 #include <util/threading.h>
 
 #include "chop-writer.h"
+#include "plugin-log.h"
 #include "tdshm/chop.h"
 #include "tdshm/chop_stream.h"
 #include "tdshm/names.h"
@@ -21,6 +22,9 @@
 #define CLOSE_WAIT_MS 100
 /* Retry period after a failed create (name taken, system error). */
 #define RETRY_MS 2000
+/* A changed name is used once it has stayed the same this long, so typing
+ * it never creates and removes a segment per partial name. */
+#define NAME_SETTLE_NS 700000000ull
 
 #define chop_log(level, f, format, ...)                                                            \
 	blog(level, "[tdshm-chop-out: '%s'] " format,                                              \
@@ -38,6 +42,8 @@ struct tdshm_chop_writer {
 	char name[TDSHM_USER_NAME_MAX + 1];
 	uint32_t length;
 	uint64_t config_generation; /* bumped by update */
+	bool configured;            /* configured before (the first name is used at once) */
+	uint64_t name_settle_at_ns; /* the worker waits until then for a new name */
 	tdshm_chop_assembler *assembler;
 	char name_text[TDSHM_CHOP_OUTPUT_MAX_CHANNELS][32];
 	const char *names[TDSHM_CHOP_OUTPUT_MAX_CHANNELS];
@@ -194,7 +200,14 @@ static void *worker_main(void *data)
 			os_event_timedwait(f->wake_event, wait_ms);
 		if (os_event_try(f->stop_event) == 0)
 			break;
-		wait_ms = worker_sync(f) ? 500 : RETRY_MS;
+		pthread_mutex_lock(&f->lock);
+		uint64_t now = os_gettime_ns();
+		uint64_t settle_ns = now < f->name_settle_at_ns ? f->name_settle_at_ns - now : 0;
+		pthread_mutex_unlock(&f->lock);
+		if (settle_ns) /* configure wakes it early */
+			wait_ms = (unsigned long)(settle_ns / 1000000) + 1;
+		else
+			wait_ms = worker_sync(f) ? 500 : RETRY_MS;
 	}
 	pthread_mutex_lock(&f->lock);
 	tdshm_sender *sender = f->sender;
@@ -228,6 +241,9 @@ void tdshm_chop_writer_configure(tdshm_chop_writer *f, const char *name, uint32_
 	pthread_mutex_lock(&f->lock);
 	tdshm_chop_assembler *old = f->assembler;
 	f->assembler = assembler;
+	if (f->configured && strcmp(f->name, name) != 0)
+		f->name_settle_at_ns = os_gettime_ns() + NAME_SETTLE_NS;
+	f->configured = true;
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->length = block;
 	for (uint32_t c = 0; c < f->channels; c++) {
@@ -298,12 +314,14 @@ tdshm_chop_writer *tdshm_chop_writer_create(obs_source_t *source, const char *ow
 	return f;
 }
 
-void tdshm_chop_writer_status(tdshm_chop_writer *f, char *out, size_t cap)
+void tdshm_chop_writer_dialog_line(void *writer, tdshm_dialog_status_line *line)
 {
+	tdshm_chop_writer *f = writer;
 	pthread_mutex_lock(&f->lock);
 	char name[TDSHM_USER_NAME_MAX + 1];
 	snprintf(name, sizeof(name), "%s", f->name);
 	bool sending = f->sender != NULL;
+	bool settling = os_gettime_ns() < f->name_settle_at_ns;
 	uint32_t length = f->length;
 	pthread_mutex_unlock(&f->lock);
 	pthread_mutex_lock(&f->status_mutex);
@@ -311,14 +329,33 @@ void tdshm_chop_writer_status(tdshm_chop_writer *f, char *out, size_t cap)
 	snprintf(problem, sizeof(problem), "%s", f->problem);
 	pthread_mutex_unlock(&f->status_mutex);
 
-	if (!name[0])
-		snprintf(out, cap, "%s", obs_module_text("ChopFilter.Status.NoName"));
-	else if (problem[0])
-		snprintf(out, cap, obs_module_text("ChopFilter.Status.Error"), name, problem);
-	else if (!sending)
-		snprintf(out, cap, obs_module_text("ChopFilter.Status.Opening"), name);
-	else
-		snprintf(out, cap, obs_module_text("ChopFilter.Status.Sending"), name, f->channels,
-			 length, f->rate, os_atomic_load_long(&f->blocks_written),
-			 os_atomic_load_long(&f->blocks_dropped));
+	char *out = line->text;
+	size_t cap = sizeof(line->text);
+	line->type = OBS_TEXT_INFO_WARNING;
+	if (!name[0]) {
+		tdshm_text_fill(out, cap, "ChopFilter.Status.NoName", NULL, 0);
+	} else if (settling) {
+		const char *args[] = {name};
+		tdshm_text_fill(out, cap, "ChopFilter.Status.Settling", args, 1);
+	} else if (problem[0]) {
+		const char *args[] = {name, problem};
+		tdshm_text_fill(out, cap, "ChopFilter.Status.Error", args, 2);
+		line->type = OBS_TEXT_INFO_ERROR;
+	} else if (!sending) {
+		const char *args[] = {name};
+		tdshm_text_fill(out, cap, "ChopFilter.Status.Opening", args, 1);
+	} else {
+		char channels[16], samples[16], rate[16], written[24], dropped[24];
+		snprintf(channels, sizeof(channels), "%u", f->channels);
+		snprintf(samples, sizeof(samples), "%u", length);
+		snprintf(rate, sizeof(rate), "%u", f->rate);
+		snprintf(written, sizeof(written), "%ld", os_atomic_load_long(&f->blocks_written));
+		snprintf(dropped, sizeof(dropped), "%ld", os_atomic_load_long(&f->blocks_dropped));
+		const char *args[] = {name, channels, samples, rate, written, dropped};
+		tdshm_text_fill(out, cap, "ChopFilter.Status.Sending", args, 6);
+		line->type = OBS_TEXT_INFO_NORMAL;
+	}
+	/* The block counters are left out: they do not rebuild an open dialog. */
+	snprintf(line->key, sizeof(line->key), "%.200s|%d|%d|%u|%.200s", name, sending, settling,
+		 length, problem);
 }

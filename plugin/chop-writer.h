@@ -13,6 +13,8 @@
 
 #include <obs-module.h>
 
+#include "dialog-status.h"
+
 typedef struct tdshm_chop_writer tdshm_chop_writer;
 
 /* Starts the worker. source names the log lines (may be NULL: owner is used
@@ -23,8 +25,10 @@ tdshm_chop_writer *tdshm_chop_writer_create(obs_source_t *source, const char *ow
 /* Stops the worker; the segment is closed with detach set. */
 void tdshm_chop_writer_destroy(tdshm_chop_writer *writer);
 
-/* UI thread. name "" stops sending. block_length 0: one video frame's worth.
- * speaker_names: left, right, ... instead of chan1, chan2, .... */
+/* UI thread. name "" stops sending; a changed name is used once it has
+ * stayed the same for a moment (typing it creates no segment per letter).
+ * block_length 0: one video frame's worth. speaker_names: left, right, ...
+ * instead of chan1, chan2, .... */
 void tdshm_chop_writer_configure(tdshm_chop_writer *writer, const char *name, uint32_t block_length,
 				 bool speaker_names);
 
@@ -32,5 +36,7 @@ void tdshm_chop_writer_configure(tdshm_chop_writer *writer, const char *name, ui
  * Never waits more than 1 ms. */
 void tdshm_chop_writer_push(tdshm_chop_writer *writer, const float *const *planes, uint32_t frames);
 
-/* The status line ("Sending 'x': ...", "Error on 'x': ...", ...). */
-void tdshm_chop_writer_status(tdshm_chop_writer *writer, char *out, size_t cap);
+/* The status row of a dialog (dialog-status.h; owner: the writer): "Sending
+ * 'x': ...", "Error on 'x': ...", waiting for a typed name to settle, ....
+ * Any thread. */
+void tdshm_chop_writer_dialog_line(void *writer, tdshm_dialog_status_line *line);

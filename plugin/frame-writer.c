@@ -19,6 +19,8 @@ struct tdshm_frame_writer {
 	/* What the user asked for (any thread, under the mutex). */
 	tdshm_frame_writer_config wanted;
 	bool running;
+	bool configured;            /* set_config was called before */
+	uint64_t name_settle_at_ns; /* wanted.name is used from then on */
 
 	/* [RENDER] what the segment currently holds; changed only in capture,
 	 * except the sender, which stop() may close from another thread. */
@@ -29,7 +31,6 @@ struct tdshm_frame_writer {
 	uint32_t width, height;
 	uint64_t retry_at_ns;
 	bool receiver_attached; /* last seen, for logging changes once */
-	bool blank_pending;     /* the empty frame after (re)creating is not written yet */
 
 	/* [RENDER] GPU objects: created, used and freed with graphics entered. */
 	gs_texrender_t *texrender;
@@ -130,7 +131,6 @@ static void tdshm_writer_close_sender(tdshm_frame_writer *writer, uint32_t timeo
 	writer->segment_size = 0;
 	writer->width = writer->height = 0;
 	writer->receiver_attached = false;
-	writer->blank_pending = false;
 	writer->stats.data_name[0] = '\0';
 	/* Staged frames belong to the old segment; GPU objects stay for reuse. */
 	for (int i = 0; i < TDSHM_READBACK_SLOTS; i++)
@@ -142,6 +142,11 @@ void tdshm_frame_writer_set_config(tdshm_frame_writer *writer,
 				   const tdshm_frame_writer_config *config)
 {
 	pthread_mutex_lock(&writer->mutex);
+	/* The first name (a scene loading, a filter created with settings) is
+	 * used at once; a changed one once it has stopped changing. */
+	if (writer->configured && strcmp(config->name, writer->wanted.name) != 0)
+		writer->name_settle_at_ns = os_gettime_ns() + TDSHM_WRITER_NAME_SETTLE_NS;
+	writer->configured = true;
 	writer->wanted = *config;
 	if (!writer->running || strcmp(writer->wanted.name, writer->live.name) != 0)
 		writer->retry_at_ns = 0; /* a new name is tried at once */
@@ -188,27 +193,6 @@ static tdshm_top_frame tdshm_writer_frame(const tdshm_frame_writer_config *confi
 	frame.bottom_up = config->bottom_up;
 	frame.alpha = config->alpha;
 	return frame;
-}
-
-/* Mutex held. A header and a transparent image right after (re)creating, so
- * a receiver never reads a segment without a valid header. */
-static void tdshm_writer_write_blank(tdshm_frame_writer *writer)
-{
-	uint8_t *bytes = NULL;
-	size_t size = 0;
-	tdshm_error err;
-	/* A receiver holding the lock (reading the old segment) delays it to
-	 * the next frame; until then the new segment is all zeros, which a
-	 * receiver refuses as a bad header and retries. */
-	writer->blank_pending = true;
-	if (tdshm_sender_begin_write(writer->sender, TDSHM_WRITER_LOCK_TIMEOUT_MS, &bytes, &size,
-				     &err) != TDSHM_OK)
-		return;
-	writer->blank_pending = false;
-	tdshm_top_frame frame = tdshm_writer_frame(&writer->live, writer->width, writer->height);
-	if (tdshm_top_frame_write_blank(&frame, bytes, size, &err) != TDSHM_OK)
-		writer_log(LOG_WARNING, writer, "could not write an empty frame: %s", err.message);
-	tdshm_sender_end_write(writer->sender);
 }
 
 static void tdshm_writer_note_data_name(tdshm_frame_writer *writer)
@@ -261,7 +245,10 @@ static bool tdshm_writer_prepare_sender(tdshm_frame_writer *writer, uint32_t wid
 		tdshm_writer_note_data_name(writer);
 		writer_log(LOG_INFO, writer, "sending '%s': %ux%u %s", writer->live.name, width,
 			   height, writer->live.format->name);
-		tdshm_writer_write_blank(writer);
+		/* No header yet: the segment stays all zero (which receivers
+		 * read as "nothing written yet") until the first image OBS
+		 * rendered for this size and format is copied in. A header
+		 * over an empty image would show as a transparent flash. */
 		return true;
 	}
 
@@ -285,12 +272,12 @@ static bool tdshm_writer_prepare_sender(tdshm_frame_writer *writer, uint32_t wid
 		tdshm_writer_note_data_name(writer);
 		writer_log(LOG_INFO, writer, "resized '%s' to %ux%u %s", writer->live.name, width,
 			   height, writer->live.format->name);
-		writer->blank_pending = true; /* written just below */
+		/* The new data segment, too, gets its header with its first
+		 * image of the new size (frames staged at the old size are
+		 * dropped in send_staged). */
 	}
 	writer->width = width;
 	writer->height = height;
-	if (writer->blank_pending)
-		tdshm_writer_write_blank(writer);
 	return true;
 }
 
@@ -384,12 +371,17 @@ void tdshm_frame_writer_capture(tdshm_frame_writer *writer, uint32_t width, uint
 	if (!writer->running || width == 0 || height == 0 || !writer->wanted.name[0])
 		goto out;
 
-	/* A new name or header kind is a different sender; format and size
-	 * changes go through resize below. */
-	if (strcmp(writer->wanted.name, writer->live.name) != 0 ||
-	    writer->wanted.header != writer->live.header)
-		tdshm_writer_close_sender(writer, TDSHM_WRITER_LOCK_TIMEOUT_MS);
-	writer->live = writer->wanted;
+	/* While a new name settles the old one goes on as it was. */
+	if (os_gettime_ns() >= writer->name_settle_at_ns) {
+		/* A new name or header kind is a different sender; format and
+		 * size changes go through resize below. */
+		if (strcmp(writer->wanted.name, writer->live.name) != 0 ||
+		    writer->wanted.header != writer->live.header)
+			tdshm_writer_close_sender(writer, TDSHM_WRITER_LOCK_TIMEOUT_MS);
+		writer->live = writer->wanted;
+	}
+	if (!writer->live.name[0])
+		goto out;
 
 	if (!tdshm_writer_prepare_sender(writer, width, height))
 		goto out;
@@ -441,6 +433,8 @@ void tdshm_frame_writer_get_stats(tdshm_frame_writer *writer, tdshm_writer_stats
 	out->height = writer->height;
 	if (!writer->running)
 		out->state = TDSHM_WRITER_STOPPED;
+	else if (os_gettime_ns() < writer->name_settle_at_ns)
+		out->state = TDSHM_WRITER_SETTLING;
 	pthread_mutex_unlock(&writer->mutex);
 }
 
@@ -464,6 +458,9 @@ void tdshm_frame_writer_status_text(const tdshm_writer_stats *stats, char *out, 
 		break;
 	case TDSHM_WRITER_ERROR:
 		snprintf(out, cap, obs_module_text("TopFilter.Status.Error"), stats->message);
+		break;
+	case TDSHM_WRITER_SETTLING:
+		snprintf(out, cap, obs_module_text("TopFilter.Status.Settling"), stats->name);
 		break;
 	}
 }
@@ -501,14 +498,13 @@ void tdshm_frame_writer_stats_to_calldata(const tdshm_writer_stats *stats, calld
 #define TEXT_HEADER obs_module_text("TopFilter.Header")
 #define TEXT_HEADER_CURRENT obs_module_text("TopFilter.Header.Current")
 #define TEXT_HEADER_LEGACY obs_module_text("TopFilter.Header.Legacy")
-#define TEXT_STATUS obs_module_text("TopFilter.Status")
-#define TEXT_REFRESH obs_module_text("TopFilter.Refresh")
 
-void tdshm_frame_writer_add_properties(obs_properties_t *props)
+void tdshm_frame_writer_add_properties(obs_properties_t *props, tdshm_dialog_status *dialog)
 {
 	obs_property_t *p =
 	    obs_properties_add_text(props, TDSHM_SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, TEXT_NAME_HINT);
+	tdshm_dialog_status_watch_typing(dialog, p);
 
 	p = obs_properties_add_list(props, TDSHM_SETTING_FORMAT, TEXT_FORMAT, OBS_COMBO_TYPE_LIST,
 				    OBS_COMBO_FORMAT_STRING);
@@ -534,25 +530,15 @@ void tdshm_frame_writer_add_properties(obs_properties_t *props)
 	obs_property_list_add_string(p, TEXT_HEADER_LEGACY, TDSHM_HEADER_VALUE_LEGACY);
 }
 
-/* Returning true rebuilds the properties, which re-reads the status. */
-static bool tdshm_writer_refresh_clicked(obs_properties_t *props, obs_property_t *property,
-					 void *data)
+void tdshm_frame_writer_dialog_line(void *owner, tdshm_dialog_status_line *line)
 {
-	(void)props;
-	(void)property;
-	(void)data;
-	return true;
-}
-
-void tdshm_frame_writer_add_status(obs_properties_t *props, tdshm_frame_writer *writer)
-{
-	obs_properties_add_button(props, "refresh", TEXT_REFRESH, tdshm_writer_refresh_clicked);
 	tdshm_writer_stats stats;
-	tdshm_frame_writer_get_stats(writer, &stats);
-	char text[TDSHM_ERROR_MESSAGE_MAX + 256];
-	tdshm_frame_writer_status_text(&stats, text, sizeof(text));
-	obs_property_t *p = obs_properties_add_text(props, "status", TEXT_STATUS, OBS_TEXT_INFO);
-	obs_property_set_long_description(p, text);
-	if (stats.state == TDSHM_WRITER_ERROR)
-		obs_property_text_set_info_type(p, OBS_TEXT_INFO_ERROR);
+	tdshm_frame_writer_get_stats(owner, &stats);
+	tdshm_frame_writer_status_text(&stats, line->text, sizeof(line->text));
+	snprintf(line->key, sizeof(line->key), "%d|%.200s|%ux%u|%.200s", (int)stats.state,
+		 stats.name, stats.width, stats.height, stats.message);
+	bool fine = stats.state == TDSHM_WRITER_SENDING || stats.state == TDSHM_WRITER_WAITING;
+	line->type = stats.state == TDSHM_WRITER_ERROR ? OBS_TEXT_INFO_ERROR
+		     : fine			       ? OBS_TEXT_INFO_NORMAL
+						       : OBS_TEXT_INFO_WARNING;
 }

@@ -16,6 +16,7 @@
 #include <obs.h>
 #include <util/threading.h>
 
+#include "dialog-status.h"
 #include "readback-ring.h"
 #include "tdshm/name_claim.h"
 #include "tdshm/names.h"
@@ -27,6 +28,9 @@
 #define TDSHM_WRITER_LOCK_TIMEOUT_MS 2
 /* Bound when stopping from the UI thread (detach must reach TD's receiver). */
 #define TDSHM_WRITER_STOP_TIMEOUT_MS 20
+/* A new name is used once it has stayed the same this long: a name being
+ * typed never creates (and removes) a segment per partial name. */
+#define TDSHM_WRITER_NAME_SETTLE_NS 700000000ull
 /* How often a name that is taken (or failed) is tried again. */
 #define TDSHM_WRITER_RETRY_NS 1000000000ull
 
@@ -62,6 +66,7 @@ typedef enum tdshm_writer_state {
 	TDSHM_WRITER_SENDING,  /* a receiver is attached: frames are read back */
 	TDSHM_WRITER_ERROR,    /* the last attempt failed: message says why */
 	TDSHM_WRITER_STARTING, /* asked to send; the source has no size yet */
+	TDSHM_WRITER_SETTLING, /* a new name: waiting for it to stay the same */
 } tdshm_writer_state;
 
 typedef struct tdshm_writer_stats {
@@ -117,11 +122,13 @@ void tdshm_frame_writer_capture(tdshm_frame_writer *writer, uint32_t width, uint
 void tdshm_frame_writer_get_stats(tdshm_frame_writer *writer, tdshm_writer_stats *out);
 /* A one-line status for the properties dialog. */
 void tdshm_frame_writer_status_text(const tdshm_writer_stats *stats, char *out, size_t cap);
-/* The stream settings shared by the filter and the program output: name,
- * format, flip, alpha, header. */
-void tdshm_frame_writer_add_properties(obs_properties_t *props);
-/* A "Refresh status" button and the status line (error-styled on errors). */
-void tdshm_frame_writer_add_status(obs_properties_t *props, tdshm_frame_writer *writer);
+/* The stream settings shared by the filter and the program output: name
+ * (typing in it watched by dialog, which may be NULL), format, flip, alpha,
+ * header. */
+void tdshm_frame_writer_add_properties(obs_properties_t *props, tdshm_dialog_status *dialog);
+/* The status row of the filter's and the output's dialogs (dialog-status.h;
+ * owner: the tdshm_frame_writer). The key leaves out the frame counters. */
+void tdshm_frame_writer_dialog_line(void *owner, tdshm_dialog_status_line *line);
 /* Fills calldata with the stats (the get_stats procs of filter and output,
  * declared as below: tests and scripts read the counters through them). */
 #define TDSHM_WRITER_STATS_PROC                                                                    \

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include <util/bmem.h>
+#include <util/threading.h>
 
 #include "chop-writer.h"
 #include "output-audio.h"
+#include "plugin-log.h"
 #include "tdshm/chop_stream.h"
 
 #define NAMES_NUMBERED "numbered"
@@ -18,7 +20,9 @@
 struct tdshm_output_audio {
 	/* UI thread (update, destroy). */
 	tdshm_chop_writer *writer;
-	bool hooked;   /* the raw audio callback is registered */
+	/* The raw audio callback is registered: written on the UI thread, read
+	 * by the dialog's status row too (atomic). */
+	volatile bool hooked;
 	size_t mix;    /* for that track (0-based) */
 	uint32_t rate; /* OBS's audio, when created */
 	uint32_t channels;
@@ -35,11 +39,11 @@ static void output_audio_mixed(void *param, size_t mix_idx, struct audio_data *d
 
 static void output_audio_unhook(struct tdshm_output_audio *a)
 {
-	if (!a->hooked)
+	if (!os_atomic_load_bool(&a->hooked))
 		return;
 	/* Returns once the audio thread is out of the callback. */
 	obs_remove_raw_audio_callback(a->mix, output_audio_mixed, a);
-	a->hooked = false;
+	os_atomic_set_bool(&a->hooked, false);
 }
 
 tdshm_output_audio *tdshm_output_audio_create(void)
@@ -83,7 +87,7 @@ void tdshm_output_audio_update(tdshm_output_audio *a, obs_data_t *settings, bool
 	tdshm_chop_writer_configure(
 	    a->writer, on ? obs_data_get_string(settings, TDSHM_OUTPUT_AUDIO_NAME) : "",
 	    length > 0 && length <= UINT32_MAX ? (uint32_t)length : 0, speakers);
-	if (on && !a->hooked) {
+	if (on && !os_atomic_load_bool(&a->hooked)) {
 		/* Asked for as float planar at OBS's own rate and layout: what
 		 * the writer takes, with no resampling. */
 		struct audio_convert_info conversion = {
@@ -93,7 +97,7 @@ void tdshm_output_audio_update(tdshm_output_audio *a, obs_data_t *settings, bool
 		};
 		a->mix = mix;
 		obs_add_raw_audio_callback(mix, &conversion, output_audio_mixed, a);
-		a->hooked = true;
+		os_atomic_set_bool(&a->hooked, true);
 	}
 }
 
@@ -106,20 +110,25 @@ void tdshm_output_audio_defaults(obs_data_t *settings)
 	obs_data_set_default_string(settings, TDSHM_OUTPUT_AUDIO_CHANNEL_NAMES, NAMES_NUMBERED);
 }
 
-void tdshm_output_audio_status(tdshm_output_audio *a, char *out, size_t cap)
+void tdshm_output_audio_dialog_line(tdshm_output_audio *a, tdshm_dialog_status_line *line)
 {
-	if (!a || !a->hooked)
-		snprintf(out, cap, "%s", obs_module_text("ProgramOutput.Audio.Off"));
-	else
-		tdshm_chop_writer_status(a->writer, out, cap);
+	if (!a || !os_atomic_load_bool(&a->hooked)) {
+		tdshm_text_fill(line->text, sizeof(line->text), "ProgramOutput.Audio.Off", NULL, 0);
+		line->type = OBS_TEXT_INFO_NORMAL;
+		snprintf(line->key, sizeof(line->key), "off");
+		return;
+	}
+	tdshm_chop_writer_dialog_line(a->writer, line);
 }
 
-void tdshm_output_audio_add_properties(obs_properties_t *props, tdshm_output_audio *a)
+void tdshm_output_audio_add_properties(obs_properties_t *props, tdshm_output_audio *a,
+				       tdshm_dialog_status *dialog)
 {
 	obs_properties_t *group = obs_properties_create();
 	obs_property_t *p = obs_properties_add_text(
 	    group, TDSHM_OUTPUT_AUDIO_NAME, obs_module_text("ChopFilter.Name"), OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, obs_module_text("ChopFilter.Name.Hint"));
+	tdshm_dialog_status_watch_typing(dialog, p);
 	p = obs_properties_add_list(group, TDSHM_OUTPUT_AUDIO_TRACK,
 				    obs_module_text("ProgramOutput.Audio.Track"),
 				    OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_INT);
@@ -139,9 +148,6 @@ void tdshm_output_audio_add_properties(obs_properties_t *props, tdshm_output_aud
 				     NAMES_NUMBERED);
 	obs_property_list_add_string(p, obs_module_text("ChopFilter.ChannelNames.Speakers"),
 				     NAMES_SPEAKERS);
-	char status[700];
-	tdshm_output_audio_status(a, status, sizeof(status));
-	obs_properties_add_text(group, "audio_status", status, OBS_TEXT_INFO);
 	/* A checkable group: its tick box is the audio_enabled setting. */
 	obs_properties_add_group(props, TDSHM_OUTPUT_AUDIO_ENABLED,
 				 obs_module_text("ProgramOutput.Audio"), OBS_GROUP_CHECKABLE,

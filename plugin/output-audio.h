@@ -10,6 +10,8 @@
 
 #include <obs-module.h>
 
+#include "dialog-status.h"
+
 #define TDSHM_OUTPUT_AUDIO_ENABLED "audio_enabled"
 #define TDSHM_OUTPUT_AUDIO_NAME "audio_name"
 #define TDSHM_OUTPUT_AUDIO_TRACK "audio_track"
@@ -24,6 +26,9 @@ void tdshm_output_audio_destroy(tdshm_output_audio *audio);
 void tdshm_output_audio_update(tdshm_output_audio *audio, obs_data_t *settings,
 			       bool output_running);
 void tdshm_output_audio_defaults(obs_data_t *settings);
-/* The audio group of the Tools output's dialog, its status line included. */
-void tdshm_output_audio_add_properties(obs_properties_t *props, tdshm_output_audio *audio);
-void tdshm_output_audio_status(tdshm_output_audio *audio, char *out, size_t cap);
+/* The audio group of the Tools output's dialog (typing in its name field
+ * watched by dialog, which may be NULL). */
+void tdshm_output_audio_add_properties(obs_properties_t *props, tdshm_output_audio *audio,
+				       tdshm_dialog_status *dialog);
+/* The program audio's part of the dialog's status row. Any thread. */
+void tdshm_output_audio_dialog_line(tdshm_output_audio *audio, tdshm_dialog_status_line *line);

@@ -8,6 +8,11 @@
 OBS_DECLARE_MODULE()
 OBS_MODULE_USE_DEFAULT_LOCALE("obs-tdshm", "en-US")
 
+MODULE_EXPORT const char *obs_module_name(void)
+{
+	return "TouchDesigner Shared Memory";
+}
+
 MODULE_EXPORT const char *obs_module_description(void)
 {
 	return "TouchDesigner shared memory: video and audio between OBS and TouchDesigner";
@@ -26,6 +31,9 @@ extern struct obs_source_info tdshm_chop_filter;
 
 bool obs_module_load(void)
 {
+	blog(LOG_INFO, "[obs-tdshm] version %s loaded (built with libobs %d.%d.%d, running in %s)",
+	     TDSHM_VERSION, LIBOBS_API_MAJOR_VER, LIBOBS_API_MINOR_VER, LIBOBS_API_PATCH_VER,
+	     obs_get_version_string());
 	obs_register_source(&tdshm_top_source);
 	obs_register_source(&tdshm_top_frames);
 	obs_register_source(&tdshm_chop_source);

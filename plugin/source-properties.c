@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The video source's properties dialog: the name (typed or picked from the
  * TD segments live on this machine), flip, alpha, what to do when TD stops,
- * async, and the read-only status line. Runs on the UI thread: touches only
- * settings and the status (own mutex). */
+ * async, and the status row (dialog-status.c). Runs on the UI thread (the
+ * status line also on the dialog-status watcher): touches only settings and
+ * the status (own mutex). */
 #include <obs-module.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sender-picker.h"
+#include "dialog-status.h"
 #include "tdshm-source.h"
 #include "tdshm/names.h"
 
@@ -20,13 +22,27 @@ static void tdshm_source_fill_live(obs_property_t *list)
 			  obs_module_text("TopSource.Live.Unsupported"));
 }
 
-static bool tdshm_source_refresh_clicked(obs_properties_t *props, obs_property_t *button,
-					 void *data)
+void tdshm_source_dialog_refresh(void *status, obs_properties_t *props)
 {
-	UNUSED_PARAMETER(button);
-	UNUSED_PARAMETER(data);
+	(void)status;
 	tdshm_source_fill_live(obs_properties_get(props, SETTING_PICK));
-	return true;
+}
+
+/* What the status row shows; the key leaves out the frame counter, so an
+ * open dialog is rebuilt for a new state, name, size or format only. */
+void tdshm_source_dialog_line(void *owner, tdshm_dialog_status_line *line)
+{
+	tdshm_source_status *status = owner;
+	tdshm_source_status_text(status, line->text, sizeof(line->text));
+	pthread_mutex_lock(&status->mutex);
+	enum tdshm_source_state state = status->state;
+	snprintf(line->key, sizeof(line->key), "%d|%.200s|%ux%u|%.31s|%.200s", (int)state,
+		 status->name, status->width, status->height, status->format, status->detail);
+	pthread_mutex_unlock(&status->mutex);
+	line->type = state == TDSHM_SOURCE_REFUSED || state == TDSHM_SOURCE_ERROR
+			 ? OBS_TEXT_INFO_ERROR
+		     : state == TDSHM_SOURCE_CONNECTED ? OBS_TEXT_INFO_NORMAL
+						       : OBS_TEXT_INFO_WARNING;
 }
 
 static bool tdshm_source_pick_modified(obs_properties_t *props, obs_property_t *list,
@@ -60,32 +76,21 @@ static bool tdshm_source_on_stop_modified(obs_properties_t *props, obs_property_
 	return true;
 }
 
-obs_properties_t *tdshm_source_properties_create(tdshm_source_status *source_status)
+obs_properties_t *tdshm_source_properties_create(tdshm_dialog_status *dialog)
 {
 	obs_properties_t *props = obs_properties_create();
+	/* Status and Refresh (which also re-lists the segments) at the top,
+	 * as in every dialog of the plugin. */
+	tdshm_dialog_status_add(props, dialog, obs_module_text("TopSource.Status.NoName"));
 
-	char status[1024];
-	if (source_status)
-		tdshm_source_status_text(source_status, status, sizeof(status));
-	else
-		snprintf(status, sizeof(status), "%s", obs_module_text("TopSource.Status.NoName"));
-	obs_property_t *p = obs_properties_add_text(props, SETTING_STATUS, status, OBS_TEXT_INFO);
-	enum tdshm_source_state state =
-	    source_status ? tdshm_source_status_state(source_status) : TDSHM_SOURCE_NO_NAME;
-	obs_property_text_set_info_type(
-	    p, state == TDSHM_SOURCE_REFUSED || state == TDSHM_SOURCE_ERROR ? OBS_TEXT_INFO_ERROR
-	       : state == TDSHM_SOURCE_CONNECTED                            ? OBS_TEXT_INFO_NORMAL
-						 : OBS_TEXT_INFO_WARNING);
-
-	p = obs_properties_add_text(props, SETTING_NAME, obs_module_text("TopSource.Name"),
-				    OBS_TEXT_DEFAULT);
+	obs_property_t *p = obs_properties_add_text(
+	    props, SETTING_NAME, obs_module_text("TopSource.Name"), OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, obs_module_text("TopSource.Name.Hint"));
+	tdshm_dialog_status_watch_typing(dialog, p);
 	p = obs_properties_add_list(props, SETTING_PICK, obs_module_text("TopSource.Live"),
 				    OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
 	tdshm_source_fill_live(p);
 	obs_property_set_modified_callback(p, tdshm_source_pick_modified);
-	obs_properties_add_button2(props, SETTING_REFRESH, obs_module_text("TopSource.Refresh"),
-				   tdshm_source_refresh_clicked, NULL);
 
 	obs_properties_add_bool(props, SETTING_FLIP, obs_module_text("TopSource.Flip"));
 

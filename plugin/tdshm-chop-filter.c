@@ -12,13 +12,13 @@
 #include <util/bmem.h>
 
 #include "chop-writer.h"
+#include "dialog-status.h"
 #include "tdshm/chop.h"
 #include "tdshm/chop_stream.h"
 
 #define SETTING_NAME "name"
 #define SETTING_BLOCK_LENGTH "block_length"
 #define SETTING_CHANNEL_NAMES "channel_names"
-#define SETTING_STATUS "status"
 
 #define NAMES_NUMBERED "numbered"
 #define NAMES_SPEAKERS "speakers"
@@ -31,12 +31,11 @@
 #define TEXT_CHANNEL_NAMES obs_module_text("ChopFilter.ChannelNames")
 #define TEXT_NAMES_NUMBERED obs_module_text("ChopFilter.ChannelNames.Numbered")
 #define TEXT_NAMES_SPEAKERS obs_module_text("ChopFilter.ChannelNames.Speakers")
-#define TEXT_STATUS obs_module_text("ChopFilter.Status")
-#define TEXT_REFRESH obs_module_text("ChopFilter.Refresh")
 
 struct tdshm_chop_filter {
 	obs_source_t *source;
 	tdshm_chop_writer *writer;
+	tdshm_dialog_status *dialog; /* the dialog's status row; thread-safe */
 };
 
 static struct obs_audio_data *chop_filter_audio(void *data, struct obs_audio_data *audio)
@@ -65,6 +64,7 @@ static void chop_filter_update(void *data, obs_data_t *settings)
 static void chop_filter_destroy(void *data)
 {
 	struct tdshm_chop_filter *f = data;
+	tdshm_dialog_status_destroy(f->dialog); /* before the writer goes */
 	tdshm_chop_writer_destroy(f->writer);
 	bfree(f);
 }
@@ -84,6 +84,8 @@ static void *chop_filter_create(obs_data_t *settings, obs_source_t *source)
 		return NULL;
 	}
 	chop_filter_update(f, settings);
+	f->dialog =
+	    tdshm_dialog_status_create(source, tdshm_chop_writer_dialog_line, NULL, f->writer);
 	return f;
 }
 
@@ -94,21 +96,16 @@ static void chop_filter_defaults(obs_data_t *settings)
 	obs_data_set_default_string(settings, SETTING_CHANNEL_NAMES, NAMES_NUMBERED);
 }
 
-static bool refresh_clicked(obs_properties_t *props, obs_property_t *property, void *data)
-{
-	UNUSED_PARAMETER(props);
-	UNUSED_PARAMETER(property);
-	UNUSED_PARAMETER(data);
-	return true;
-}
-
 static obs_properties_t *chop_filter_properties(void *data)
 {
 	struct tdshm_chop_filter *f = data;
 	obs_properties_t *props = obs_properties_create();
+	tdshm_dialog_status *dialog = f ? f->dialog : NULL;
+	tdshm_dialog_status_add(props, dialog, obs_module_text("ChopFilter.Status.NoName"));
 	obs_property_t *p =
 	    obs_properties_add_text(props, SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, TEXT_NAME_HINT);
+	tdshm_dialog_status_watch_typing(dialog, p);
 	p = obs_properties_add_int(props, SETTING_BLOCK_LENGTH, TEXT_BLOCK_LENGTH, 0,
 				   (int)TDSHM_CHOP_READER_MAX_LENGTH, 1);
 	obs_property_set_long_description(p, TEXT_BLOCK_LENGTH_HINT);
@@ -116,12 +113,6 @@ static obs_properties_t *chop_filter_properties(void *data)
 				    OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
 	obs_property_list_add_string(p, TEXT_NAMES_NUMBERED, NAMES_NUMBERED);
 	obs_property_list_add_string(p, TEXT_NAMES_SPEAKERS, NAMES_SPEAKERS);
-	char status[700];
-	int n = snprintf(status, sizeof(status), "%s: ", TEXT_STATUS);
-	if (f && n > 0 && (size_t)n < sizeof(status))
-		tdshm_chop_writer_status(f->writer, status + n, sizeof(status) - (size_t)n);
-	obs_properties_add_text(props, SETTING_STATUS, status, OBS_TEXT_INFO);
-	obs_properties_add_button(props, "refresh", TEXT_REFRESH, refresh_clicked);
 	return props;
 }
 

@@ -20,6 +20,7 @@
 
 #include "chop-timer.h"
 #include "sender-picker.h"
+#include "dialog-status.h"
 #include "tdshm/chop_stream.h"
 #include "tdshm/names.h"
 #include "tdshm/receiver.h"
@@ -27,7 +28,6 @@
 #define SETTING_NAME "name"
 #define SETTING_CHANNELS "channels"
 #define SETTING_BUFFER_MS "buffer_ms"
-#define SETTING_STATUS "status"
 #define SETTING_PICK "pick"
 
 #define TEXT_SOURCE obs_module_text("ChopSource")
@@ -37,8 +37,6 @@
 #define TEXT_CHANNELS_HINT obs_module_text("ChopSource.Channels.Hint")
 #define TEXT_BUFFER_MS obs_module_text("ChopSource.BufferMs")
 #define TEXT_BUFFER_MS_HINT obs_module_text("ChopSource.BufferMs.Hint")
-#define TEXT_STATUS obs_module_text("ChopSource.Status")
-#define TEXT_REFRESH obs_module_text("ChopSource.Refresh")
 #define TEXT_LIVE obs_module_text("ChopSource.Live")
 #define TEXT_LIVE_CHOOSE obs_module_text("TopSource.Live.Choose")
 #define TEXT_LIVE_NONE obs_module_text("TopSource.Live.None")
@@ -70,6 +68,7 @@ struct tdshm_chop_source {
 	/* The status line, written by the worker, read by get_properties. */
 	pthread_mutex_t status_mutex;
 	char status[512];
+	tdshm_dialog_status *dialog; /* the dialog's status row; thread-safe */
 
 	pthread_t thread;
 	bool thread_started;
@@ -476,6 +475,7 @@ static void chop_source_update(void *data, obs_data_t *settings)
 static void chop_source_destroy(void *data)
 {
 	struct tdshm_chop_source *s = data;
+	tdshm_dialog_status_destroy(s->dialog); /* before the status goes */
 	if (s->thread_started) {
 		os_event_signal(s->stop_event);
 		pthread_join(s->thread, NULL);
@@ -486,6 +486,55 @@ static void chop_source_destroy(void *data)
 	bfree(s->pending_name);
 	bfree(s->pending_picker);
 	bfree(s);
+}
+
+/* Whether line was made from the locale string key (its text up to the
+ * first placeholder). */
+static bool chop_source_line_is(const char *line, const char *key)
+{
+	const char *format = obs_module_text(key);
+	size_t fixed = strcspn(format, "%");
+	return fixed > 0 && strncmp(line, format, fixed) == 0;
+}
+
+static void chop_source_fill_live(obs_property_t *list)
+{
+	tdshm_picker_fill(list, TDSHM_SENDER_CHOP, TEXT_LIVE_CHOOSE, NULL, TEXT_LIVE_NONE,
+			  TEXT_LIVE_UNSUPPORTED);
+}
+
+/* Refresh also re-lists the CHOP senders. */
+static void chop_source_dialog_refresh(void *owner, obs_properties_t *props)
+{
+	UNUSED_PARAMETER(owner);
+	chop_source_fill_live(obs_properties_get(props, SETTING_PICK));
+}
+
+/* The dialog's status row. The worker writes one line; the key is that
+ * line with its numbers left out, so the counters in it do not rebuild an
+ * open dialog, a new state does. */
+static void chop_source_dialog_line(void *owner, tdshm_dialog_status_line *line)
+{
+	struct tdshm_chop_source *s = owner;
+	pthread_mutex_lock(&s->status_mutex);
+	snprintf(line->text, sizeof(line->text), "%s", s->status);
+	pthread_mutex_unlock(&s->status_mutex);
+	size_t k = 0;
+	for (const char *c = line->text; *c && k + 1 < sizeof(line->key); c++) {
+		if (*c >= '0' && *c <= '9') {
+			if (k == 0 || line->key[k - 1] != '#')
+				line->key[k++] = '#';
+		} else {
+			line->key[k++] = *c;
+		}
+	}
+	line->key[k] = '\0';
+	line->type = chop_source_line_is(line->text, "ChopSource.Status.Connected")
+			 ? OBS_TEXT_INFO_NORMAL
+		     : chop_source_line_is(line->text, "ChopSource.Status.Refused") ||
+			     chop_source_line_is(line->text, "ChopSource.Status.Error")
+			 ? OBS_TEXT_INFO_ERROR
+			 : OBS_TEXT_INFO_WARNING;
 }
 
 static void *chop_source_create(obs_data_t *settings, obs_source_t *source)
@@ -507,6 +556,8 @@ static void *chop_source_create(obs_data_t *settings, obs_source_t *source)
 		return NULL;
 	}
 	chop_source_update(s, settings);
+	s->dialog = tdshm_dialog_status_create(source, chop_source_dialog_line,
+					       chop_source_dialog_refresh, s);
 	if (pthread_create(&s->thread, NULL, worker_main, s) != 0) {
 		chop_log(LOG_ERROR, s, "could not start the reader thread");
 		chop_source_destroy(s);
@@ -522,15 +573,6 @@ static void chop_source_defaults(obs_data_t *settings)
 	obs_data_set_default_string(settings, SETTING_CHANNELS, "");
 	obs_data_set_default_string(settings, SETTING_PICK, "");
 	obs_data_set_default_int(settings, SETTING_BUFFER_MS, DEFAULT_BUFFER_MS);
-}
-
-/* Returning true makes OBS rebuild the properties, status line included. */
-static bool refresh_clicked(obs_properties_t *props, obs_property_t *property, void *data)
-{
-	UNUSED_PARAMETER(props);
-	UNUSED_PARAMETER(property);
-	UNUSED_PARAMETER(data);
-	return true;
 }
 
 /* CHOP senders only (never an image, never this OBS's own CHOP filters):
@@ -551,30 +593,22 @@ static obs_properties_t *chop_source_properties(void *data)
 {
 	struct tdshm_chop_source *s = data;
 	obs_properties_t *props = obs_properties_create();
+	tdshm_dialog_status *dialog = s ? s->dialog : NULL;
+	tdshm_dialog_status_add(props, dialog, obs_module_text("ChopSource.Status.NoName"));
 	obs_property_t *p =
 	    obs_properties_add_text(props, SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, TEXT_NAME_HINT);
+	tdshm_dialog_status_watch_typing(dialog, p);
 	p = obs_properties_add_list(props, SETTING_PICK, TEXT_LIVE, OBS_COMBO_TYPE_LIST,
 				    OBS_COMBO_FORMAT_STRING);
-	tdshm_picker_fill(p, TDSHM_SENDER_CHOP, TEXT_LIVE_CHOOSE, NULL, TEXT_LIVE_NONE,
-			  TEXT_LIVE_UNSUPPORTED);
+	chop_source_fill_live(p);
 	obs_property_set_modified_callback(p, pick_modified);
 	p = obs_properties_add_text(props, SETTING_CHANNELS, TEXT_CHANNELS, OBS_TEXT_DEFAULT);
 	obs_property_set_long_description(p, TEXT_CHANNELS_HINT);
+	tdshm_dialog_status_watch_typing(dialog, p);
 	p = obs_properties_add_int(props, SETTING_BUFFER_MS, TEXT_BUFFER_MS, 10, 1000, 5);
 	obs_property_int_set_suffix(p, " ms");
 	obs_property_set_long_description(p, TEXT_BUFFER_MS_HINT);
-	/* The status is the info property's own label: a snapshot taken now
-	 * (Refresh takes a new one). */
-	char status[600];
-	snprintf(status, sizeof(status), "%s: ", TEXT_STATUS);
-	if (s) {
-		pthread_mutex_lock(&s->status_mutex);
-		strncat(status, s->status, sizeof(status) - strlen(status) - 1);
-		pthread_mutex_unlock(&s->status_mutex);
-	}
-	obs_properties_add_text(props, SETTING_STATUS, status, OBS_TEXT_INFO);
-	obs_properties_add_button(props, "refresh", TEXT_REFRESH, refresh_clicked);
 	return props;
 }
 

@@ -27,7 +27,8 @@
 
 struct tdshm_filter {
 	obs_source_t *source;
-	tdshm_frame_writer *writer; /* thread-safe itself */
+	tdshm_frame_writer *writer;  /* thread-safe itself */
+	tdshm_dialog_status *dialog; /* thread-safe itself */
 
 	/* [RENDER] set by update (deferred to the graphics thread for video
 	 * filters) and read by the render callback on the same thread. */
@@ -161,6 +162,8 @@ static void *tdshm_filter_create(obs_data_t *settings, obs_source_t *source)
 		bfree(filter);
 		return NULL;
 	}
+	filter->dialog = tdshm_dialog_status_create(source, tdshm_frame_writer_dialog_line, NULL,
+						    filter->writer);
 	tdshm_filter_update(filter, settings);
 
 	signal_handler_connect(obs_source_get_signal_handler(source), "enable",
@@ -174,6 +177,7 @@ static void *tdshm_filter_create(obs_data_t *settings, obs_source_t *source)
 static void tdshm_filter_destroy(void *data)
 {
 	struct tdshm_filter *filter = data;
+	tdshm_dialog_status_destroy(filter->dialog); /* before the writer goes */
 	/* After this returns no capture runs: the callback list is locked
 	 * while callbacks run. */
 	obs_remove_main_render_callback(tdshm_filter_capture, filter);
@@ -222,16 +226,15 @@ static obs_properties_t *tdshm_filter_get_properties(void *data)
 {
 	struct tdshm_filter *filter = data;
 	obs_properties_t *props = obs_properties_create();
-	tdshm_frame_writer_add_properties(props);
+	tdshm_dialog_status_add(props, filter ? filter->dialog : NULL,
+				obs_module_text("TopFilter.Status.Stopped"));
+	tdshm_frame_writer_add_properties(props, filter ? filter->dialog : NULL);
 
 	obs_properties_add_bool(props, SETTING_ONLY_WHEN_ACTIVE, TEXT_ONLY_WHEN_ACTIVE);
 	obs_property_t *p = obs_properties_add_bool(props, SETTING_CUSTOM_SIZE, TEXT_CUSTOM_SIZE);
 	obs_property_set_modified_callback(p, tdshm_filter_custom_size_modified);
 	obs_properties_add_int(props, SETTING_WIDTH, TEXT_WIDTH, 16, TDSHM_FILTER_MAX_SIZE, 1);
 	obs_properties_add_int(props, SETTING_HEIGHT, TEXT_HEIGHT, 16, TDSHM_FILTER_MAX_SIZE, 1);
-
-	if (filter)
-		tdshm_frame_writer_add_status(props, filter->writer);
 	return props;
 }
 

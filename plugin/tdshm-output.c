@@ -20,7 +20,8 @@
 struct tdshm_output {
 	obs_source_t *source;
 	tdshm_frame_writer *writer;
-	tdshm_output_audio *audio; /* program audio (output-audio.c); may be NULL */
+	tdshm_output_audio *audio;   /* program audio (output-audio.c); may be NULL */
+	tdshm_dialog_status *dialog; /* the dialog's status row; thread-safe */
 	/* [RENDER] */
 	uint64_t last_frame_time;
 	/* Whether the render callback is registered; UI thread (update). */
@@ -99,6 +100,22 @@ static void tdshm_output_get_stats(void *data, calldata_t *cd)
 	tdshm_frame_writer_stats_to_calldata(&stats, cd);
 }
 
+/* The status row: the picture's line, then the program audio's (any thread:
+ * both parts take their own locks). */
+static void tdshm_output_dialog_line(void *owner, tdshm_dialog_status_line *line)
+{
+	struct tdshm_output *output = owner;
+	tdshm_frame_writer_dialog_line(output->writer, line);
+	tdshm_dialog_status_line audio;
+	tdshm_output_audio_dialog_line(output->audio, &audio);
+	size_t used = strlen(line->text);
+	snprintf(line->text + used, sizeof(line->text) - used, "\n%s", audio.text);
+	used = strlen(line->key);
+	snprintf(line->key + used, sizeof(line->key) - used, "|%s", audio.key);
+	if (audio.type == OBS_TEXT_INFO_ERROR)
+		line->type = OBS_TEXT_INFO_ERROR;
+}
+
 static void *tdshm_output_create(obs_data_t *settings, obs_source_t *source)
 {
 	struct tdshm_output *output = bzalloc(sizeof(*output));
@@ -109,6 +126,7 @@ static void *tdshm_output_create(obs_data_t *settings, obs_source_t *source)
 		return NULL;
 	}
 	output->audio = tdshm_output_audio_create();
+	output->dialog = tdshm_dialog_status_create(source, tdshm_output_dialog_line, NULL, output);
 	proc_handler_add(obs_source_get_proc_handler(source), TDSHM_WRITER_STATS_PROC,
 			 tdshm_output_get_stats, output);
 	tdshm_output_update(output, settings);
@@ -118,6 +136,7 @@ static void *tdshm_output_create(obs_data_t *settings, obs_source_t *source)
 static void tdshm_output_destroy(void *data)
 {
 	struct tdshm_output *output = data;
+	tdshm_dialog_status_destroy(output->dialog); /* before the writer goes */
 	if (output->capturing)
 		obs_remove_main_render_callback(tdshm_output_capture, output);
 	tdshm_output_audio_destroy(output->audio);
@@ -137,11 +156,11 @@ static obs_properties_t *tdshm_output_get_properties(void *data)
 {
 	struct tdshm_output *output = data;
 	obs_properties_t *props = obs_properties_create();
+	tdshm_dialog_status *dialog = output ? output->dialog : NULL;
+	tdshm_dialog_status_add(props, dialog, obs_module_text("TopFilter.Status.Stopped"));
 	obs_properties_add_bool(props, SETTING_ENABLED, obs_module_text("ProgramOutput.Enabled"));
-	tdshm_frame_writer_add_properties(props);
-	tdshm_output_audio_add_properties(props, output ? output->audio : NULL);
-	if (output)
-		tdshm_frame_writer_add_status(props, output->writer);
+	tdshm_frame_writer_add_properties(props, dialog);
+	tdshm_output_audio_add_properties(props, output ? output->audio : NULL, dialog);
 	return props;
 }
 

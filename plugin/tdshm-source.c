@@ -36,8 +36,9 @@ enum tdshm_alpha_mode { ALPHA_MODE_PREMULTIPLIED, ALPHA_MODE_STRAIGHT, ALPHA_MOD
 
 struct tdshm_source {
 	obs_source_t *source;
-	tdshm_source_status status; /* [STATUS] */
-	tdshm_source_shared shared; /* [ATOMIC] */
+	tdshm_source_status status;  /* [STATUS] */
+	tdshm_source_shared shared;  /* [ATOMIC] */
+	tdshm_dialog_status *dialog; /* set in create; thread-safe itself */
 
 	/* effect and its parameters, kept from create [GFX] */
 	gs_effect_t *effect;
@@ -369,6 +370,8 @@ static void *tdshm_source_create(obs_data_t *settings, obs_source_t *source)
 		tdshm_source_destroy(s);
 		return NULL;
 	}
+	s->dialog = tdshm_dialog_status_create(source, tdshm_source_dialog_line,
+					       tdshm_source_dialog_refresh, &s->status);
 
 	char *path = obs_module_file("tdshm_source.effect");
 	obs_enter_graphics();
@@ -395,6 +398,7 @@ static void *tdshm_source_create(obs_data_t *settings, obs_source_t *source)
 static void tdshm_source_destroy(void *data)
 {
 	struct tdshm_source *s = data;
+	tdshm_dialog_status_destroy(s->dialog); /* before the status goes */
 	tdshm_source_disconnect(s);
 	obs_enter_graphics();
 	gs_texture_destroy(s->texture);
@@ -527,7 +531,7 @@ static void tdshm_source_enum_sources(void *data, obs_source_enum_proc_t enum_ca
 static obs_properties_t *tdshm_source_properties(void *data)
 {
 	struct tdshm_source *s = data;
-	return tdshm_source_properties_create(s ? &s->status : NULL);
+	return tdshm_source_properties_create(s ? s->dialog : NULL);
 }
 
 struct obs_source_info tdshm_top_source = {

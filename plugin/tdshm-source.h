@@ -5,6 +5,7 @@
 #include <obs-module.h>
 
 #include "plugin-log.h"
+#include "dialog-status.h"
 #include "source-status.h"
 
 /* Setting keys: users' saved scenes depend on them, keep them stable. */
@@ -41,8 +42,12 @@ typedef struct tdshm_source_shared {
  * tdshm_source_status_stopped_for_ms gives it (-1: not stopped). */
 bool tdshm_source_should_clear(const tdshm_source_shared *shared, int64_t stopped_for_ms);
 
-/* The properties dialog (source-properties.c); status may be NULL. */
-obs_properties_t *tdshm_source_properties_create(tdshm_source_status *status);
+/* The properties dialog (source-properties.c); dialog may be NULL. Its
+ * status row reads the status through tdshm_source_dialog_line (owner: the
+ * tdshm_source_status), Refresh also re-lists the segments. */
+obs_properties_t *tdshm_source_properties_create(tdshm_dialog_status *dialog);
+void tdshm_source_dialog_line(void *owner, tdshm_dialog_status_line *line);
+void tdshm_source_dialog_refresh(void *owner, obs_properties_t *props);
 
 /* The async path (source-async.c): a worker thread that reads the segment
  * and hands frames to a private async source with timestamps. */

@@ -11,7 +11,7 @@ root=$(dirname "$here")
 export TDSHM_ROOT="$root"
 export TDSHM_BUILD_ROOT="${TDSHM_BUILD_ROOT:-$root/build}"
 
-all_stages=(unit sanitize tsan fuzz windows windows-obs obs installer)
+all_stages=(unit sanitize tsan fuzz windows windows-obs obs installer realobs)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all_stages[@]}")
 

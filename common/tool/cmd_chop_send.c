@@ -18,6 +18,8 @@
 #define CHOP_SEND_LOCK_TIMEOUT_MS 100
 #define CHOP_SEND_TWO_PI 6.283185307179586
 
+#define CHOP_SEND_DEFAULT_AMPLITUDE 0.25
+
 typedef struct chop_send_options {
 	const char *name;
 	uint32_t channels;
@@ -27,7 +29,8 @@ typedef struct chop_send_options {
 	int freq_count;
 	char names[CHOP_SEND_MAX_CHANNELS][CHOP_SEND_NAME_CAP];
 	int name_count;
-	double seconds; /* 0: until stopped (or --blocks) */
+	double amplitude; /* peak of every sine, 0..1 */
+	double seconds;   /* 0: until stopped (or --blocks) */
 	uint32_t blocks;
 } chop_send_options;
 
@@ -38,6 +41,9 @@ static int chop_send_parse(int argc, char **argv, chop_send_options *o)
 	memset(o, 0, sizeof(*o));
 	o->channels = 2;
 	o->rate = 48000;
+	/* -12 dBFS: loud enough to see and measure, and OBS's meter stays out
+	 * of the red (full scale pegs it). */
+	o->amplitude = CHOP_SEND_DEFAULT_AMPLITUDE;
 	const char *word, *value;
 	while (tool_args_next(&args, &word)) {
 		if (strcmp(word, "--channels") == 0) {
@@ -62,6 +68,9 @@ static int chop_send_parse(int argc, char **argv, chop_send_options *o)
 			o->name_count = tool_parse_list(&args, word, value, &o->names[0][0],
 							CHOP_SEND_NAME_CAP, CHOP_SEND_MAX_CHANNELS);
 			if (o->name_count < 0)
+				return TOOL_EXIT_USAGE;
+		} else if (strcmp(word, "--amplitude") == 0) {
+			if (!tool_args_double(&args, word, 0, 1, &o->amplitude))
 				return TOOL_EXIT_USAGE;
 		} else if (strcmp(word, "--seconds") == 0) {
 			if (!tool_args_double(&args, word, 0, 1e7, &o->seconds))
@@ -112,7 +121,7 @@ static void chop_send_fill(const chop_send_options *o, float *samples, uint32_t 
 		double step = CHOP_SEND_TWO_PI * o->freq[c] / o->rate;
 		float *plane = samples + (size_t)c * length;
 		for (uint32_t i = 0; i < length; i++) {
-			plane[i] = (float)sin(phase[c]);
+			plane[i] = (float)(o->amplitude * sin(phase[c]));
 			phase[c] = fmod(phase[c] + step, CHOP_SEND_TWO_PI);
 		}
 	}
@@ -159,8 +168,8 @@ static int chop_send_run(const chop_send_options *o)
 	       tool_elapsed_seconds(), o->name, o->channels, o->length, o->rate, blocks_per_second,
 	       max_length, o->name_count ? "sent" : "not sent", tdshm_sender_data_name(sender));
 	for (uint32_t c = 0; c < o->channels; c++)
-		printf("  channel %u (%s): %g Hz\n", c, o->name_count ? o->names[c] : "unnamed",
-		       o->freq[c]);
+		printf("  channel %u (%s): %g Hz, amplitude %g\n", c,
+		       o->name_count ? o->names[c] : "unnamed", o->freq[c], o->amplitude);
 	fflush(stdout);
 
 	int code = TOOL_EXIT_OK;

@@ -30,8 +30,10 @@ static const tool_command tool_commands[] = {
      "      and reconnects. --png writes the last frame as 8-bit RGBA."},
     {"chop-send", tool_cmd_chop_send,
      "chop-send NAME [--channels 2] [--rate 48000] [--length SAMPLES (rate/60)]\n"
-     "          [--freq 440,880] [--names a,b] [--seconds S] [--blocks N]\n"
-     "      Acts as a Shared Mem Out CHOP: one sine per channel, one cook every\n"
+     "          [--freq 440,880] [--amplitude 0.25] [--names a,b] [--seconds S]\n"
+     "          [--blocks N]\n"
+     "      Acts as a Shared Mem Out CHOP: one sine per channel (peak --amplitude,\n"
+     "      0..1; 0.25 keeps OBS's meter out of the red), one cook every\n"
      "      length/rate s. Like TouchDesigner, each cook writes ONE block with every\n"
      "      sample due since the previous cook: LENGTH samples on time, more after a\n"
      "      late cook (at most 1 s; a longer stall is skipped). The phase runs on.\n"

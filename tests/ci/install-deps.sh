@@ -13,6 +13,7 @@ packages=(
 	# windows-obs: libobs for Windows from Debian's sources (zlib and simde
 	# as Debian's packages; C++ for libobs-d3d11)
 	libz-mingw-w64-dev libsimde-dev g++-mingw-w64-x86-64-win32 patch make
+	obs-studio openbox xdotool imagemagick tesseract-ocr python3 python3-websocket
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -22,5 +23,5 @@ done
 echo "installing: ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

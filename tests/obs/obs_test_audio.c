@@ -152,8 +152,11 @@ static int start_chop_send_logged(const char *name, const char *channels, const 
 				"--freq",
 				freq,
 				"--seconds",
-				"120"};
-	int n = 11;
+				"120",
+				/* full scale: the jump limits below are in its units */
+				"--amplitude",
+				"1"};
+	int n = 13;
 	if (names) {
 		argv[n++] = "--names";
 		argv[n++] = names;
@@ -176,7 +179,9 @@ static void status_of(obs_source_t *source, char *out, size_t cap)
 {
 	obs_properties_t *props = obs_source_properties(source);
 	obs_property_t *p = props ? obs_properties_get(props, "status") : NULL;
-	snprintf(out, cap, "%s", p ? obs_property_description(p) : "(no status property)");
+	/* The status row: "Status" as its label, the line as its text. */
+	const char *line = p ? obs_property_long_description(p) : NULL;
+	snprintf(out, cap, "%s", line ? line : "(no status property)");
 	obs_properties_destroy(props);
 }
 

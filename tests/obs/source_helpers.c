@@ -80,7 +80,9 @@ void source_status_property(obs_source_t *source, char *out, size_t cap)
 {
 	obs_properties_t *props = obs_source_properties(source);
 	obs_property_t *status = props ? obs_properties_get(props, "status") : NULL;
-	snprintf(out, cap, "%s", status ? obs_property_description(status) : "(no status)");
+	/* The status row: "Status" as its label, the line as its text. */
+	const char *line = status ? obs_property_long_description(status) : NULL;
+	snprintf(out, cap, "%s", line ? line : "(no status)");
 	obs_properties_destroy(props);
 }
 

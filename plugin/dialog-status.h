@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The status line every dialog of the plugin shows (video source, filter,
+ * CHOP source, CHOP filter, Tools > TouchDesigner Output): laid out the same
+ * way in each (a "Status" row at the top with a Refresh button under it) and
+ * kept true while the dialog is open.
+ *
+ * How it stays true: OBS's properties view (OBS 29..32) rebuilds its dialog
+ * from get_properties when the source emits "update_properties"
+ * (obs_source_update_properties; the Properties and Filters dialogs connect
+ * to it). One watcher thread asks each registered owner for its status a few
+ * times a second and emits the signal when the state part of the status
+ * (not a counter) has changed: at most once a second per source, and not
+ * while the user is typing in a field the owner marks (a rebuild takes the
+ * keyboard focus away). Refresh rewrites the status in the properties the
+ * dialog already has and returns true, which makes OBS lay them out again
+ * (what a button's true means in OBS 29's view): counters come up to date. */
+#pragma once
+
+#include <obs-module.h>
+
+typedef struct tdshm_dialog_status_line {
+	char text[1024];              /* what the user reads */
+	enum obs_text_info_type type; /* normal, warning or error colour */
+	char key[512];                /* the state it shows, without counters */
+} tdshm_dialog_status_line;
+
+/* Fills line from the owner's state. Called from the watcher thread and the
+ * UI thread, possibly at the same time: must take the owner's own lock. */
+typedef void (*tdshm_dialog_status_fn)(void *owner, tdshm_dialog_status_line *line);
+/* Extra work for the Refresh button (e.g. re-list segments); may be NULL. */
+typedef void (*tdshm_dialog_refresh_fn)(void *owner, obs_properties_t *props);
+
+typedef struct tdshm_dialog_status tdshm_dialog_status;
+
+/* Registers source with the watcher (started with the first registration);
+ * refresh (may be NULL) runs when Refresh is pressed.
+ * NULL when out of resources; every function below accepts NULL. */
+tdshm_dialog_status *tdshm_dialog_status_create(obs_source_t *source, tdshm_dialog_status_fn fn,
+						tdshm_dialog_refresh_fn refresh, void *owner);
+/* Unregisters: once it returns the watcher no longer calls fn. Call it in
+ * destroy before the owner's state goes. */
+void tdshm_dialog_status_destroy(tdshm_dialog_status *status);
+
+/* Adds the "Status" row and the Refresh button: call it first in
+ * get_properties so they are at the top. Without a status (properties of
+ * the type, no source) the row reads placeholder. */
+void tdshm_dialog_status_add(obs_properties_t *props, tdshm_dialog_status *status,
+			     const char *placeholder);
+/* Marks a text field as typed into: while its value keeps changing the
+ * dialog is not rebuilt (the rebuild waits until the user pauses). */
+void tdshm_dialog_status_watch_typing(tdshm_dialog_status *status, obs_property_t *field);
+
+/* Asks open dialogs to rebuild now (after a setting the owner knows changes
+ * what the dialog shows); still at most once a second. */
+void tdshm_dialog_status_poke(tdshm_dialog_status *status);
