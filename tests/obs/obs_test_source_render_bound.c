@@ -37,6 +37,20 @@ static int setup(void **state)
 	return source_harness_setup(state);
 }
 
+/* The test directory's own objects go with the test (TouchDesigner's
+ * shared directory is never touched). */
+static int teardown(void **state)
+{
+	int result = source_harness_teardown(state);
+	const char *what[] = {"Directory", "Lock"};
+	for (int i = 0; i < 2; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/dev/shm/%s%s", directory_stem, what[i]);
+		unlink(path);
+	}
+	return result;
+}
+
 static harness_timing measure(uint32_t ms)
 {
 	harness_timing_reset();
@@ -152,6 +166,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_render_never_waits_for_a_stuck_lock_or_a_slow_name_directory),
 	};
-	return cmocka_run_group_tests_name("source: render path bound", tests, setup,
-					   source_harness_teardown);
+	return cmocka_run_group_tests_name("source: render path bound", tests, setup, teardown);
 }
