@@ -7,6 +7,7 @@
  *  - the POSIX name directory's lock held while the source must re-open
  *    (macOS name limit, TDSHM_POSIX_NAME_MAX=31: every name goes through
  *    the directory, whose lock an open waits for up to 5 s). */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,17 +38,23 @@ static int setup(void **state)
 	return source_harness_setup(state);
 }
 
-/* The test directory's own objects go with the test (TouchDesigner's
- * shared directory is never touched). */
+/* The test directory's own objects go with the test: the directory, its
+ * lock and the values it handed out ("<stem>-<n>", a killed sender's
+ * included). TouchDesigner's shared directory is never touched. */
 static int teardown(void **state)
 {
 	int result = source_harness_teardown(state);
-	const char *what[] = {"Directory", "Lock"};
-	for (int i = 0; i < 2; i++) {
-		char path[64];
-		snprintf(path, sizeof(path), "/dev/shm/%s%s", directory_stem, what[i]);
+	DIR *dir = opendir("/dev/shm");
+	struct dirent *entry;
+	while (dir && (entry = readdir(dir)) != NULL) {
+		if (strncmp(entry->d_name, directory_stem, strlen(directory_stem)) != 0)
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "/dev/shm/%s", entry->d_name);
 		unlink(path);
 	}
+	if (dir)
+		closedir(dir);
 	return result;
 }
 
