@@ -7,6 +7,7 @@
  *  - the POSIX name directory's lock held while the source must re-open
  *    (macOS name limit, TDSHM_POSIX_NAME_MAX=31: every name goes through
  *    the directory, whose lock an open waits for up to 5 s). */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,6 +36,26 @@ static int setup(void **state)
 	setenv("TDSHM_POSIX_NAME_DIRECTORY", directory_stem, 1);
 	setenv("TDSHM_POSIX_NAME_MAX", "31", 1);
 	return source_harness_setup(state);
+}
+
+/* The test directory's own objects go with the test: the directory, its
+ * lock and the values it handed out ("<stem>-<n>", a killed sender's
+ * included). TouchDesigner's shared directory is never touched. */
+static int teardown(void **state)
+{
+	int result = source_harness_teardown(state);
+	DIR *dir = opendir("/dev/shm");
+	struct dirent *entry;
+	while (dir && (entry = readdir(dir)) != NULL) {
+		if (strncmp(entry->d_name, directory_stem, strlen(directory_stem)) != 0)
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "/dev/shm/%s", entry->d_name);
+		unlink(path);
+	}
+	if (dir)
+		closedir(dir);
+	return result;
 }
 
 static harness_timing measure(uint32_t ms)
@@ -152,6 +173,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_render_never_waits_for_a_stuck_lock_or_a_slow_name_directory),
 	};
-	return cmocka_run_group_tests_name("source: render path bound", tests, setup,
-					   source_harness_teardown);
+	return cmocka_run_group_tests_name("source: render path bound", tests, setup, teardown);
 }
