@@ -29,6 +29,8 @@ bool tdshm_source_status_set(tdshm_source_status *status, enum tdshm_source_stat
 		       strcmp(status->name, name ? name : "") != 0;
 	if (state == TDSHM_SOURCE_STOPPED && status->state != TDSHM_SOURCE_STOPPED)
 		status->stopped_at_ms = tdshm_clock_ms();
+	if (strcmp(status->name, name ? name : "") != 0)
+		status->name_since_ms = tdshm_clock_ms();
 	status->state = state;
 	snprintf(status->name, sizeof(status->name), "%s", name ? name : "");
 	snprintf(status->detail, sizeof(status->detail), "%s", detail ? detail : "");
@@ -71,10 +73,35 @@ void tdshm_source_status_report_state(tdshm_source_status *status, struct obs_so
 {
 	if (!tdshm_source_status_set(status, state, name, detail))
 		return;
+	pthread_mutex_lock(&status->mutex);
+	bool hold = state == TDSHM_SOURCE_WAITING &&
+		    tdshm_clock_ms() - status->name_since_ms < TDSHM_SOURCE_LOG_NAME_SETTLE_MS;
+	/* Any line logged now replaces one held back. */
+	status->log_pending = hold;
+	status->log_pending_prefix = log_prefix;
+	pthread_mutex_unlock(&status->mutex);
+	if (hold)
+		return;
 	char line[1024];
 	tdshm_source_status_text(status, line, sizeof(line));
 	bool bad = state == TDSHM_SOURCE_REFUSED || state == TDSHM_SOURCE_ERROR;
 	tdshm_log(bad ? LOG_WARNING : LOG_INFO, owner, "%s%s", log_prefix ? log_prefix : "", line);
+}
+
+void tdshm_source_status_flush_log(tdshm_source_status *status, struct obs_source *owner)
+{
+	pthread_mutex_lock(&status->mutex);
+	bool due = status->log_pending && status->state == TDSHM_SOURCE_WAITING &&
+		   tdshm_clock_ms() - status->name_since_ms >= TDSHM_SOURCE_LOG_NAME_SETTLE_MS;
+	const char *prefix = status->log_pending_prefix;
+	if (due || status->state != TDSHM_SOURCE_WAITING)
+		status->log_pending = false;
+	pthread_mutex_unlock(&status->mutex);
+	if (!due)
+		return;
+	char line[1024];
+	tdshm_source_status_text(status, line, sizeof(line));
+	tdshm_log(LOG_INFO, owner, "%s%s", prefix ? prefix : "", line);
 }
 
 void tdshm_source_status_report(tdshm_source_status *status, struct obs_source *owner,

@@ -30,7 +30,17 @@ typedef struct tdshm_source_status {
 	char format[32];
 	uint64_t frames;        /* since this connection */
 	uint64_t stopped_at_ms; /* when the state became STOPPED (0: not stopped) */
+	uint64_t name_since_ms; /* when the name last changed */
+	/* A "Waiting for" line not logged yet: the name was still being typed. */
+	bool log_pending;
+	const char *log_pending_prefix;
 } tdshm_source_status;
+
+/* A name must have stayed the same this long before "Waiting for 'name'" is
+ * logged: typing a name in the dialog updates the source at every key, and
+ * the log would get a line per partial name. (The status row shows it at
+ * once; only the log waits.) */
+#define TDSHM_SOURCE_LOG_NAME_SETTLE_MS 700
 
 void tdshm_source_status_init(tdshm_source_status *status);
 void tdshm_source_status_free(tdshm_source_status *status);
@@ -55,5 +65,8 @@ void tdshm_source_status_report(tdshm_source_status *status, struct obs_source *
 void tdshm_source_status_report_state(tdshm_source_status *status, struct obs_source *owner,
 				      enum tdshm_source_state state, const char *name,
 				      const char *detail, const char *log_prefix);
+/* Logs a "Waiting for" line held back while the name was being typed, once
+ * the name has settled (call it regularly: the source's tick). */
+void tdshm_source_status_flush_log(tdshm_source_status *status, struct obs_source *owner);
 /* The user-facing line, from the locale strings. */
 void tdshm_source_status_text(tdshm_source_status *status, char *out, size_t cap);

@@ -428,6 +428,7 @@ static void tdshm_source_tick(void *data, float seconds)
 {
 	UNUSED_PARAMETER(seconds);
 	struct tdshm_source *s = data;
+	tdshm_source_status_flush_log(&s->status, s->source);
 	/* "When TouchDesigner stops": the worker saw it stop, the picture is
 	 * the graphics thread's. */
 	if (!s->async && s->has_frame &&

@@ -138,6 +138,47 @@ static void harness_on_audio(void *param, size_t mix_idx, struct audio_data *dat
  * HARNESS_DEBUG=1 (they drown everything else). */
 static uint64_t harness_log_start_ns;
 
+/* The last lines libobs and the plugin logged, for tests that check what a
+ * user reads in OBS's log. Any thread logs: under the mutex. */
+#define HARNESS_LOG_LINES 512
+static struct {
+	pthread_mutex_t mutex;
+	char lines[HARNESS_LOG_LINES][512];
+	size_t next, count;
+} harness_log_ring = {.mutex = PTHREAD_MUTEX_INITIALIZER};
+
+static void harness_log_keep(const char *line)
+{
+	pthread_mutex_lock(&harness_log_ring.mutex);
+	/* Long lines are cut: tests look for the start of a line. */
+	char *slot = harness_log_ring.lines[harness_log_ring.next];
+	size_t n = strnlen(line, sizeof(harness_log_ring.lines[0]) - 1);
+	memcpy(slot, line, n);
+	slot[n] = '\0';
+	harness_log_ring.next = (harness_log_ring.next + 1) % HARNESS_LOG_LINES;
+	if (harness_log_ring.count < HARNESS_LOG_LINES)
+		harness_log_ring.count++;
+	pthread_mutex_unlock(&harness_log_ring.mutex);
+}
+
+void harness_log_clear(void)
+{
+	pthread_mutex_lock(&harness_log_ring.mutex);
+	harness_log_ring.next = harness_log_ring.count = 0;
+	pthread_mutex_unlock(&harness_log_ring.mutex);
+}
+
+size_t harness_log_count(const char *needle)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&harness_log_ring.mutex);
+	for (size_t i = 0; i < harness_log_ring.count; i++)
+		if (strstr(harness_log_ring.lines[i], needle))
+			n++;
+	pthread_mutex_unlock(&harness_log_ring.mutex);
+	return n;
+}
+
 static void harness_log(int level, const char *format, va_list args, void *param)
 {
 	(void)param;
@@ -145,6 +186,7 @@ static void harness_log(int level, const char *format, va_list args, void *param
 		return;
 	char line[4096];
 	vsnprintf(line, sizeof(line), format, args);
+	harness_log_keep(line);
 	const char *name = level <= LOG_ERROR     ? "error"
 			   : level <= LOG_WARNING ? "warning"
 			   : level <= LOG_INFO    ? "info"

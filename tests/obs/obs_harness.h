@@ -44,6 +44,10 @@ uint64_t harness_frame_count(void);
  * frames (harness_frame_count) keep their rate under load by repeating the
  * last frame, so stalls of the render path show only here. */
 uint64_t harness_rendered_frames(void);
+/* OBS's log as the harness saw it (the last 512 lines): forget it, or count
+ * the lines holding needle. */
+void harness_log_clear(void);
+size_t harness_log_count(const char *needle);
 /* Waits for count more frames; false on timeout. */
 bool harness_wait_frames(uint64_t count, uint32_t timeout_ms);
 

@@ -708,6 +708,40 @@ static void test_unusable_names_say_why(void **state)
 	source_hide_and_release(source);
 }
 
+/* Typing a name in the dialog updates the source at every key: the log gets
+ * no "Waiting for" line per partial name, only one for the name typed. */
+static void test_typing_a_name_logs_waiting_once_for_the_whole_name(void **state)
+{
+	(void)state;
+	char name[64];
+	tdshm_test_unique_name(name, sizeof(name), "typed");
+	harness_log_clear();
+	obs_source_t *source = source_show("typing", "{\"name\":\"t\"}");
+	char settings[128];
+	for (size_t n = 2; n <= strlen(name); n++) {
+		tdshm_sleep_ms(80); /* a fast typist */
+		snprintf(settings, sizeof(settings), "{\"name\":\"%.*s\"}", (int)n, name);
+		obs_data_t *data = obs_data_create_from_json(settings);
+		obs_source_update(source, data);
+		obs_data_release(data);
+	}
+	/* Well past the plugin's settle time (700 ms, source-status.h), with
+	 * frames rendered: the tick flushes the held-back line. */
+	tdshm_sleep_ms(1500);
+	assert_true(harness_wait_frames(10, 5000));
+	char whole[128], partial[128];
+	snprintf(whole, sizeof(whole), "Waiting for '%s'", name);
+	snprintf(partial, sizeof(partial), "Waiting for '%.*s'", 3, name);
+	size_t whole_lines = harness_log_count(whole);
+	size_t waiting_lines = harness_log_count("Waiting for '");
+	printf("  %zu 'Waiting for' lines while typing '%s', %zu for the whole name\n",
+	       waiting_lines, name, whole_lines);
+	assert_int_equal(whole_lines, 1);
+	assert_int_equal(waiting_lines, 1);
+	assert_int_equal(harness_log_count(partial), 0); /* 'typ', a partial name */
+	source_hide_and_release(source);
+}
+
 static void assert_resolved(const char *text)
 {
 	if (!text || !*text || strncmp(text, "TopSource.", 10) == 0)
@@ -764,6 +798,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_clear_after_waits_then_clears),
 	    cmocka_unit_test(test_hidden_source_copies_nothing_and_resumes_at_once),
 	    cmocka_unit_test(test_async_mode_shows_the_same_pixels),
+	    cmocka_unit_test(test_typing_a_name_logs_waiting_once_for_the_whole_name),
 	};
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc > 1)
