@@ -47,19 +47,25 @@ typedef struct scene {
 	obs_source_t *source;
 } scene;
 
-static void scene_start(scene *s, const char *stem)
+/* settings_tail: more JSON members for the source (may be ""). */
+static void scene_start_with(scene *s, const char *stem, const char *settings_tail)
 {
 	char settings[256], status[1024];
 	tdshm_test_unique_name(s->name, sizeof(s->name), stem);
 	s->sender = source_start_sender(s->name, "--size", "640x360", "--pattern", "bars", NULL);
 	assert_true(s->sender > 0);
-	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", s->name);
+	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"%s}", s->name, settings_tail);
 	s->source = source_show(stem, settings);
 	assert_true(source_wait_connected(s->source, 10000, status, sizeof(status)));
 	const char *argv[] = {TDSHM_TOOL_PATH, "receive", s->name, "--timeout", "0", NULL};
 	s->reader = harness_spawn(argv);
 	assert_true(s->reader > 0);
 	assert_true(harness_wait_frames(10, 5000));
+}
+
+static void scene_start(scene *s, const char *stem)
+{
+	scene_start_with(s, stem, "");
 }
 
 static void scene_stop(scene *s)
@@ -211,28 +217,109 @@ static void truncate_for(const char *data, const char *info, uint64_t ms, int *d
 	}
 }
 
-static void test_segments_truncated_under_the_source_do_not_crash_obs(void **state)
+/* Truncates user_name's segments for 4 s while OBS runs: OBS keeps its frame
+ * rate (within 5% of its own baseline before and after) and does not crash. */
+static void truncate_user_segments_and_check(const char *user_name, const char *what,
+					     obs_source_t *status_of)
 {
-	(void)state;
-	scene s;
-	scene_start(&s, "obs-trunc");
 	char data[256], info[256];
 	tdshm_error err;
-	assert_int_equal(tdshm_name_data(s.name, "", data, sizeof(data), &err), TDSHM_OK);
-	assert_int_equal(tdshm_name_info(s.name, info, sizeof(info), &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_data(user_name, "", data, sizeof(data), &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_info(user_name, info, sizeof(info), &err), TDSHM_OK);
 	double before = render_rate(BASELINE_MS);
 
 	uint64_t r0 = harness_rendered_frames(), t0 = source_now_ms();
 	int truncations = 0;
 	truncate_for(data, info, 4000, &truncations);
 	double during = (harness_rendered_frames() - r0) * 1000.0 / (double)(source_now_ms() - t0);
-	char status[1024];
-	source_status_text(s.source, status, sizeof(status));
-	printf("  %d truncations; source status: %s\n", truncations, status);
+	if (status_of) {
+		char status[1024];
+		source_status_text(status_of, status, sizeof(status));
+		printf("  %d truncations; status: %s\n", truncations, status);
+	} else {
+		printf("  %d truncations\n", truncations);
+	}
 	assert_true(truncations >= 20);
 	double after = render_rate(BASELINE_MS);
-	report_and_check("a peer truncated the segments", before, during, after);
+	report_and_check(what, before, during, after);
+}
+
+static void test_segments_truncated_under_the_source_do_not_crash_obs(void **state)
+{
+	(void)state;
+	scene s;
+	scene_start(&s, "obs-trunc");
+	truncate_user_segments_and_check(s.name, "a peer truncated the segments", s.source);
 	scene_stop(&s);
+}
+
+/* The same under the asynchronous path (its own reading thread). */
+static void test_segments_truncated_under_the_async_source_do_not_crash_obs(void **state)
+{
+	(void)state;
+	scene s;
+	scene_start_with(&s, "obs-trunc-async", ",\"async\":true");
+	truncate_user_segments_and_check(s.name, "a peer truncated the async source's segments",
+					 s.source);
+	scene_stop(&s);
+}
+
+/* OBS as the sender: the filter's own segments truncated while it writes
+ * them for an attached receiver. */
+static void test_segments_truncated_under_the_filter_do_not_crash_obs(void **state)
+{
+	(void)state;
+	scene s;
+	scene_start(&s, "obs-trunc-src");
+	char out[64], settings[128];
+	tdshm_test_unique_name(out, sizeof(out), "obs-trunc-flt");
+	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", out);
+	obs_data_t *data = obs_data_create_from_json(settings);
+	obs_source_t *filter = obs_source_create("tdshm_top_filter", "trunc out", data, NULL);
+	obs_data_release(data);
+	assert_non_null(filter);
+	obs_source_filter_add(s.source, filter);
+	const char *argv[] = {TDSHM_TOOL_PATH, "receive", out, "--timeout", "0", NULL};
+	int receiver = harness_spawn(argv);
+	assert_true(receiver > 0);
+	assert_true(harness_wait_frames(30, 5000));
+	truncate_user_segments_and_check(out, "a peer truncated the filter's segments", NULL);
+	harness_kill(receiver, true);
+	obs_source_filter_remove(s.source, filter);
+	obs_source_release(filter);
+	scene_stop(&s);
+}
+
+/* The CHOP source's reading thread under a sender whose segments shrink. */
+static void test_segments_truncated_under_the_chop_source_do_not_crash_obs(void **state)
+{
+	(void)state;
+	char name[64], settings[128];
+	tdshm_test_unique_name(name, sizeof(name), "obs-trunc-chop");
+	const char *argv[] = {TDSHM_TOOL_PATH, "chop-send", name, NULL};
+	int sender = harness_spawn(argv);
+	assert_true(sender > 0);
+	snprintf(settings, sizeof(settings), "{\"name\":\"%s\"}", name);
+	obs_source_t *chop = harness_create_source("tdshm_chop_source", "trunc chop", settings);
+	assert_non_null(chop);
+	/* Its dialog's status row (the CHOP source has no status proc). */
+	char status[1024] = "";
+	uint64_t deadline = source_now_ms() + 10000;
+	do {
+		usleep(20000);
+		source_status_property(chop, status, sizeof(status));
+	} while (!strstr(status, "Connected") && source_now_ms() < deadline);
+	printf("  CHOP source: %s\n", status);
+	assert_non_null(strstr(status, "Connected"));
+	/* The video output keeps its own scene: OBS's rendering is what is measured. */
+	scene s;
+	scene_start(&s, "obs-trunc-chop-video");
+	truncate_user_segments_and_check(name, "a peer truncated the CHOP segments", NULL);
+	source_status_property(chop, status, sizeof(status));
+	printf("  CHOP source afterwards: %s\n", status);
+	scene_stop(&s);
+	obs_source_release(chop);
+	harness_kill(sender, false);
 }
 
 int main(void)
@@ -240,6 +327,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_waiters_killed_or_stopped_in_the_lock_do_not_slow_obs),
 	    cmocka_unit_test(test_segments_truncated_under_the_source_do_not_crash_obs),
+	    cmocka_unit_test(test_segments_truncated_under_the_async_source_do_not_crash_obs),
+	    cmocka_unit_test(test_segments_truncated_under_the_filter_do_not_crash_obs),
+	    cmocka_unit_test(test_segments_truncated_under_the_chop_source_do_not_crash_obs),
 	};
 	return cmocka_run_group_tests(tests, source_harness_setup, source_harness_teardown);
 }
