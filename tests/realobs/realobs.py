@@ -399,7 +399,7 @@ def tools_output_dialog(st):
     return " | ".join(steps)
 
 
-@scenario("CHOP: chop-send -> CHOP source -> CHOP filter -> chop-receive, exact frequencies")
+@scenario("CHOP: chop-send -> CHOP source -> CHOP filter -> chop-receive, exact frequencies; the same tones in the Tools output's program audio")
 def chop_chain(st):
     ws = st.obs.ws
     send = st.tool.start("chop-send", "chop-send", CHOP_IN, "--freq", "440,880", "--seconds", "60")
@@ -414,7 +414,15 @@ def chop_chain(st):
         rc, out = st.tool.run("chop-receive", CHOP_OUT, "--blocks", "120", "--expect-freq",
                               "440,880", "--timeout", "20", timeout=40)
         assert rc == 0, "exit %d: %s" % (rc, " | ".join(out.strip().splitlines()[-5:]))
-        return " | ".join(l for l in out.strip().splitlines() if "Hz" in l)[-300:]
+        # The same tones in OBS's program mix, sent by Tools > TouchDesigner
+        # Output's program audio (the scene's only audio is this source).
+        rc2, out2 = st.tool.run("chop-receive", PROG_NAME + "_audio", "--blocks", "120",
+                                "--expect-freq", "440,880", "--timeout", "20", timeout=40)
+        assert rc2 == 0, "program audio: exit %d: %s" % (
+            rc2, " | ".join(out2.strip().splitlines()[-5:]))
+        return (" | ".join(l for l in out.strip().splitlines() if "Hz" in l)[-300:] +
+                " | program audio: " +
+                " | ".join(l for l in out2.strip().splitlines() if "Hz" in l)[-200:])
     finally:
         st.tool.stop(send)
 
@@ -524,7 +532,7 @@ def quit_cleanly(st):
     log = st.obs.log_text()
     assert ok, "OBS did not exit by itself with 0 (last lines: %s)" % " | ".join(log.splitlines()[-4:])
     rc, out = st.tool.run("list")
-    left = [n for n in (OUT_NAME, PROG_NAME, CHOP_OUT, "ro_flt", TYPED_NAME) if re.search(r"\b%s\b" % n, out)]
+    left = [n for n in (OUT_NAME, PROG_NAME, PROG_NAME + "_audio", CHOP_OUT, "ro_flt", TYPED_NAME) if re.search(r"\b%s\b" % n, out)]
     assert not left, "segments left after OBS quit: %s (tdshm list: %s)" % (left, out.strip())
     leaks = re.search(r"Number of memory leaks: (\d+)", log)
     return "exit 0; tdshm list shows none of ours; %s" % (

@@ -84,4 +84,6 @@ with open(os.path.join(cfg, "basic", "scenes", "tdshm.json"), "w") as f:
 plugin_config = os.path.join(cfg, "plugin_config", "obs-tdshm")
 os.makedirs(plugin_config, exist_ok=True)
 with open(os.path.join(plugin_config, "program-output.json"), "w") as f:
-    json.dump({"enabled": True, "name": prog_name}, f)
+    # The program audio too (issue 13): OBS's mix of track 1 as a CHOP segment.
+    json.dump({"enabled": True, "name": prog_name, "audio_enabled": True,
+               "audio_name": prog_name + "_audio"}, f)
