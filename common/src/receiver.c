@@ -140,6 +140,16 @@ static bool receiver_detached(const tdshm_info *info)
 	return info->version > 1 && info->detach;
 }
 
+/* Whether our mapping of the info block says detach (read once, without the
+ * info lock: only to word the message for a sender whose process is gone). */
+static bool receiver_saw_detach(tdshm_receiver *r)
+{
+	tdshm_info info;
+	tdshm_error ignored;
+	return r->info && receiver_read_info(r, &info, &ignored) == TDSHM_OK &&
+	       receiver_detached(&info);
+}
+
 /* Opens info, locks (unless still open) and data, and sets `supported`
  * (docs/protocol.md §2 step 1). The info segment comes first: while no sender is
  * there, a look costs one failed open. On failure every handle is dropped. */
@@ -258,8 +268,11 @@ static tdshm_status receiver_check_liveness(tdshm_receiver *r, uint64_t now, tds
 		return TDSHM_OK;
 	r->next_liveness_ms = now + r->options.liveness_interval_ms;
 	if (r->has_ext) {
+		/* A sender that set detach and exited before this look closed
+		 * properly: say so, rather than that it died. */
 		if (!tdshm_process_alive(r->sender_pid))
-			return receiver_gone(r, err, "has died");
+			return receiver_gone(r, err,
+					     receiver_saw_detach(r) ? "has closed" : "has died");
 		/* Where names can be removed (POSIX), a sender that closed
 		 * removes them, and one that re-created a segment gave its
 		 * name to a new object: the old mapping would stay readable

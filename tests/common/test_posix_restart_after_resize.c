@@ -27,6 +27,7 @@
 #include "tdshm/info.h"
 #include "tdshm/names.h"
 #include "tdshm/platform.h"
+#include "tdshm/receiver.h"
 #include "tdshm/top.h"
 #include "test_support.h"
 
@@ -188,10 +189,51 @@ static void test_receiver_that_followed_a_resize_finds_a_restarted_sender(void *
 	assert_true(took < BACK_WITHIN_MS);
 }
 
+/* A sender that closes (detach set) and exits before the receiver's next
+ * look is reported as closed, not as died: a user stopping TouchDesigner's
+ * operator, or `tdshm send`, gets no warning that it crashed. */
+static void test_sender_that_closed_and_exited_is_reported_closed_not_died(void **state)
+{
+	(void)state;
+	char name[64];
+	tdshm_test_unique_name(name, sizeof(name), "closed-exited");
+	pid_t pid = start_sender(name, "100000", NULL);
+	tdshm_receiver_options options;
+	tdshm_receiver_options_default(&options);
+	options.retry_interval_ms = 0;
+	options.liveness_interval_ms = 0; /* the pid is looked at on every read */
+	tdshm_receiver *receiver = NULL;
+	tdshm_error err;
+	assert_int_equal(tdshm_receiver_create(name, &options, &receiver, &err), TDSHM_OK);
+	tdshm_status status = TDSHM_NOT_FOUND;
+	for (int i = 0; i < 400 && status != TDSHM_OK; i++) {
+		const uint8_t *bytes;
+		size_t size;
+		status = tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err);
+		if (status == TDSHM_OK)
+			tdshm_receiver_end_read(receiver);
+		else
+			tdshm_sleep_ms(5);
+	}
+	assert_int_equal(status, TDSHM_OK);
+	/* SIGTERM: `tdshm send` closes (detach, then removes) and exits. */
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	int wstatus = 0;
+	assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+	const uint8_t *bytes;
+	size_t size;
+	status = tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err);
+	printf("  after the sender closed and exited: %s\n", err.message);
+	assert_int_equal(status, TDSHM_GONE);
+	assert_non_null(strstr(err.message, "has closed"));
+	tdshm_receiver_destroy(receiver);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_receiver_that_followed_a_resize_finds_a_restarted_sender),
+	    cmocka_unit_test(test_sender_that_closed_and_exited_is_reported_closed_not_died),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
