@@ -22,9 +22,6 @@
 #define CLOSE_WAIT_MS 100
 /* Retry period after a failed create (name taken, system error). */
 #define RETRY_MS 2000
-/* A changed name is used once it has stayed the same this long, so typing
- * it never creates and removes a segment per partial name. */
-#define NAME_SETTLE_NS 700000000ull
 
 #define chop_log(level, f, format, ...)                                                            \
 	blog(level, "[tdshm-chop-out: '%s'] " format,                                              \
@@ -242,7 +239,7 @@ void tdshm_chop_writer_configure(tdshm_chop_writer *f, const char *name, uint32_
 	tdshm_chop_assembler *old = f->assembler;
 	f->assembler = assembler;
 	if (f->configured && strcmp(f->name, name) != 0)
-		f->name_settle_at_ns = os_gettime_ns() + NAME_SETTLE_NS;
+		f->name_settle_at_ns = os_gettime_ns() + TDSHM_NAME_SETTLE_NS;
 	f->configured = true;
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->length = block;

@@ -18,6 +18,12 @@
 
 #include <obs-module.h>
 
+/* A name typed in a dialog takes effect (a filter's segment, a source's log
+ * line) once it has stayed the same this long: OBS updates the source at
+ * every key, and each partial name would otherwise count. */
+#define TDSHM_NAME_SETTLE_MS 700
+#define TDSHM_NAME_SETTLE_NS (TDSHM_NAME_SETTLE_MS * 1000000ull)
+
 typedef struct tdshm_dialog_status_line {
 	char text[1024];              /* what the user reads */
 	enum obs_text_info_type type; /* normal, warning or error colour */

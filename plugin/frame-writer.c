@@ -145,7 +145,7 @@ void tdshm_frame_writer_set_config(tdshm_frame_writer *writer,
 	/* The first name (a scene loading, a filter created with settings) is
 	 * used at once; a changed one once it has stopped changing. */
 	if (writer->configured && strcmp(config->name, writer->wanted.name) != 0)
-		writer->name_settle_at_ns = os_gettime_ns() + TDSHM_WRITER_NAME_SETTLE_NS;
+		writer->name_settle_at_ns = os_gettime_ns() + TDSHM_NAME_SETTLE_NS;
 	writer->configured = true;
 	writer->wanted = *config;
 	if (!writer->running || strcmp(writer->wanted.name, writer->live.name) != 0)

@@ -28,9 +28,9 @@
 #define TDSHM_WRITER_LOCK_TIMEOUT_MS 2
 /* Bound when stopping from the UI thread (detach must reach TD's receiver). */
 #define TDSHM_WRITER_STOP_TIMEOUT_MS 20
-/* A new name is used once it has stayed the same this long: a name being
- * typed never creates (and removes) a segment per partial name. */
-#define TDSHM_WRITER_NAME_SETTLE_NS 700000000ull
+/* A new name is used once it has stayed the same TDSHM_NAME_SETTLE_MS
+ * (dialog-status.h): a name being typed never creates (and removes) a
+ * segment per partial name. */
 /* How often a name that is taken (or failed) is tried again. */
 #define TDSHM_WRITER_RETRY_NS 1000000000ull
 

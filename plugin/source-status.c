@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dialog-status.h"
 #include "plugin-log.h"
 #include "tdshm/platform.h"
 
@@ -75,7 +76,7 @@ void tdshm_source_status_report_state(tdshm_source_status *status, struct obs_so
 		return;
 	pthread_mutex_lock(&status->mutex);
 	bool hold = state == TDSHM_SOURCE_WAITING &&
-		    tdshm_clock_ms() - status->name_since_ms < TDSHM_SOURCE_LOG_NAME_SETTLE_MS;
+		    tdshm_clock_ms() - status->name_since_ms < TDSHM_NAME_SETTLE_MS;
 	/* Any line logged now replaces one held back. */
 	status->log_pending = hold;
 	status->log_pending_prefix = log_prefix;
@@ -92,7 +93,7 @@ void tdshm_source_status_flush_log(tdshm_source_status *status, struct obs_sourc
 {
 	pthread_mutex_lock(&status->mutex);
 	bool due = status->log_pending && status->state == TDSHM_SOURCE_WAITING &&
-		   tdshm_clock_ms() - status->name_since_ms >= TDSHM_SOURCE_LOG_NAME_SETTLE_MS;
+		   tdshm_clock_ms() - status->name_since_ms >= TDSHM_NAME_SETTLE_MS;
 	const char *prefix = status->log_pending_prefix;
 	if (due || status->state != TDSHM_SOURCE_WAITING)
 		status->log_pending = false;

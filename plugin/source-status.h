@@ -36,11 +36,9 @@ typedef struct tdshm_source_status {
 	const char *log_pending_prefix;
 } tdshm_source_status;
 
-/* A name must have stayed the same this long before "Waiting for 'name'" is
- * logged: typing a name in the dialog updates the source at every key, and
- * the log would get a line per partial name. (The status row shows it at
- * once; only the log waits.) */
-#define TDSHM_SOURCE_LOG_NAME_SETTLE_MS 700
+/* "Waiting for 'name'" is logged once the name has stayed the same
+ * TDSHM_NAME_SETTLE_MS (dialog-status.h), so typing a name logs no line per
+ * partial name. (The status row shows it at once; only the log waits.) */
 
 void tdshm_source_status_init(tdshm_source_status *status);
 void tdshm_source_status_free(tdshm_source_status *status);
