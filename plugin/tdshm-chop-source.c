@@ -89,6 +89,7 @@ struct tdshm_chop_source {
 	uint64_t blocks;
 	uint64_t last_block_ns; /* when the previous new block was found */
 	uint64_t end_ns;        /* end of the audio handed to OBS by earlier streams */
+	uint64_t missed_filled; /* overwritten blocks already filled with silence */
 	uint64_t status_missed; /* the counts the status line shows */
 	uint64_t status_silence;
 	uint64_t status_dropped;
@@ -216,6 +217,23 @@ static void pipeline_push(struct tdshm_chop_source *s, const tdshm_chop_take *ta
 	tdshm_chop_stream_push(s->stream, planes, frames);
 }
 
+/* Blocks the sender wrote that this source never read (it was not run in
+ * time): their time is kept as silence, taken as long as the block after
+ * them, so the audio stays in step with the sender instead of early by them
+ * for good. */
+static void pipeline_fill_missed(struct tdshm_chop_source *s, uint64_t blocks, uint32_t frames)
+{
+	uint64_t max = tdshm_chop_stream_options_get(s->stream)->max_frames;
+	uint64_t n = blocks * frames * s->obs_rate / (s->in_rate ? s->in_rate : s->obs_rate);
+	tdshm_chop_stream_push_gap(s->stream, (uint32_t)(n < max ? n : max));
+}
+
+/* Silence the listener heard: underruns and blocks never read. */
+static uint64_t silence_heard(const tdshm_chop_stream_stats *stats)
+{
+	return stats->silence_frames + stats->concealed_frames;
+}
+
 static void pipeline_output(struct tdshm_chop_source *s)
 {
 	if (!s->stream)
@@ -275,18 +293,18 @@ static void status_connected(struct tdshm_chop_source *s, const tdshm_chop_take 
 	if (s->stream)
 		tdshm_chop_stream_get_stats(s->stream, &stats);
 	uint64_t missed = s->reader.detector.missed;
-	if (missed || stats.silence_frames || stats.dropped_frames) {
+	if (missed || silence_heard(&stats) || stats.dropped_frames) {
 		char gaps[256];
 		snprintf(gaps, sizeof(gaps), obs_module_text("ChopSource.Status.Gaps"),
 			 (unsigned long long)missed,
-			 (unsigned long long)(stats.silence_frames * 1000 / s->obs_rate),
+			 (unsigned long long)(silence_heard(&stats) * 1000 / s->obs_rate),
 			 (unsigned long long)(stats.dropped_frames * 1000 / s->obs_rate));
 		if (used < sizeof(text))
 			snprintf(text + used, sizeof(text) - used, " %s", gaps);
 	}
 	set_status(s, text);
 	s->status_missed = missed;
-	s->status_silence = stats.silence_frames;
+	s->status_silence = silence_heard(&stats);
 	s->status_dropped = stats.dropped_frames;
 }
 
@@ -360,10 +378,14 @@ static void worker_read(struct tdshm_chop_source *s)
 			 (unsigned long long)s->reader.detector.missed);
 	s->last_block_ns = now_ns;
 	uint32_t in_rate = (uint32_t)(take.sample_rate + 0.5f);
+	uint64_t missed = s->reader.detector.missed;
 	if (take.layout_changed || in_rate != s->in_rate || !s->stream) {
 		if (!pipeline_build(s, take.map->count, in_rate))
 			return;
+	} else if (missed > s->missed_filled) {
+		pipeline_fill_missed(s, missed - s->missed_filled, take.frames);
 	}
+	s->missed_filled = missed;
 	pipeline_push(s, &take);
 	if (s->reader.detector.missed > s->status_missed)
 		chop_log(LOG_INFO, s,
@@ -372,7 +394,7 @@ static void worker_read(struct tdshm_chop_source *s)
 	tdshm_chop_stream_stats stats;
 	tdshm_chop_stream_get_stats(s->stream, &stats);
 	bool gaps_changed = s->reader.detector.missed != s->status_missed ||
-			    stats.silence_frames != s->status_silence ||
+			    silence_heard(&stats) != s->status_silence ||
 			    stats.dropped_frames != s->status_dropped;
 	if (s->blocks == 1 || take.layout_changed || gaps_changed || s->blocks % 30 == 0)
 		status_connected(s, &take);

@@ -136,29 +136,31 @@ static void drop_oldest(tdshm_chop_stream *stream, uint32_t frames)
 	stream->stats.dropped_frames += frames;
 }
 
-void tdshm_chop_stream_push(tdshm_chop_stream *stream, const float *const *planes, uint32_t frames)
+/* More than max_frames waiting with frames more (the sender runs ahead or
+ * came back with a burst): keeps the newest latency_frames. Returns whether
+ * it dropped; *skip is how many of the new frames are not kept. */
+static bool overflow(tdshm_chop_stream *stream, uint32_t frames, uint32_t *skip)
 {
-	stream->stats.frames_in += frames;
-	uint32_t skip = 0; /* frames at the start of this block not kept */
-	if ((uint64_t)stream->buffered + frames > stream->capacity) {
-		/* More than max_frames waiting: the sender runs ahead or came
-		 * back with a burst. Keep the newest latency_frames. */
-		stream->stats.overflows++;
-		uint64_t keep = stream->options.latency_frames;
-		uint64_t drop = (uint64_t)stream->buffered + frames - keep;
-		uint32_t old = drop < stream->buffered ? (uint32_t)drop : stream->buffered;
-		drop_oldest(stream, old);
-		skip = (uint32_t)(drop - old);
-		stream->stats.dropped_frames += skip;
-		/* Back in step by dropping: nothing more to catch up. */
-		stream->debt = 0;
-		stream->extra = 0;
-	} else if (stream->debt > 0) {
-		if (frames > stream->usual_push)
-			stream->extra += frames - stream->usual_push;
-	} else {
-		stream->usual_push = frames;
-	}
+	*skip = 0;
+	if ((uint64_t)stream->buffered + frames <= stream->capacity)
+		return false;
+	stream->stats.overflows++;
+	uint64_t keep = stream->options.latency_frames;
+	uint64_t drop = (uint64_t)stream->buffered + frames - keep;
+	uint32_t old = drop < stream->buffered ? (uint32_t)drop : stream->buffered;
+	drop_oldest(stream, old);
+	*skip = (uint32_t)(drop - old);
+	stream->stats.dropped_frames += *skip;
+	/* Back in step by dropping: nothing more to catch up. */
+	stream->debt = 0;
+	stream->extra = 0;
+	return true;
+}
+
+/* Appends frames[skip..frames) of planes, or silence when planes is NULL. */
+static void append(tdshm_chop_stream *stream, const float *const *planes, uint32_t skip,
+		   uint32_t frames)
+{
 	uint32_t tail = (uint32_t)(((uint64_t)stream->head + stream->buffered) % stream->capacity);
 	uint32_t remaining = frames - skip;
 	uint32_t done = 0;
@@ -166,13 +168,44 @@ void tdshm_chop_stream_push(tdshm_chop_stream *stream, const float *const *plane
 		uint32_t run = stream->capacity - tail;
 		if (run > remaining - done)
 			run = remaining - done;
-		for (uint32_t c = 0; c < stream->options.channels; c++)
-			memcpy(stream->ring[c] + tail, planes[c] + skip + done,
-			       run * sizeof(float));
+		for (uint32_t c = 0; c < stream->options.channels; c++) {
+			if (planes)
+				memcpy(stream->ring[c] + tail, planes[c] + skip + done,
+				       run * sizeof(float));
+			else
+				memset(stream->ring[c] + tail, 0, run * sizeof(float));
+		}
 		done += run;
 		tail = (tail + run) % stream->capacity;
 	}
 	stream->buffered += remaining;
+}
+
+void tdshm_chop_stream_push(tdshm_chop_stream *stream, const float *const *planes, uint32_t frames)
+{
+	stream->stats.frames_in += frames;
+	uint32_t skip = 0; /* frames at the start of this block not kept */
+	if (overflow(stream, frames, &skip)) {
+		/* dropped back to the latency: no block length to learn */
+	} else if (stream->debt > 0) {
+		if (frames > stream->usual_push)
+			stream->extra += frames - stream->usual_push;
+	} else {
+		stream->usual_push = frames;
+	}
+	append(stream, planes, skip, frames);
+}
+
+void tdshm_chop_stream_push_gap(tdshm_chop_stream *stream, uint32_t frames)
+{
+	uint32_t skip = 0;
+	/* During an underrun the silence played stands for part of this
+	 * time: like a late cook's long block, it is all extra, and as much
+	 * of it as the silence lasted is dropped when the underrun ends. */
+	if (!overflow(stream, frames, &skip) && stream->debt > 0)
+		stream->extra += frames;
+	stream->stats.concealed_frames += frames - skip;
+	append(stream, NULL, skip, frames);
 }
 
 /* Frames of audio in the clock interval [from, to). */

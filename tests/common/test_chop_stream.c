@@ -616,6 +616,80 @@ static void test_stream_stays_in_step_after_a_late_cooks_long_block(void **state
 	assert_int_equal(out_of_step, 0);
 }
 
+/* Blocks the reader never saw (overwritten before it ran): the sender's
+ * serial says how many, push_gap stands in for them. A reader late by
+ * stall_ms misses the blocks of that time; afterwards the output must be
+ * in step with the sender (output frame i carries ramp value i), with
+ * silence where the lost blocks were, whether or not an underrun played
+ * silence for part of that time already. */
+static void lost_blocks(uint64_t stall_ms, uint64_t *concealed, uint64_t *silence,
+			uint64_t *dropped, uint32_t *out_of_step)
+{
+	sim s;
+	sim_init(&s, 50, 48000 * 4);
+	uint64_t t = 2000 * MS, now = t;
+	uint32_t block = 0;
+	for (; block < 60; block++) {
+		now = t + (uint64_t)block * 1000000000ull / 60;
+		sim_push(&s, 800);
+		sim_pull(&s, now);
+	}
+	/* The reader is late: OBS keeps pulling every 4 ms, the sender keeps
+	 * writing (and overwriting) blocks the reader never sees. */
+	uint64_t resume = now + stall_ms * MS;
+	for (; now < resume; now += 4 * MS)
+		sim_pull(&s, now);
+	uint32_t k = (uint32_t)((resume - t) * 60 / 1000000000ull);
+	uint32_t lost = k - block;
+	s.next_value += lost * 800;
+	tdshm_chop_stream_push_gap(s.stream, lost * 800);
+	sim_push(&s, 800); /* block k, the latest, read when the reader runs again */
+	sim_pull(&s, now);
+	block = k + 1;
+	for (uint32_t end = block + 60; block < end; block++) {
+		now = t + (uint64_t)block * 1000000000ull / 60;
+		sim_push(&s, 800);
+		sim_pull(&s, now);
+	}
+	tdshm_chop_stream_stats st;
+	tdshm_chop_stream_get_stats(s.stream, &st);
+	assert_int_equal(s.discontinuities, 0);
+	assert_int_equal(st.starts, 1);
+	*concealed = st.concealed_frames;
+	*silence = st.silence_frames;
+	*dropped = st.dropped_frames;
+	*out_of_step = 0;
+	for (uint32_t i = s.out_frames - 800; i < s.out_frames; i++)
+		*out_of_step += s.out[0][i] != (float)i;
+	print_message("reader late %llu ms, %u block(s) lost: filled %llu, underrun silence %llu, "
+		      "dropped %llu, last 800 frames out of step: %u\n",
+		      (unsigned long long)stall_ms, lost, (unsigned long long)*concealed,
+		      (unsigned long long)*silence, (unsigned long long)st.dropped_frames,
+		      *out_of_step);
+	sim_free(&s);
+}
+
+static void test_stream_fills_blocks_never_read_and_stays_in_step(void **state)
+{
+	(void)state;
+	uint64_t concealed, silence, dropped;
+	uint32_t out_of_step;
+	/* Late by 45 ms, within the 50 ms lead: no underrun, the lost block's
+	 * time is silence in the buffer. */
+	lost_blocks(45, &concealed, &silence, &dropped, &out_of_step);
+	assert_int_equal(silence, 0);
+	assert_int_equal(dropped, 0);
+	assert_int_equal(concealed, 800);
+	assert_int_equal(out_of_step, 0);
+	/* Late by 200 ms: the buffer ran dry and played silence; that much
+	 * of the lost blocks' time is dropped, and the audio is in step. */
+	lost_blocks(200, &concealed, &silence, &dropped, &out_of_step);
+	assert_in_range(silence, 48000 * 130 / 1000, 48000 * 170 / 1000);
+	assert_int_equal(concealed, 10 * 800);
+	assert_int_equal(dropped, silence);
+	assert_int_equal(out_of_step, 0);
+}
+
 static void test_stream_goes_idle_when_the_sender_stops_and_restarts_later(void **state)
 {
 	(void)state;
@@ -765,6 +839,7 @@ int main(void)
 	    cmocka_unit_test(test_stream_plays_jittery_blocks_as_one_continuous_ramp),
 	    cmocka_unit_test(test_stream_plays_silence_on_underrun_then_refills),
 	    cmocka_unit_test(test_stream_stays_in_step_after_a_late_cooks_long_block),
+	    cmocka_unit_test(test_stream_fills_blocks_never_read_and_stays_in_step),
 	    cmocka_unit_test(test_stream_goes_idle_when_the_sender_stops_and_restarts_later),
 	    cmocka_unit_test(test_stream_drops_the_oldest_audio_when_the_sender_bursts),
 	    cmocka_unit_test(test_a_replacing_stream_continues_after_the_old_ones_timestamps),

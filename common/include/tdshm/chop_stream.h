@@ -196,6 +196,12 @@ void tdshm_chop_stream_keep_after(tdshm_chop_stream *stream, uint64_t floor_ns);
 
 /* Appends frames (planes[c][i], c < channels). */
 void tdshm_chop_stream_push(tdshm_chop_stream *stream, const float *const *planes, uint32_t frames);
+/* Appends silence for frames of audio the sender wrote that were never read
+ * (blocks overwritten unread): what follows then plays when it would have,
+ * in step with the sender and the picture, instead of early by the lost
+ * blocks for good. Time an underrun already filled with silence is dropped
+ * again when the underrun ends (counted in dropped_frames). */
+void tdshm_chop_stream_push_gap(tdshm_chop_stream *stream, uint32_t frames);
 
 /* Audio ready by now_ns (the caller's monotonic clock): writes up to cap
  * frames into planes and the time of its first frame into *timestamp_ns;
@@ -210,6 +216,7 @@ typedef struct tdshm_chop_stream_stats {
 	uint64_t frames_in;      /* pushed */
 	uint64_t frames_out;     /* pulled, silence included */
 	uint64_t silence_frames; /* silence played on underrun */
+	uint64_t concealed_frames; /* silence standing for blocks never read */
 	uint64_t dropped_frames; /* dropped on overflow, or catching up after a gap */
 	uint64_t underruns;      /* times the buffer ran dry while playing */
 	uint64_t overflows;
