@@ -212,13 +212,13 @@ uint32_t tdshm_chop_stream_pull(tdshm_chop_stream *stream, uint64_t now_ns, floa
 
 typedef struct tdshm_chop_stream_stats {
 	bool playing;
-	uint32_t buffered;       /* frames waiting */
-	uint64_t frames_in;      /* pushed */
-	uint64_t frames_out;     /* pulled, silence included */
-	uint64_t silence_frames; /* silence played on underrun */
+	uint32_t buffered;         /* frames waiting */
+	uint64_t frames_in;        /* pushed */
+	uint64_t frames_out;       /* pulled, silence included */
+	uint64_t silence_frames;   /* silence played on underrun */
 	uint64_t concealed_frames; /* silence standing for blocks never read */
-	uint64_t dropped_frames; /* dropped on overflow, or catching up after a gap */
-	uint64_t underruns;      /* times the buffer ran dry while playing */
+	uint64_t dropped_frames;   /* dropped on overflow, or catching up after a gap */
+	uint64_t underruns;        /* times the buffer ran dry while playing */
 	uint64_t overflows;
 	uint64_t starts; /* idle -> playing */
 } tdshm_chop_stream_stats;
