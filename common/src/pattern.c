@@ -74,8 +74,9 @@ static bool pattern_counter_bit(uint32_t frame_number, uint32_t cell)
 	return (word >> (31 - cell % 32)) & 1u;
 }
 
-void tdshm_pattern_ideal_rgba(tdshm_pattern_kind kind, uint32_t frame_number, uint32_t x,
-			      uint32_t y, uint32_t width, uint32_t height, float rgba[4])
+/* The ideal colour of pixel (x, y) (y = 0 is the top row), straight alpha. */
+static void pattern_ideal_rgba(tdshm_pattern_kind kind, uint32_t frame_number, uint32_t x,
+			       uint32_t y, uint32_t width, uint32_t height, float rgba[4])
 {
 	rgba[3] = 1.0f;
 	switch (kind) {
@@ -152,7 +153,7 @@ void tdshm_pattern_expected_rgba(tdshm_pattern_kind kind, uint32_t frame_number,
 				 const tdshm_pixel_format *format, float rgba[4])
 {
 	float ideal[4], encoded[4];
-	tdshm_pattern_ideal_rgba(kind, frame_number, x, y, width, height, ideal);
+	pattern_ideal_rgba(kind, frame_number, x, y, width, height, ideal);
 	pattern_encode_rgba(format, ideal, encoded);
 	pattern_visible_rgba(format, encoded, rgba);
 }
@@ -177,8 +178,7 @@ void tdshm_pattern_encode_row(tdshm_pattern_kind kind, uint32_t frame_number, ui
 	const tdshm_pixel_format *format = image->format;
 	for (uint32_t x = 0; x < image->width; x++) {
 		float ideal[4], encoded[4];
-		tdshm_pattern_ideal_rgba(kind, frame_number, x, y, image->width, image->height,
-					 ideal);
+		pattern_ideal_rgba(kind, frame_number, x, y, image->width, image->height, ideal);
 		pattern_encode_rgba(format, ideal, encoded);
 		tdshm_pixel_from_rgba_f32(format, encoded,
 					  row + (size_t)x * format->bytes_per_pixel);

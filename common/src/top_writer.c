@@ -69,7 +69,8 @@ static void tdshm_straighten_row_f32(uint8_t *row, size_t count)
 	}
 }
 
-void tdshm_top_straighten_row(const tdshm_pixel_format *format, uint8_t *row, size_t count)
+/* Straightens count premultiplied pixels of format in place. */
+static void top_straighten_row(const tdshm_pixel_format *format, uint8_t *row, size_t count)
 {
 	if (format->type == TDSHM_COMPONENT_UNORM)
 		tdshm_unpremultiply_row_rgba8(row, count);
@@ -121,7 +122,7 @@ tdshm_status tdshm_top_frame_write(const tdshm_top_frame *frame, const uint8_t *
 		uint8_t *dst = image + (size_t)y * row_bytes;
 		memcpy(dst, src + (size_t)src_row * src_stride, row_bytes);
 		if (straighten)
-			tdshm_top_straighten_row(frame->header.format, dst, frame->header.width);
+			top_straighten_row(frame->header.format, dst, frame->header.width);
 	}
 	return TDSHM_OK;
 }
