@@ -67,6 +67,27 @@ tdshm_status tdshm_top_segment_size(const tdshm_top_params *params, size_t *out,
 	return TDSHM_OK;
 }
 
+/* Both header kinds begin with magic, version, width, height and aspect at
+ * the same offsets (docs/protocol.md §3); aspect is width:height. */
+_Static_assert((int)LEGACY_MAGIC_AT == (int)TOP_MAGIC_AT &&
+		   (int)LEGACY_VERSION_AT == (int)TOP_VERSION_AT &&
+		   (int)LEGACY_WIDTH_AT == (int)TOP_WIDTH_AT &&
+		   (int)LEGACY_HEIGHT_AT == (int)TOP_HEIGHT_AT &&
+		   (int)LEGACY_ASPECT_X_AT == (int)TOP_ASPECT_X_AT &&
+		   (int)LEGACY_ASPECT_Y_AT == (int)TOP_ASPECT_Y_AT,
+	       "the leading fields of both header kinds");
+
+static void store_leading_fields(uint8_t *segment, uint32_t magic, int32_t version,
+				 const tdshm_top_params *params)
+{
+	tdshm_store_u32le(segment, TOP_MAGIC_AT, magic);
+	tdshm_store_i32le(segment, TOP_VERSION_AT, version);
+	tdshm_store_i32le(segment, TOP_WIDTH_AT, (int32_t)params->width);
+	tdshm_store_i32le(segment, TOP_HEIGHT_AT, (int32_t)params->height);
+	tdshm_store_f32le(segment, TOP_ASPECT_X_AT, (float)params->width);
+	tdshm_store_f32le(segment, TOP_ASPECT_Y_AT, (float)params->height);
+}
+
 tdshm_status tdshm_top_write_header(const tdshm_top_params *params, uint8_t *segment, size_t size,
 				    tdshm_error *err)
 {
@@ -89,12 +110,8 @@ tdshm_status tdshm_top_write_header(const tdshm_top_params *params, uint8_t *seg
 		uint32_t data_format = 0, data_type = 0, internal_format = 0;
 		(void)tdshm_top_legacy_triple(params->format, &data_format, &data_type,
 					      &internal_format);
-		tdshm_store_u32le(segment, LEGACY_MAGIC_AT, TDSHM_TOP_LEGACY_MAGIC);
-		tdshm_store_i32le(segment, LEGACY_VERSION_AT, TDSHM_TOP_LEGACY_VERSION);
-		tdshm_store_i32le(segment, LEGACY_WIDTH_AT, (int32_t)params->width);
-		tdshm_store_i32le(segment, LEGACY_HEIGHT_AT, (int32_t)params->height);
-		tdshm_store_f32le(segment, LEGACY_ASPECT_X_AT, (float)params->width);
-		tdshm_store_f32le(segment, LEGACY_ASPECT_Y_AT, (float)params->height);
+		store_leading_fields(segment, TDSHM_TOP_LEGACY_MAGIC, TDSHM_TOP_LEGACY_VERSION,
+				     params);
 		tdshm_store_u32le(segment, LEGACY_DATA_FORMAT_AT, data_format);
 		tdshm_store_u32le(segment, LEGACY_DATA_TYPE_AT, data_type);
 		tdshm_store_u32le(segment, LEGACY_INTERNAL_FORMAT_AT, internal_format);
@@ -103,12 +120,7 @@ tdshm_status tdshm_top_write_header(const tdshm_top_params *params, uint8_t *seg
 	}
 
 	int32_t version = params->version >= 2 ? 2 : 1;
-	tdshm_store_u32le(segment, TOP_MAGIC_AT, TDSHM_TOP_MAGIC);
-	tdshm_store_i32le(segment, TOP_VERSION_AT, version);
-	tdshm_store_i32le(segment, TOP_WIDTH_AT, (int32_t)params->width);
-	tdshm_store_i32le(segment, TOP_HEIGHT_AT, (int32_t)params->height);
-	tdshm_store_f32le(segment, TOP_ASPECT_X_AT, (float)params->width);
-	tdshm_store_f32le(segment, TOP_ASPECT_Y_AT, (float)params->height);
+	store_leading_fields(segment, TDSHM_TOP_MAGIC, version, params);
 	tdshm_store_u32le(segment, TOP_FORMAT_AT, params->format->wire_value);
 	tdshm_store_i64le(segment, TOP_DATA_SIZE_AT, (int64_t)image_size);
 	tdshm_store_i32le(segment, TOP_DATA_OFFSET_AT, (int32_t)header_size);

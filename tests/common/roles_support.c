@@ -90,6 +90,12 @@ void tdshm_test_start_connected(const char *user, size_t size, size_t expect, td
 	assert_int_equal(tdshm_test_read_frame(*receiver, 1000, 1, expect, NULL, &err), TDSHM_OK);
 }
 
+void tdshm_test_stop_connected(tdshm_sender *sender, tdshm_receiver *receiver)
+{
+	tdshm_receiver_destroy(receiver);
+	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
+}
+
 bool tdshm_test_shm_exists(const char *full_name)
 {
 	tdshm_error err;

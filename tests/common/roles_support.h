@@ -38,6 +38,9 @@ tdshm_receiver *tdshm_test_receiver_new(const char *user, uint32_t retry_ms, uin
  * tdshm_test_read_frame checks with expect. */
 void tdshm_test_start_connected(const char *user, size_t size, size_t expect, tdshm_sender **sender,
 				tdshm_receiver **receiver);
+/* Ends what tdshm_test_start_connected began: the receiver, then the sender
+ * (which removes its segments). */
+void tdshm_test_stop_connected(tdshm_sender *sender, tdshm_receiver *receiver);
 
 bool tdshm_test_shm_exists(const char *full_name);
 
