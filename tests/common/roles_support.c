@@ -6,9 +6,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "roles_support.h"
+#include "test_support.h"
 #include "tdshm/names.h"
 
 uint8_t tdshm_test_frame_byte(unsigned seed, size_t i)
@@ -167,4 +169,27 @@ void tdshm_test_td_top_sender_stop(tdshm_test_td_top_sender *td)
 	tdshm_shm_close_and_remove(td->info);
 	tdshm_lock_close(td->data_lock);
 	memset(td, 0, sizeof(*td));
+}
+
+void tdshm_test_lock_name(char *out, size_t cap, const char *stem)
+{
+	char unique[128];
+	tdshm_test_unique_name(unique, sizeof(unique), stem);
+	snprintf(out, cap, "TouchSHM%sMutex", unique);
+}
+
+tdshm_lock *tdshm_test_lock_open(const char *name)
+{
+	tdshm_lock *lock = NULL;
+	tdshm_error err;
+	if (tdshm_lock_open(name, &lock, &err) != TDSHM_OK)
+		fail_msg("tdshm_lock_open(%s): %s", name, err.message);
+	return lock;
+}
+
+void tdshm_test_lock_remove(const char *name)
+{
+	tdshm_error ignored;
+	if (tdshm_shm_remove(name, &ignored) != TDSHM_OK)
+		return; /* not there: nothing to remove */
 }
