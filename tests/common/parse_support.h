@@ -28,3 +28,12 @@ tdshm_status tdshm_test_chop_parse_exact(const uint8_t *bytes, size_t size, tdsh
 					 tdshm_error *err);
 void tdshm_test_top_expect_refused(const uint8_t *bytes, size_t size, const char *says);
 void tdshm_test_chop_expect_refused(const uint8_t *bytes, size_t size, const char *says);
+
+/* Refused after one change: bad becomes a copy of seg (size bytes), stmt
+ * changes it, and expect_refused (one of the two above) checks it. */
+#define TDSHM_TEST_REFUSED_AFTER(expect_refused, bad, seg, size, stmt, says)                       \
+	do {                                                                                       \
+		memcpy(bad, seg, size);                                                            \
+		stmt;                                                                              \
+		expect_refused(bad, size, says);                                                   \
+	} while (0)

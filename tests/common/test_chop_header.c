@@ -194,11 +194,7 @@ static void test_refusals_name_the_problem(void **state)
 	assert_non_null(bad);
 
 #define MUTATE(stmt, says)                                                                         \
-	do {                                                                                       \
-		memcpy(bad, seg, size);                                                            \
-		stmt;                                                                              \
-		tdshm_test_chop_expect_refused(bad, size, says);                                   \
-	} while (0)
+	TDSHM_TEST_REFUSED_AFTER(tdshm_test_chop_expect_refused, bad, seg, size, stmt, says)
 
 	MUTATE(tdshm_store_u32le(bad, 0, TDSHM_TOP_MAGIC), "TOP (image) segment");
 	MUTATE(tdshm_store_u32le(bad, 0, TDSHM_TOP_LEGACY_MAGIC), "TOP (image) segment");

@@ -306,11 +306,7 @@ static void test_refusals_name_the_problem(void **state)
 	assert_non_null(bad);
 
 #define MUTATE(stmt, says)                                                                         \
-	do {                                                                                       \
-		memcpy(bad, seg, size);                                                            \
-		stmt;                                                                              \
-		tdshm_test_top_expect_refused(bad, size, says);                                    \
-	} while (0)
+	TDSHM_TEST_REFUSED_AFTER(tdshm_test_top_expect_refused, bad, seg, size, stmt, says)
 
 	MUTATE(tdshm_store_u32le(bad, 0, 0x12345678u),
 	       "not a TouchDesigner image segment (magic 0x12345678");
