@@ -131,22 +131,40 @@ static tdshm_status check_image_extent(const tdshm_top_image *img, uint64_t head
 	return TDSHM_OK;
 }
 
-static tdshm_status parse_current(const uint8_t *segment, size_t size, tdshm_top_image *img,
-				  tdshm_error *err)
+/* The header's first check for both kinds (their version fields share an
+ * offset): room for the smallest header of the kind, and a valid version. */
+static tdshm_status read_kind_and_version(const uint8_t *segment, size_t size,
+					  tdshm_top_header_kind kind, size_t header_size,
+					  tdshm_top_image *img, tdshm_error *err)
 {
-	if (size < TDSHM_TOP_V1_SIZE)
-		return tdshm_error_set(err, TDSHM_REFUSED,
-				       "segment holds only %zu bytes, less than the %d-byte image "
-				       "header: the sender is not done creating it, or it is not a "
-				       "TouchDesigner image",
-				       size, TDSHM_TOP_V1_SIZE);
-	img->kind = TDSHM_TOP_HEADER_CURRENT;
+	bool legacy = kind == TDSHM_TOP_HEADER_LEGACY;
+	if (size < header_size)
+		return tdshm_error_set(
+		    err, TDSHM_REFUSED,
+		    "segment holds only %zu bytes, less than the %zu-byte %simage "
+		    "header%s",
+		    size, header_size, legacy ? "legacy " : "",
+		    legacy ? ""
+			   : ": the sender is not done creating it, or it is not "
+			     "a TouchDesigner image");
+	_Static_assert((int)TOP_VERSION_AT == (int)LEGACY_VERSION_AT, "one version offset");
+	img->kind = kind;
 	img->version = tdshm_load_i32le(segment, TOP_VERSION_AT);
 	if (img->version < 1)
 		return tdshm_error_set(err, TDSHM_REFUSED,
-				       "image header version %" PRId32
-				       " is not valid (TouchDesigner writes 1 or later)",
-				       img->version);
+				       "%simage header version %" PRId32 " is not valid%s",
+				       legacy ? "legacy " : "", img->version,
+				       legacy ? "" : " (TouchDesigner writes 1 or later)");
+	return TDSHM_OK;
+}
+
+static tdshm_status parse_current(const uint8_t *segment, size_t size, tdshm_top_image *img,
+				  tdshm_error *err)
+{
+	tdshm_status status = read_kind_and_version(segment, size, TDSHM_TOP_HEADER_CURRENT,
+						    TDSHM_TOP_V1_SIZE, img, err);
+	if (status != TDSHM_OK)
+		return status;
 	uint64_t header_size = TDSHM_TOP_V1_SIZE;
 	if (img->version >= 2) {
 		header_size = TDSHM_TOP_V2_SIZE;
@@ -161,8 +179,8 @@ static tdshm_status parse_current(const uint8_t *segment, size_t size, tdshm_top
 		img->transfer = tdshm_load_u32le(segment, TOP_TRANSFER_AT);
 	}
 
-	tdshm_status status = read_geometry(segment, TOP_WIDTH_AT, TOP_HEIGHT_AT, TOP_ASPECT_X_AT,
-					    TOP_ASPECT_Y_AT, img, err);
+	status = read_geometry(segment, TOP_WIDTH_AT, TOP_HEIGHT_AT, TOP_ASPECT_X_AT,
+			       TOP_ASPECT_Y_AT, img, err);
 	if (status != TDSHM_OK)
 		return status;
 
@@ -189,19 +207,12 @@ static tdshm_status parse_current(const uint8_t *segment, size_t size, tdshm_top
 static tdshm_status parse_legacy(const uint8_t *segment, size_t size, tdshm_top_image *img,
 				 tdshm_error *err)
 {
-	if (size < TDSHM_TOP_LEGACY_SIZE)
-		return tdshm_error_set(err, TDSHM_REFUSED,
-				       "segment holds only %zu bytes, less than the %d-byte legacy "
-				       "image header",
-				       size, TDSHM_TOP_LEGACY_SIZE);
-	img->kind = TDSHM_TOP_HEADER_LEGACY;
-	img->version = tdshm_load_i32le(segment, LEGACY_VERSION_AT);
-	if (img->version < 1)
-		return tdshm_error_set(err, TDSHM_REFUSED,
-				       "legacy image header version %" PRId32 " is not valid",
-				       img->version);
-	tdshm_status status = read_geometry(segment, LEGACY_WIDTH_AT, LEGACY_HEIGHT_AT,
-					    LEGACY_ASPECT_X_AT, LEGACY_ASPECT_Y_AT, img, err);
+	tdshm_status status = read_kind_and_version(segment, size, TDSHM_TOP_HEADER_LEGACY,
+						    TDSHM_TOP_LEGACY_SIZE, img, err);
+	if (status != TDSHM_OK)
+		return status;
+	status = read_geometry(segment, LEGACY_WIDTH_AT, LEGACY_HEIGHT_AT, LEGACY_ASPECT_X_AT,
+			       LEGACY_ASPECT_Y_AT, img, err);
 	if (status != TDSHM_OK)
 		return status;
 	img->legacy_data_format = tdshm_load_u32le(segment, LEGACY_DATA_FORMAT_AT);
