@@ -175,24 +175,27 @@ static bool directory_next(const uint8_t *entries, size_t used, size_t *pos, dir
 	return true;
 }
 
-static const char *directory_find(const uint8_t *entries, size_t used, const char *key)
+/* The value of the entry whose key is text or, by_value, the key of the
+ * entry whose value is text; NULL when there is none. */
+static const char *directory_lookup(const uint8_t *entries, size_t used, const char *text,
+				    bool by_value)
 {
 	size_t pos = 0;
 	directory_entry e;
 	while (directory_next(entries, used, &pos, &e))
-		if (strcmp(e.key, key) == 0)
-			return e.value;
+		if (strcmp(by_value ? e.value : e.key, text) == 0)
+			return by_value ? e.key : e.value;
 	return NULL;
+}
+
+static const char *directory_find(const uint8_t *entries, size_t used, const char *key)
+{
+	return directory_lookup(entries, used, key, false);
 }
 
 const char *tdshm_name_directory_key_of(const uint8_t *entries, size_t used, const char *value)
 {
-	size_t pos = 0;
-	directory_entry e;
-	while (directory_next(entries, used, &pos, &e))
-		if (strcmp(e.value, value) == 0)
-			return e.key;
-	return NULL;
+	return directory_lookup(entries, used, value, true);
 }
 
 /* Whether an object of that name exists already, e.g. after a directory
