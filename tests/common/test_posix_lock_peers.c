@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "roles_support.h"
 #include "test_support.h"
 #include "tdshm/platform.h"
 
@@ -79,29 +80,6 @@ static int kill_children(void **state)
 	}
 	child_count = 0;
 	return 0;
-}
-
-static void lock_name(char *out, size_t cap)
-{
-	char unique[128];
-	tdshm_test_unique_name(unique, sizeof(unique), "peerlock");
-	snprintf(out, cap, "TouchSHM%sMutex", unique);
-}
-
-static void remove_lock_object(const char *name)
-{
-	char path[300];
-	snprintf(path, sizeof(path), "/dev/shm/%s", name);
-	unlink(path);
-}
-
-static tdshm_lock *open_lock(const char *name)
-{
-	tdshm_lock *lock = NULL;
-	tdshm_error err;
-	if (tdshm_lock_open(name, &lock, &err) != TDSHM_OK)
-		fail_msg("tdshm_lock_open(%s): %s", name, err.message);
-	return lock;
 }
 
 static td_block *map_block(const char *name)
@@ -379,8 +357,8 @@ static void assert_within_bound(const churn_result r[2], const char *what, bool 
 static void run_hostile_waiter_rounds(int sig, const char *what)
 {
 	char name[256];
-	lock_name(name, sizeof(name));
-	tdshm_lock *lock = open_lock(name);
+	tdshm_test_lock_name(name, sizeof(name), "peerlock");
+	tdshm_lock *lock = tdshm_test_lock_open(name);
 	uint32_t run_ms = 0;
 	pid_t waiters[ROUNDS];
 	/* The churners run until all rounds are done and a while after. */
@@ -418,7 +396,7 @@ static void run_hostile_waiter_rounds(int sig, const char *what)
 		}
 	}
 	tdshm_lock_close(lock);
-	remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 static void test_lock_calls_bounded_after_waiters_killed_in_condvar(void **state)
@@ -439,8 +417,8 @@ static void test_lock_release_wakes_td_waiter_promptly(void **state)
 {
 	(void)state;
 	char name[256];
-	lock_name(name, sizeof(name));
-	tdshm_lock *lock = open_lock(name);
+	tdshm_test_lock_name(name, sizeof(name), "peerlock");
+	tdshm_lock *lock = tdshm_test_lock_open(name);
 	tdshm_error err;
 	for (int round = 0; round < 5; round++) {
 		assert_int_equal(tdshm_lock_acquire(lock, 100, &err), TDSHM_OK);
@@ -458,7 +436,7 @@ static void test_lock_release_wakes_td_waiter_promptly(void **state)
 		assert_true(took < 1000);
 	}
 	tdshm_lock_close(lock);
-	remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 static int compare_u64(const void *a, const void *b)
@@ -474,8 +452,8 @@ static void test_lock_acquire_bound_over_a_10s_hold(void **state)
 {
 	(void)state;
 	char name[256];
-	lock_name(name, sizeof(name));
-	tdshm_lock *lock = open_lock(name);
+	tdshm_test_lock_name(name, sizeof(name), "peerlock");
+	tdshm_lock *lock = tdshm_test_lock_open(name);
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
 	pid_t holder = fork_child();
@@ -559,7 +537,7 @@ static void test_lock_acquire_bound_over_a_10s_hold(void **state)
 	assert_true(worst <= STALL_MAX_NS);
 	free(waits);
 	tdshm_lock_close(lock);
-	remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 int main(void)
