@@ -127,6 +127,21 @@ void tdshm_chop_pipeline_push(tdshm_chop_pipeline *p, const tdshm_chop_take *tak
 	tdshm_chop_stream_push(p->stream, planes, frames);
 }
 
+void tdshm_chop_pipeline_fill_missed(tdshm_chop_pipeline *p, uint64_t blocks,
+				     const tdshm_chop_take *take)
+{
+	if (!p->stream || blocks == 0)
+		return;
+	uint64_t max = tdshm_chop_stream_options_get(p->stream)->max_frames;
+	uint64_t n = blocks * take->frames * p->obs_rate / (p->in_rate ? p->in_rate : p->obs_rate);
+	tdshm_chop_stream_push_gap(p->stream, (uint32_t)(n < max ? n : max));
+}
+
+uint64_t tdshm_chop_pipeline_silence_frames(const tdshm_chop_stream_stats *stats)
+{
+	return stats->silence_frames + stats->concealed_frames;
+}
+
 void tdshm_chop_pipeline_output(tdshm_chop_pipeline *p)
 {
 	if (!p->stream)

@@ -40,6 +40,14 @@ bool tdshm_chop_pipeline_needs_build(const tdshm_chop_pipeline *p, const tdshm_c
 tdshm_status tdshm_chop_pipeline_build(tdshm_chop_pipeline *p, const tdshm_chop_take *take,
 				       uint32_t buffer_ms, tdshm_error *err) TDSHM_MUST_CHECK;
 void tdshm_chop_pipeline_push(tdshm_chop_pipeline *p, const tdshm_chop_take *take);
+/* Blocks the sender wrote that were overwritten before this source read
+ * them: their time is kept as silence, taken as long as the block after
+ * them (take), so the audio stays in step with the sender instead of early
+ * by them for good. */
+void tdshm_chop_pipeline_fill_missed(tdshm_chop_pipeline *p, uint64_t blocks,
+				     const tdshm_chop_take *take);
+/* Silence a listener heard: underruns and blocks never read. */
+uint64_t tdshm_chop_pipeline_silence_frames(const tdshm_chop_stream_stats *stats);
 /* Hands OBS what the stream has ready by now and logs new gaps and drops
  * once each. */
 void tdshm_chop_pipeline_output(tdshm_chop_pipeline *p);

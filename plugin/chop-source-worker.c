@@ -68,12 +68,13 @@ static void status_connected(struct tdshm_chop_source *s)
 	tdshm_chop_stream_stats stats;
 	tdshm_chop_pipeline_stats(&s->pipeline, &stats);
 	uint64_t missed = tdshm_chop_reader_missed(s->reader);
-	if ((missed || stats.silence_frames || stats.dropped_frames) && used < sizeof(text)) {
+	uint64_t silence_frames = tdshm_chop_pipeline_silence_frames(&stats);
+	if ((missed || silence_frames || stats.dropped_frames) && used < sizeof(text)) {
 		uint32_t rate_hz = s->pipeline.obs_rate;
 		char lost[24], silence[24], dropped[24];
 		snprintf(lost, sizeof(lost), "%llu", (unsigned long long)missed);
 		snprintf(silence, sizeof(silence), "%llu",
-			 (unsigned long long)(stats.silence_frames * 1000 / rate_hz));
+			 (unsigned long long)(silence_frames * 1000 / rate_hz));
 		snprintf(dropped, sizeof(dropped), "%llu",
 			 (unsigned long long)(stats.dropped_frames * 1000 / rate_hz));
 		const char *gaps[] = {lost, silence, dropped};
@@ -82,7 +83,7 @@ static void status_connected(struct tdshm_chop_source *s)
 	}
 	set_status(s, text);
 	s->status_missed = missed;
-	s->status_silence = stats.silence_frames;
+	s->status_silence = silence_frames;
 	s->status_dropped = stats.dropped_frames;
 }
 
@@ -130,7 +131,10 @@ static void worker_play(struct tdshm_chop_source *s, const tdshm_chop_take *take
 			note_state(s, err.status, err.message);
 			return;
 		}
+	} else if (missed > s->missed_filled) {
+		tdshm_chop_pipeline_fill_missed(&s->pipeline, missed - s->missed_filled, take);
 	}
+	s->missed_filled = missed;
 	tdshm_chop_pipeline_push(&s->pipeline, take);
 	if (missed > s->status_missed)
 		tdshm_log(LOG_INFO, s->source,
@@ -139,7 +143,7 @@ static void worker_play(struct tdshm_chop_source *s, const tdshm_chop_take *take
 	tdshm_chop_stream_stats stats;
 	tdshm_chop_pipeline_stats(&s->pipeline, &stats);
 	bool gaps_changed = missed != s->status_missed ||
-			    stats.silence_frames != s->status_silence ||
+			    tdshm_chop_pipeline_silence_frames(&stats) != s->status_silence ||
 			    stats.dropped_frames != s->status_dropped;
 	if (s->blocks == 1 || take->layout_changed || gaps_changed || s->blocks % 30 == 0)
 		status_connected(s);

@@ -44,6 +44,7 @@ struct tdshm_chop_source {
 	tdshm_chop_pipeline pipeline;
 	uint64_t blocks;
 	uint64_t last_block_ns; /* when the previous new block was found */
+	uint64_t missed_filled; /* overwritten blocks already filled with silence */
 	uint64_t status_missed; /* the counts the status line shows */
 	uint64_t status_silence;
 	uint64_t status_dropped;
