@@ -144,7 +144,14 @@ static gs_texture_t *tdshm_writer_render(tdshm_frame_writer *writer, uint32_t wi
 	struct vec4 transparent;
 	vec4_zero(&transparent);
 	gs_clear(GS_CLEAR_COLOR, &transparent, 0.0f, 0);
-	gs_ortho(0.0f, (float)src_width, 0.0f, (float)src_height, -100.0f, 100.0f);
+	/* TD's first row is the bottom one: drawn upside down, the read-back
+	 * has the segment's row order and goes in with one plain copy. */
+	if (writer->live.bottom_up)
+		gs_ortho(0.0f, (float)src_width, (float)src_height, 0.0f, -100.0f, 100.0f);
+	else
+		gs_ortho(0.0f, (float)src_width, 0.0f, (float)src_height, -100.0f, 100.0f);
+	enum gs_cull_mode cull = gs_get_cull_mode();
+	gs_set_cull_mode(GS_NEITHER); /* the flip turns every triangle round */
 	/* OBS's own blend onto a cleared target: colour ends up multiplied by
 	 * alpha (premultiplied), alpha accumulates as in the main view. */
 	gs_blend_state_push();
@@ -153,6 +160,7 @@ static gs_texture_t *tdshm_writer_render(tdshm_frame_writer *writer, uint32_t wi
 				   GS_BLEND_INVSRCALPHA);
 	render(param, width, height);
 	gs_blend_state_pop();
+	gs_set_cull_mode(cull);
 	gs_texrender_end(writer->texrender);
 	return gs_texrender_get_texture(writer->texrender);
 }
@@ -197,6 +205,7 @@ static void tdshm_writer_send_staged(tdshm_frame_writer *writer)
 						       &bytes, &size, &err);
 	if (status == TDSHM_OK) {
 		tdshm_top_frame frame = tdshm_writer_frame(&writer->live, width, height);
+		frame.bottom_up = false; /* flipped when drawn (tdshm_writer_render) */
 		status = tdshm_top_frame_write(&frame, data, linesize, bytes, size, &err);
 		tdshm_sender_end_write(writer->sender);
 		write_ns = os_gettime_ns() - mapped;
