@@ -87,13 +87,18 @@ static uint64_t process_cpu_ns(void)
 
 /* ---- baselines: one frame's warm memcpy, median of 15 ------------------- */
 
-static double memcpy_ms(uint8_t *to, const uint8_t *from, size_t bytes)
+/* Three buffer pairs in turn, as the plugin's three staging slots and a
+ * sender's fresh frame are: the pages are mapped and faulted in (warm), but
+ * the bytes are not all still in the cache from the copy before. */
+#define PAIRS 3
+
+static double memcpy_ms(uint8_t *const *to, uint8_t *const *from, size_t bytes)
 {
 	enum { RUNS = 15 };
 	uint64_t runs[RUNS];
 	for (int i = 0; i < RUNS; i++) {
 		uint64_t start = tdshm_clock_ns();
-		memcpy(to, from, bytes);
+		memcpy(to[i % PAIRS], from[i % PAIRS], bytes);
 		runs[i] = tdshm_clock_ns() - start;
 	}
 	qsort(runs, RUNS, sizeof(runs[0]), compare_u64);
@@ -104,35 +109,50 @@ static double memcpy_ms(uint8_t *to, const uint8_t *from, size_t bytes)
  * copy), and a mapped staging surface -> shared memory (the filter's). */
 static bool baselines(double *source_ms, double *filter_ms)
 {
-	char name[64], full[96];
-	tdshm_test_unique_name(name, sizeof(name), "scale-base");
-	snprintf(full, sizeof(full), "TouchSHM%s", name);
-	tdshm_shm *shm = NULL;
-	tdshm_error err;
-	if (tdshm_shm_create(full, FRAME_BYTES + TDSHM_TOP_V1_SIZE, true, &shm, &err) != TDSHM_OK)
-		return false;
-	uint8_t *seg = tdshm_shm_bytes(shm) + TDSHM_TOP_V1_SIZE;
-	memset(seg, 0x5a, FRAME_BYTES);
-	bool ok = false;
-	obs_enter_graphics();
-	gs_texture_t *tex = gs_texture_create(WIDTH, HEIGHT, GS_BGRA, 1, NULL, GS_DYNAMIC);
-	gs_stagesurf_t *stage = gs_stagesurface_create(WIDTH, HEIGHT, GS_BGRA);
-	uint8_t *data = NULL;
-	uint32_t linesize = 0;
-	if (tex && stage && gs_texture_map(tex, &data, &linesize)) {
-		*source_ms = memcpy_ms(data, seg, FRAME_BYTES);
-		gs_texture_unmap(tex);
-		gs_stage_texture(stage, tex);
-		if (gs_stagesurface_map(stage, &data, &linesize)) {
-			*filter_ms = memcpy_ms(seg, data, FRAME_BYTES);
-			gs_stagesurface_unmap(stage);
-			ok = true;
+	tdshm_shm *shm[PAIRS] = {0};
+	uint8_t *seg[PAIRS] = {0}, *up[PAIRS] = {0}, *staged[PAIRS] = {0};
+	gs_texture_t *tex[PAIRS] = {0};
+	gs_stagesurf_t *stage[PAIRS] = {0};
+	bool ok = true;
+	for (int i = 0; ok && i < PAIRS; i++) {
+		char name[64], full[96];
+		tdshm_test_unique_name(name, sizeof(name), "scale-base");
+		snprintf(full, sizeof(full), "TouchSHM%s", name);
+		tdshm_error err;
+		ok = tdshm_shm_create(full, FRAME_BYTES + TDSHM_TOP_V1_SIZE, true, &shm[i], &err) ==
+		     TDSHM_OK;
+		if (ok) {
+			seg[i] = tdshm_shm_bytes(shm[i]) + TDSHM_TOP_V1_SIZE;
+			memset(seg[i], 0x5a + i, FRAME_BYTES);
 		}
 	}
-	gs_stagesurface_destroy(stage);
-	gs_texture_destroy(tex);
+	obs_enter_graphics();
+	uint32_t linesize = 0;
+	for (int i = 0; ok && i < PAIRS; i++) {
+		tex[i] = gs_texture_create(WIDTH, HEIGHT, GS_BGRA, 1, NULL, GS_DYNAMIC);
+		stage[i] = gs_stagesurface_create(WIDTH, HEIGHT, GS_BGRA);
+		ok = tex[i] && stage[i] && gs_texture_map(tex[i], &up[i], &linesize);
+	}
+	if (ok)
+		*source_ms = memcpy_ms(up, seg, FRAME_BYTES);
+	for (int i = 0; i < PAIRS; i++)
+		if (up[i])
+			gs_texture_unmap(tex[i]);
+	for (int i = 0; ok && i < PAIRS; i++) {
+		gs_stage_texture(stage[i], tex[i]);
+		ok = gs_stagesurface_map(stage[i], &staged[i], &linesize);
+	}
+	if (ok)
+		*filter_ms = memcpy_ms(seg, staged, FRAME_BYTES);
+	for (int i = 0; i < PAIRS; i++) {
+		if (staged[i])
+			gs_stagesurface_unmap(stage[i]);
+		gs_stagesurface_destroy(stage[i]);
+		gs_texture_destroy(tex[i]);
+	}
 	obs_leave_graphics();
-	tdshm_shm_close_and_remove(shm);
+	for (int i = 0; i < PAIRS; i++)
+		tdshm_shm_close_and_remove(shm[i]);
 	return ok;
 }
 
@@ -142,8 +162,46 @@ typedef struct scale_row {
 	int n;
 	double graphics_ms; /* per OBS frame, all N together */
 	double total_ms;    /* graphics + the plugin's own threads */
+	double draw_ms;     /* N plain 1080p image sources drawn instead */
 	double fps;         /* frames OBS rendered per second meanwhile */
 } scale_row;
+
+/* N harness colour sources (a 1080p texture each) drawn the same way: what
+ * any 1080p image costs llvmpipe to draw, for telling the plugin's part. */
+static double bench_draw_reference(int n)
+{
+	enum { MAX = 8 };
+	obs_source_t *sources[MAX] = {0}, *timed[MAX] = {0};
+	obs_scene_t *scene = obs_scene_create_private("draw scene");
+	for (int i = 0; i < n; i++) {
+		char label[32], timed_json[64];
+		snprintf(label, sizeof(label), "draw-%d", i);
+		sources[i] = harness_create_source(
+		    "harness_color_source", label,
+		    "{\"pattern\":\"gradient\",\"width\":1920,\"height\":1080}");
+		snprintf(timed_json, sizeof(timed_json), "{\"child\":\"%s\"}", label);
+		snprintf(label, sizeof(label), "draw-timed-%d", i);
+		timed[i] = harness_create_source("harness_timed_source", label, timed_json);
+		if (timed[i])
+			obs_scene_add(scene, timed[i]);
+	}
+	harness_set_output(obs_scene_get_source(scene));
+	harness_wait_frames(10, 10000);
+	harness_timing_reset();
+	tdshm_sleep_ms(MEASURE_MS / 2);
+	harness_timing t;
+	harness_timing_get(&t);
+	harness_set_output(NULL);
+	obs_scene_release(scene);
+	for (int i = 0; i < n; i++) {
+		if (timed[i])
+			obs_source_release(timed[i]);
+		if (sources[i])
+			obs_source_release(sources[i]);
+	}
+	double frames = (double)t.renders / n;
+	return frames > 0 ? t.total_render_ns / frames / 1e6 : 0;
+}
 
 static bool bench_sources(int n, scale_row *row)
 {
@@ -182,7 +240,7 @@ static bool bench_sources(int n, scale_row *row)
 		uint64_t cpu = threads_cpu_ns("tdshm-in-conn") - cpu0;
 		double seconds = (tdshm_clock_ns() - t0) / 1e9;
 		double frames = (double)t.renders / n;
-		ok = frames > 5;
+		ok = frames >= 3;
 		row->n = n;
 		row->graphics_ms = ok ? t.total_render_ns / frames / 1e6 : 0;
 		row->total_ms = ok ? (t.total_render_ns + cpu) / frames / 1e6 : 0;
@@ -201,6 +259,8 @@ static bool bench_sources(int n, scale_row *row)
 	}
 	if (!ok)
 		printf("%d sources: could not measure (%s)\n", n, status);
+	if (ok)
+		row->draw_ms = bench_draw_reference(n);
 	return ok;
 }
 
@@ -416,10 +476,23 @@ static bool bench_idle(void)
 	return made == LEFTOVERS;
 }
 
-static void print_slope(const char *what, double first, double last, int n_first, int n_last,
-			double copy_ms)
+/* Least-squares slope of y over n (every point counts, not just the ends). */
+static double fit_slope(const int *n, const double *y, int count)
 {
-	double slope = (last - first) / (n_last - n_first);
+	double sn = 0, sy = 0, snn = 0, sny = 0;
+	for (int i = 0; i < count; i++) {
+		sn += n[i];
+		sy += y[i];
+		snn += (double)n[i] * n[i];
+		sny += n[i] * y[i];
+	}
+	double d = count * snn - sn * sn;
+	return d != 0 ? (count * sny - sn * sy) / d : 0;
+}
+
+static void print_slope(const char *what, const int *n, const double *y, int count, double copy_ms)
+{
+	double slope = fit_slope(n, y, count);
 	printf("%s: slope %.2f ms per added one = %.2fx one frame's memcpy (%.2f ms)\n", what,
 	       slope, copy_ms > 0 ? slope / copy_ms : 0, copy_ms);
 }
@@ -438,8 +511,8 @@ int main(void)
 	double source_copy = 0, filter_copy = 0;
 	bool ok = baselines(&source_copy, &filter_copy);
 	printf("obs_bench_scale: OBS base %dx%d at %d fps on llvmpipe, 1080p BGRA8 (%zu bytes); "
-	       "one frame's warm memcpy: shared memory -> texture upload %.2f ms, staging -> "
-	       "shared memory %.2f ms\n",
+	       "one frame's warm memcpy (3 buffer pairs in turn): shared memory -> texture upload "
+	       "%.2f ms, staging -> shared memory %.2f ms\n",
 	       WIDTH, HEIGHT, FPS, FRAME_BYTES, source_copy, filter_copy);
 
 	static const int source_counts[] = {1, 2, 4, 8};
@@ -450,18 +523,26 @@ int main(void)
 			sdone++;
 		else
 			ok = false;
-	printf("\nN sources on program, each its own `tdshm send` at 1080p, per OBS frame\n"
-	       "| N | graphics thread ms (all N) | plugin total ms (+ its threads) | per source "
-	       "ms | OBS fps |\n|---|---|---|---|---|\n");
-	for (int i = 0; i < sdone; i++)
-		printf("| %d | %.2f | %.2f | %.2f | %.1f |\n", srows[i].n, srows[i].graphics_ms,
-		       srows[i].total_ms, srows[i].total_ms / srows[i].n, srows[i].fps);
+	printf(
+	    "\nN sources on program, each its own `tdshm send` at 1080p, per OBS frame (draw "
+	    "reference: N plain 1080p image sources drawn the same way)\n"
+	    "| N | graphics thread ms (all N) | plugin total ms (+ its threads) | draw reference "
+	    "ms | plugin beyond the draw, per source ms | OBS fps |\n|---|---|---|---|---|---|\n");
+	int sn[4];
+	double sg[4], st[4], sb[4];
+	for (int i = 0; i < sdone; i++) {
+		const scale_row *r = &srows[i];
+		sn[i] = r->n;
+		sg[i] = r->graphics_ms;
+		st[i] = r->total_ms;
+		sb[i] = r->total_ms - r->draw_ms;
+		printf("| %d | %.2f | %.2f | %.2f | %.2f | %.1f |\n", r->n, r->graphics_ms,
+		       r->total_ms, r->draw_ms, sb[i] / r->n, r->fps);
+	}
 	if (sdone >= 2) {
-		print_slope("sources, graphics thread", srows[0].graphics_ms,
-			    srows[sdone - 1].graphics_ms, srows[0].n, srows[sdone - 1].n,
-			    source_copy);
-		print_slope("sources, plugin total", srows[0].total_ms, srows[sdone - 1].total_ms,
-			    srows[0].n, srows[sdone - 1].n, source_copy);
+		print_slope("sources, graphics thread", sn, sg, sdone, source_copy);
+		print_slope("sources, plugin total", sn, st, sdone, source_copy);
+		print_slope("sources, plugin total beyond the draw", sn, sb, sdone, source_copy);
 	}
 
 	static const int filter_counts[] = {1, 2, 4};
@@ -475,15 +556,18 @@ int main(void)
 	printf("\nN filters, each on its own 1080p source with a receiver copying every frame, "
 	       "per OBS frame\n| N | graphics thread ms (all captures) | plugin's copies ms | "
 	       "driver (render+stage+map) ms | OBS fps |\n|---|---|---|---|---|\n");
-	for (int i = 0; i < fdone; i++)
+	int fn[3];
+	double fg[3], fo[3];
+	for (int i = 0; i < fdone; i++) {
+		fn[i] = frows[i].n;
+		fg[i] = frows[i].graphics_ms;
+		fo[i] = frows[i].own_ms;
 		printf("| %d | %.2f | %.2f | %.2f | %.1f |\n", frows[i].n, frows[i].graphics_ms,
 		       frows[i].own_ms, frows[i].driver_ms, frows[i].fps);
+	}
 	if (fdone >= 2) {
-		print_slope("filters, plugin's copies", frows[0].own_ms, frows[fdone - 1].own_ms,
-			    frows[0].n, frows[fdone - 1].n, filter_copy);
-		print_slope("filters, graphics thread", frows[0].graphics_ms,
-			    frows[fdone - 1].graphics_ms, frows[0].n, frows[fdone - 1].n,
-			    filter_copy);
+		print_slope("filters, plugin's copies", fn, fo, fdone, filter_copy);
+		print_slope("filters, graphics thread", fn, fg, fdone, filter_copy);
 	}
 
 	ok = bench_idle() && ok;
