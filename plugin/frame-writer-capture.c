@@ -18,16 +18,19 @@ static void tdshm_writer_collect(tdshm_frame_writer *writer)
 	if (!tdshm_sender_worker_collect(writer->worker, &job))
 		return;
 	uint64_t now = os_gettime_ns();
+	if (job.kind == TDSHM_SENDER_JOB_RESIZE && job.status == TDSHM_TIMED_OUT) {
+		/* A busy info lock: the sender as it was, tried again. */
+		writer->sender = job.sender;
+		writer->stats.skipped_locked++;
+		return;
+	}
 	if (job.status != TDSHM_OK) {
 		/* A busy info lock is retried at once; anything else (the name
 		 * taken by another program, a system error) once a second. */
 		tdshm_writer_fail(writer, job.err.message);
 		if (job.status != TDSHM_TIMED_OUT)
 			writer->retry_at_ns = now + TDSHM_WRITER_RETRY_NS;
-		if (job.kind == TDSHM_SENDER_JOB_RESIZE && job.status == TDSHM_TIMED_OUT) {
-			writer->sender = job.sender; /* as it was: tried again */
-			writer->stats.skipped_locked++;
-		} else if (job.kind == TDSHM_SENDER_JOB_RESIZE) {
+		if (job.kind == TDSHM_SENDER_JOB_RESIZE) {
 			tdshm_sender_worker_close(writer->worker, job.sender, writer->claim,
 						  TDSHM_WRITER_LOCK_TIMEOUT_MS);
 			writer->claim = NULL;
