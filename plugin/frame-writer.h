@@ -32,8 +32,6 @@
 /* Bound on every lock wait on the graphics thread: a receiver holding a lock
  * costs one skipped frame, never a stall. */
 #define TDSHM_WRITER_LOCK_TIMEOUT_MS 2
-/* Bound on a close or resize's info-lock wait on the writer's own thread
- * is sender-worker.c's. */
 /* Bound when stopping from the UI thread (detach must reach TD's receiver). */
 #define TDSHM_WRITER_STOP_TIMEOUT_MS 20
 /* A new name is used once it has stayed the same TDSHM_NAME_SETTLE_MS
