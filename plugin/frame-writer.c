@@ -96,8 +96,9 @@ void tdshm_frame_writer_set_config(tdshm_frame_writer *writer,
 }
 
 /* Detach and removal happen before this returns (a receiver sees them at
- * once), outside the mutex, so a capture never waits behind them. A sender
- * the worker is making meanwhile is closed by the worker. */
+ * once), outside the mutex, so a capture never waits behind them; on the
+ * graphics thread they are handed to the worker. A sender the worker is
+ * making meanwhile is closed by the worker. */
 void tdshm_frame_writer_stop(tdshm_frame_writer *writer)
 {
 	tdshm_sender *sender;
@@ -108,6 +109,14 @@ void tdshm_frame_writer_stop(tdshm_frame_writer *writer)
 	writer->stats.state = TDSHM_WRITER_STOPPED;
 	writer->stats.message[0] = '\0';
 	pthread_mutex_unlock(&writer->mutex);
+	/* A filter's update runs on the graphics thread (a name cleared, the
+	 * filter disabled in its settings): there the close, which may wait on
+	 * other processes, is the worker's, done within moments. */
+	if (obs_in_task_thread(OBS_TASK_GRAPHICS)) {
+		tdshm_sender_worker_close(writer->worker, sender, claim,
+					  TDSHM_WRITER_STOP_TIMEOUT_MS);
+		return;
+	}
 	tdshm_sender_destroy(sender, TDSHM_WRITER_STOP_TIMEOUT_MS);
 	tdshm_name_claim_release(claim);
 }

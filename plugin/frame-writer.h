@@ -124,8 +124,9 @@ void tdshm_frame_writer_config_defaults(obs_data_t *settings);
  * sender, a new size or format resizes it. */
 void tdshm_frame_writer_set_config(tdshm_frame_writer *writer,
 				   const tdshm_frame_writer_config *config);
-/* Stops sending now: detach is set and the segments removed. The next
- * capture with a config starts again. */
+/* Stops sending now: detach is set and the segments removed (before it
+ * returns; called on the graphics thread, by the writer's own thread within
+ * moments). The next capture with a config starts again. */
 void tdshm_frame_writer_stop(tdshm_frame_writer *writer);
 void tdshm_frame_writer_set_owner(tdshm_frame_writer *writer, const char *owner);
 
