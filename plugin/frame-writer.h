@@ -7,7 +7,12 @@
  * Threads: tdshm_frame_writer_capture runs on the graphics thread; every
  * other function may be called from any thread. A mutex guards all state;
  * the graphics thread holds it for one capture (bounded: the only waits in a
- * capture are the 2 ms data-lock and info-lock tries). */
+ * capture are the 2 ms data-lock try and, when a sender is asked for, at
+ * most 2 ms for the writer's own thread). Creating, resizing and closing the
+ * sender happen on that thread (sender-worker.h), where they may wait on
+ * other processes as long as they need; frames that come while it is not
+ * ready are skipped and counted (skipped_pending). Code: frame-writer.c (state, capture),
+ * frame-writer-settings.c (settings, properties, status text, stats). */
 #pragma once
 
 #include <stdbool.h>
@@ -18,6 +23,7 @@
 
 #include "dialog-status.h"
 #include "readback-ring.h"
+#include "sender-worker.h"
 #include "tdshm/name_claim.h"
 #include "tdshm/names.h"
 #include "tdshm/sender.h"
@@ -85,6 +91,16 @@ typedef struct tdshm_writer_stats {
 	uint64_t copy_ns_min;     /* the fastest of those (0 before the first) */
 	uint64_t render_ns_total; /* render-to-texture + stage calls, all read-backs */
 	uint64_t stage_ns_total;  /* the stage calls alone (part of render_ns_total) */
+	uint64_t skipped_pending; /* frames dropped: the sender was being made */
+	/* Where the graphics thread's time goes (figures for the benchmarks;
+	 * the clock is read a few times per frame, on or off). */
+	uint64_t map_ns_total;       /* map + unmap of staged frames (driver) */
+	uint64_t write_ns_total;     /* lock + copy + unlock, all written frames */
+	uint64_t capture_ns_total;   /* whole captures, every one that ran */
+	uint64_t capture_ns_longest; /* the longest capture */
+	uint64_t captures;           /* captures that ran (running, sized) */
+	/* The latest written frame's parts, and the latest capture. */
+	uint64_t render_ns_last, map_ns_last, write_ns_last, capture_ns_last;
 } tdshm_writer_stats;
 
 typedef struct tdshm_frame_writer tdshm_frame_writer;
@@ -108,8 +124,9 @@ void tdshm_frame_writer_config_defaults(obs_data_t *settings);
  * sender, a new size or format resizes it. */
 void tdshm_frame_writer_set_config(tdshm_frame_writer *writer,
 				   const tdshm_frame_writer_config *config);
-/* Stops sending now: detach is set and the segments removed. The next
- * capture with a config starts again. */
+/* Stops sending now: detach is set and the segments removed (before it
+ * returns; called on the graphics thread, by the writer's own thread within
+ * moments). The next capture with a config starts again. */
 void tdshm_frame_writer_stop(tdshm_frame_writer *writer);
 void tdshm_frame_writer_set_owner(tdshm_frame_writer *writer, const char *owner);
 
@@ -137,5 +154,8 @@ void tdshm_frame_writer_dialog_line(void *owner, tdshm_dialog_status_line *line)
 	"out int readbacks, out int frames_written, out int skipped_locked, "                      \
 	"out int frames_idle, out int resizes, out int senders_created, "                          \
 	"out int copy_ns_total, out int copy_ns_min, out int render_ns_total, "                    \
-	"out int stage_ns_total)"
+	"out int stage_ns_total, out int skipped_pending, out int map_ns_total, "                  \
+	"out int write_ns_total, out int capture_ns_total, out int capture_ns_longest, "           \
+	"out int captures, out int render_ns_last, out int map_ns_last, "                          \
+	"out int write_ns_last, out int capture_ns_last)"
 void tdshm_frame_writer_stats_to_calldata(const tdshm_writer_stats *stats, calldata_t *cd);

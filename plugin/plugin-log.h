@@ -16,10 +16,11 @@ const char *tdshm_log_tag(const obs_source_t *source);
 #define tdshm_log(level, source, format, ...)                                                      \
 	tdshm_log_as(level, tdshm_log_tag(source), obs_source_get_name(source), format,            \
 		     ##__VA_ARGS__)
-/* The same line for a part that has no source of its own (the Tools
- * output's audio writer): its tag and name given. */
-#define tdshm_log_as(level, tag, name, format, ...)                                                \
-	blog(level, "[%s: '%s'] " format, tag, name, ##__VA_ARGS__)
+/* The same line for a part with no source of its own (the Tools output's
+ * audio writer) or one that speaks for more than one source (the frame
+ * writer: "[tdshm-out: 'Scene 1 / TD out'] ..."): its tag and label given. */
+#define tdshm_log_as(level, tag, label, format, ...)                                               \
+	blog(level, "[%s: '%s'] " format, tag, label, ##__VA_ARGS__)
 
 /* Copies the locale string of key into out, replacing its conversions in
  * order by args[0..count) (each given as text; "%%" is a percent sign). A

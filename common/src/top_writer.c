@@ -117,6 +117,11 @@ tdshm_status tdshm_top_frame_write(const tdshm_top_frame *frame, const uint8_t *
 				       src_stride, row_bytes);
 	uint32_t height = frame->header.height;
 	bool straighten = frame->alpha == TDSHM_ALPHA_STRAIGHT;
+	if (!frame->bottom_up && !straighten && src_stride == row_bytes) {
+		/* Rows already in the segment's order, packed: one copy. */
+		memcpy(image, src, row_bytes * height);
+		return TDSHM_OK;
+	}
 	for (uint32_t y = 0; y < height; y++) {
 		uint32_t src_row = frame->bottom_up ? height - 1 - y : y;
 		uint8_t *dst = image + (size_t)y * row_bytes;

@@ -3,7 +3,8 @@
 # The OBS module inside real libobs 29, headless: Xvfb + X11/EGL +
 # libobs-opengl on llvmpipe. Runs every obs_* CTest test of the native build,
 # then the hostile-vector test against an AddressSanitizer build of the module
-# and harness, then the source benchmark (figures only, never a failure).
+# and harness, then the source, filter and scale benchmarks (figures only,
+# never a failure).
 set -euo pipefail
 native="$TDSHM_BUILD_ROOT/native"
 asan="$TDSHM_BUILD_ROOT/obs-asan"
@@ -51,6 +52,9 @@ echo "--- source benchmark (figures, not pass/fail)"
 
 echo "--- filter benchmark (figures, not pass/fail)"
 "$native/tests/obs/obs_bench_filter" || echo "(filter benchmark did not complete: $?)"
+
+echo "--- scale benchmark: N sources, N filters, idle (figures, not pass/fail)"
+"$native/tests/obs/obs_bench_scale" || echo "(scale benchmark did not complete: $?)"
 
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "FAIL: ${failed[*]}"

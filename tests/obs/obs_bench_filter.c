@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Benchmark of "TouchDesigner Shared Mem Out" in the headless harness
  * (prints figures; exits non-zero only when it cannot measure). For 1080p
- * and 4K in bgra8 and rgba32f, side by side:
- *  (1) a plain memcpy of one frame;
- *  (2) the filter's own per-frame work outside the driver: map the staging
- *      surface, lock, copy with the row flip, unlock (goal <= 1.5 x (1));
- *  (3) graphics-thread time of render-to-texture + staging (on llvmpipe the
- *      read-back itself is CPU work inside the driver: reported, no goal);
- *  (4) with no receiver: read-backs and (2) must be zero;
- * then (5) a sustained 60 fps 1080p run for 30 s (filter on the program
- * source, a receiver copying every frame as TD does): OBS's skipped frames. */
+ * and 4K in bgra8, rgba8 and rgba32f, with a receiver attached, per frame:
+ *  - the plugin's own work on OBS's graphics thread: take the data lock,
+ *    copy the mapped staged frame (rows flipped) into the segment, unlock;
+ *  - the baseline: a memcpy of the same number of bytes from the same kind
+ *    of memory (a mapped staging surface, gs_stagesurface_map) into the
+ *    same kind (a mapped shared-memory segment of the same size), done on
+ *    the graphics thread right beside each measured frame, same buffers
+ *    every time (warm), median of many;
+ *  - the driver's part, reported apart: render-to-texture + stage, and the
+ *    map/unmap of the staged frame (on llvmpipe the read-back is CPU work
+ *    inside the driver), and the whole capture's graphics-thread time.
+ * One table: bytes, memcpy ms, plugin ms, ratio (a ratio under 0.95 would
+ * mean the baseline is not the physical limit it claims: a bench bug).
+ * Then, with no receiver, read-backs and copies must be zero, and a
+ * sustained 60 fps 1080p run (a receiver copying every frame as TD does):
+ * OBS's skipped frames. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +24,11 @@
 #include "filter_probe.h"
 #include "obs_harness.h"
 #include "tdshm/platform.h"
+#include "tdshm/top.h"
 #include "test_support.h"
 
 #define FPS 60
+#define SAMPLES_MAX 400
 
 static int compare_u64(const void *a, const void *b)
 {
@@ -27,42 +36,119 @@ static int compare_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A plain memcpy of one frame: median of 15 (and the fastest, which is what
- * an idle machine gives: compared with the filter's fastest frame). hot: the same two buffers each
- * time (caches warm where the frame fits); cold: four buffer pairs in turn,
- * as the filter's data path is (the staged frame was written two frames
- * earlier, the segment is read by another process). */
-static double bench_memcpy_ns(size_t bytes, bool cold, double *fastest)
+static double median_ms(uint64_t *v, size_t n)
 {
-	enum { PAIRS = 4, RUNS = 15 };
-	uint8_t *src[PAIRS] = {0}, *dst[PAIRS] = {0};
-	int pairs = cold ? PAIRS : 1;
-	double result = 0;
-	for (int i = 0; i < pairs; i++) {
-		src[i] = malloc(bytes);
-		dst[i] = malloc(bytes);
-		if (!src[i] || !dst[i])
-			goto out;
-		memset(src[i], 0x5a + i, bytes);
-		memset(dst[i], 0, bytes);
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(v[0]), compare_u64);
+	return (double)v[n / 2] / 1e6;
+}
+
+/* Everything the graphics-thread callback samples, per written frame. */
+typedef struct bench_sampler {
+	obs_source_t *filter;
+	size_t bytes;
+	/* the baseline's buffers [GFX after setup] */
+	gs_texture_t *texture;
+	gs_stagesurf_t *stage;
+	tdshm_shm *segment;
+	/* samples [GFX; read by main after the callback is removed] */
+	long long last_written;
+	size_t count, wanted;
+	uint64_t write_ns[SAMPLES_MAX], memcpy_ns[SAMPLES_MAX], render_ns[SAMPLES_MAX],
+	    map_ns[SAMPLES_MAX], capture_ns[SAMPLES_MAX];
+	uint64_t sink;
+} bench_sampler;
+
+static long long stat_int(calldata_t *cd, const char *key)
+{
+	return calldata_int(cd, key);
+}
+
+/* Main render callback: after (or before) the filter's capture of the same
+ * frame, take its figures, then copy the baseline's bytes once. */
+static void bench_sample(void *param, uint32_t cx, uint32_t cy)
+{
+	(void)cx;
+	(void)cy;
+	bench_sampler *b = param;
+	if (b->count >= b->wanted)
+		return;
+	calldata_t cd;
+	calldata_init(&cd);
+	bool ok = proc_handler_call(obs_source_get_proc_handler(b->filter), "get_stats", &cd);
+	long long written = ok ? stat_int(&cd, "frames_written") : 0;
+	bool one_new = ok && b->last_written && written == b->last_written + 1;
+	if (one_new) {
+		b->write_ns[b->count] = (uint64_t)stat_int(&cd, "write_ns_last");
+		b->map_ns[b->count] = (uint64_t)stat_int(&cd, "map_ns_last");
+		b->render_ns[b->count] = (uint64_t)stat_int(&cd, "render_ns_last");
+		b->capture_ns[b->count] = (uint64_t)stat_int(&cd, "capture_ns_last");
 	}
-	uint64_t runs[RUNS];
-	for (int i = 0; i < RUNS; i++) {
-		int k = i % pairs;
-		uint64_t start = tdshm_clock_ns();
-		memcpy(dst[k], src[k], bytes);
-		runs[i] = tdshm_clock_ns() - start;
-		src[k][i] ^= dst[k][bytes - 1 - i]; /* keep the copy observable */
+	b->last_written = written;
+	calldata_free(&cd);
+	if (!one_new)
+		return;
+	uint8_t *data = NULL;
+	uint32_t linesize = 0;
+	if (!gs_stagesurface_map(b->stage, &data, &linesize))
+		return;
+	uint8_t *to = tdshm_shm_bytes(b->segment) + TDSHM_TOP_V1_SIZE;
+	uint64_t start = tdshm_clock_ns();
+	memcpy(to, data, b->bytes);
+	b->memcpy_ns[b->count] = tdshm_clock_ns() - start;
+	b->sink += to[b->bytes - 1];
+	gs_stagesurface_unmap(b->stage);
+	b->count++;
+}
+
+static bool sampler_setup(bench_sampler *b, uint32_t width, uint32_t height,
+			  enum gs_color_format format, size_t bytes)
+{
+	b->bytes = bytes;
+	char name[64], full[96];
+	tdshm_test_unique_name(name, sizeof(name), "bench-base");
+	snprintf(full, sizeof(full), "TouchSHM%s", name);
+	tdshm_error err;
+	if (tdshm_shm_create(full, bytes + TDSHM_TOP_V1_SIZE, true, &b->segment, &err) !=
+	    TDSHM_OK) {
+		printf("baseline segment: %s\n", err.message);
+		return false;
 	}
-	qsort(runs, RUNS, sizeof(runs[0]), compare_u64);
-	result = (double)runs[RUNS / 2];
-	*fastest = (double)runs[0];
-out:
-	for (int i = 0; i < pairs; i++) {
-		free(src[i]);
-		free(dst[i]);
+	memset(tdshm_shm_bytes(b->segment), 0, bytes + TDSHM_TOP_V1_SIZE);
+	uint8_t *pixels = malloc(bytes);
+	if (!pixels)
+		return false;
+	for (size_t i = 0; i < bytes; i++)
+		pixels[i] = (uint8_t)(i * 7 + (i >> 12));
+	obs_enter_graphics();
+	const uint8_t *planes[1] = {pixels};
+	b->texture = gs_texture_create(width, height, format, 1, planes, 0);
+	b->stage = gs_stagesurface_create(width, height, format);
+	if (b->texture && b->stage)
+		gs_stage_texture(b->stage, b->texture);
+	uint8_t *data = NULL;
+	uint32_t linesize = 0;
+	bool mapped = b->stage && gs_stagesurface_map(b->stage, &data, &linesize);
+	if (mapped)
+		gs_stagesurface_unmap(b->stage);
+	obs_leave_graphics();
+	free(pixels);
+	if (!mapped || (size_t)linesize * height != bytes) {
+		printf("baseline staging surface: %s (linesize %u)\n",
+		       mapped ? "rows not packed" : "could not map", linesize);
+		return false;
 	}
-	return result;
+	return true;
+}
+
+static void sampler_free(bench_sampler *b)
+{
+	obs_enter_graphics();
+	gs_stagesurface_destroy(b->stage);
+	gs_texture_destroy(b->texture);
+	obs_leave_graphics();
+	tdshm_shm_close_and_remove(b->segment);
 }
 
 static obs_source_t *make_filter(obs_source_t *parent, const char *name, const char *format)
@@ -97,80 +183,121 @@ static bool wait_written(obs_source_t *filter, long long count, uint32_t timeout
 	return false;
 }
 
-static bool bench_case(uint32_t width, uint32_t height, const char *format, uint32_t bpp)
+/* A filter nobody reads: no read-back, no copy. */
+static bool bench_idle(obs_source_t *source, const char *format, filter_stats *idle)
 {
-	size_t bytes = (size_t)width * height * bpp;
-	double hot_min = 0, cold_min = 0;
-	double copy_hot = bench_memcpy_ns(bytes, false, &hot_min);
-	double copy_ref = bench_memcpy_ns(bytes, true, &cold_min);
-	obs_source_t *source = make_gradient(width, height);
-	if (!source)
-		return false;
-
-	/* (4) first: a filter nobody reads. */
 	char name[64];
 	tdshm_test_unique_name(name, sizeof(name), "bench-idle");
 	obs_source_t *filter = make_filter(source, name, format);
 	if (!filter)
 		return false;
 	harness_wait_frames(60, 10000);
+	filter_get_stats(filter, idle);
+	obs_source_filter_remove(source, filter);
+	obs_source_release(filter);
+	return idle->readbacks == 0 && idle->frames_written == 0 && idle->copy_ns_total == 0;
+}
+
+typedef struct bench_row {
+	uint32_t width, height;
+	const char *format;
+	size_t bytes;
+	double memcpy_ms, plugin_ms, render_ms, map_ms, capture_ms;
+	size_t samples;
+	long long idle_frames, skipped_locked;
+	bool idle_ok;
+} bench_row;
+
+static bool bench_case(bench_row *row, uint32_t width, uint32_t height, const char *format,
+		       enum gs_color_format gs_format, uint32_t bpp)
+{
+	memset(row, 0, sizeof(*row));
+	row->width = width;
+	row->height = height;
+	row->format = format;
+	row->bytes = (size_t)width * height * bpp;
+	obs_source_t *source = make_gradient(width, height);
+	if (!source)
+		return false;
 	filter_stats idle;
-	filter_get_stats(filter, &idle);
-	obs_source_filter_remove(source, filter);
-	obs_source_release(filter);
+	row->idle_ok = bench_idle(source, format, &idle);
+	row->idle_frames = idle.frames_idle;
 
-	/* (2), (3) with a receiver attached (reading headers only, so the
-	 * figures are the sender's). */
+	char name[64];
 	tdshm_test_unique_name(name, sizeof(name), "bench");
-	filter = make_filter(source, name, format);
+	obs_source_t *filter = make_filter(source, name, format);
 	filter_probe probe;
-	if (!filter || !probe_start_mode(&probe, name, 120, "--header-only"))
-		return false;
-	bool ok = wait_written(filter, 10, 20000);
-	filter_stats s0, s1;
-	filter_get_stats(filter, &s0);
-	uint32_t lagged0 = obs_get_lagged_frames();
-	uint64_t t0 = tdshm_clock_ns();
-	harness_wait_frames(width > 2000 ? 90 : 180, 60000);
-	uint64_t elapsed = tdshm_clock_ns() - t0;
-	filter_get_stats(filter, &s1);
-	uint32_t lagged = obs_get_lagged_frames() - lagged0;
-	probe_stop(&probe);
-	obs_source_filter_remove(source, filter);
-	obs_source_release(filter);
-	obs_source_release(source);
-
-	long long written = s1.frames_written - s0.frames_written;
-	long long readbacks = s1.readbacks - s0.readbacks;
-	if (!ok || written <= 0 || readbacks <= 0) {
-		printf("%5ux%-5u %-8s could not measure (written %lld, read-backs %lld)\n", width,
-		       height, format, written, readbacks);
-		return false;
+	bench_sampler *b = calloc(1, sizeof(*b));
+	bool ok = filter && b && probe_start_mode(&probe, name, 120, "--header-only");
+	if (ok)
+		ok = sampler_setup(b, width, height, gs_format, row->bytes) &&
+		     wait_written(filter, 10, 20000);
+	if (ok) {
+		filter_stats s0, s1;
+		filter_get_stats(filter, &s0);
+		b->filter = filter;
+		b->wanted = width > 2000 ? 60 : 150;
+		obs_add_main_render_callback(bench_sample, b);
+		uint64_t start = probe_now_ms();
+		while (probe_now_ms() - start < 60000) {
+			obs_enter_graphics(); /* the callback's own lock order */
+			size_t count = b->count;
+			obs_leave_graphics();
+			if (count >= b->wanted)
+				break;
+			tdshm_sleep_ms(20);
+		}
+		obs_remove_main_render_callback(bench_sample, b);
+		filter_get_stats(filter, &s1);
+		row->skipped_locked = s1.skipped_locked - s0.skipped_locked;
+		row->samples = b->count;
+		row->memcpy_ms = median_ms(b->memcpy_ns, b->count);
+		row->plugin_ms = median_ms(b->write_ns, b->count);
+		row->render_ms = median_ms(b->render_ns, b->count);
+		row->map_ms = median_ms(b->map_ns, b->count);
+		row->capture_ms = median_ms(b->capture_ns, b->count);
+		ok = b->count >= 10;
 	}
-	double copy_ns = (double)(s1.copy_ns_total - s0.copy_ns_total) / (double)written;
-	double render_ns = (double)(s1.render_ns_total - s0.render_ns_total) / (double)readbacks;
-	double stage_ns = (double)(s1.stage_ns_total - s0.stage_ns_total) / (double)readbacks;
-	double copy_min = (double)s1.copy_ns_min;
-	/* The goal compares fastest with fastest: on a busy machine both the
-	 * reference and the filter's copy are preempted at random. */
-	printf("%ux%u %s (%.1f MB)\n"
-	       "  (1) memcpy                      cold %7.2f ms (fastest %.2f), hot %.2f ms "
-	       "(fastest %.2f)\n"
-	       "  (2) map+lock+copy(flip)+unlock  mean %7.2f ms = %.2fx (1) cold; fastest %.2f ms "
-	       "= %.2fx (1) fastest cold: %s\n"
-	       "  (3) render+stage (graphics)     %8.2f ms, of which stage %.2f ms\n"
-	       "  (4) no receiver                 %lld read-backs, %lld copies, %lld ns over "
-	       "%lld frames\n"
-	       "      %lld frames written, %lld skipped on the lock, %u lagged by OBS in %.1f s\n",
-	       width, height, format, bytes / 1e6, copy_ref / 1e6, cold_min / 1e6, copy_hot / 1e6,
-	       hot_min / 1e6, copy_ns / 1e6, copy_ns / copy_ref, copy_min / 1e6,
-	       copy_min / cold_min,
-	       copy_min <= 1.5 * cold_min ? "goal <= 1.5x met" : "goal <= 1.5x MISSED",
-	       render_ns / 1e6, stage_ns / 1e6, idle.readbacks, idle.frames_written,
-	       idle.copy_ns_total, idle.frames_idle, written, s1.skipped_locked - s0.skipped_locked,
-	       lagged, elapsed / 1e9);
+	if (filter) {
+		probe_stop(&probe);
+		obs_source_filter_remove(source, filter);
+		obs_source_release(filter);
+	}
+	if (b && b->segment)
+		sampler_free(b);
+	free(b);
+	obs_source_release(source);
+	if (!ok)
+		printf("%ux%u %s: could not measure\n", width, height, format);
+	return ok && row->idle_ok;
+}
+
+static void print_rows(const bench_row *rows, size_t n)
+{
+	printf("\nfilter, per frame with a receiver attached (median of the samples; memcpy: the "
+	       "same bytes, mapped staging surface -> mapped segment, warm, beside each frame)\n");
+	printf("| size | format | bytes | memcpy ms | plugin ms (lock+copy+unlock) | ratio | "
+	       "graphics thread ms (whole capture) | driver: render+stage ms | driver: map+unmap "
+	       "ms | samples |\n|---|---|---|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		const bench_row *r = &rows[i];
+		if (!r->samples)
+			continue;
+		double ratio = r->memcpy_ms > 0 ? r->plugin_ms / r->memcpy_ms : 0;
+		printf("| %ux%u | %s | %zu | %.2f | %.2f | %.2fx%s | %.2f | %.2f | %.2f | %zu |\n",
+		       r->width, r->height, r->format, r->bytes, r->memcpy_ms, r->plugin_ms, ratio,
+		       ratio < 0.95    ? " (BENCH BUG: under 0.95)"
+		       : ratio <= 1.25 ? ""
+				       : " (over 1.25)",
+		       r->capture_ms, r->render_ms, r->map_ms, r->samples);
+	}
+	for (size_t i = 0; i < n; i++)
+		printf("%ux%u %s: no receiver: %s over %lld frames; %lld frames skipped on a busy "
+		       "lock while measuring\n",
+		       rows[i].width, rows[i].height, rows[i].format,
+		       rows[i].idle_ok ? "0 read-backs, 0 copies" : "READ BACK OR COPIED",
+		       rows[i].idle_frames, rows[i].skipped_locked);
 	fflush(stdout);
-	return idle.readbacks == 0 && idle.frames_written == 0 && idle.copy_ns_total == 0;
 }
 
 /* OBS alone with the 1080p source on program, for comparison with (5). */
@@ -255,11 +382,14 @@ int main(int argc, char **argv)
 	       "(load average %.1f at start)\n",
 	       FPS, load[0]);
 	bool ok = true;
-	ok = bench_case(1920, 1080, "bgra8", 4) && ok;
-	ok = bench_case(1920, 1080, "rgba32f", 16) && ok;
-	ok = bench_case(1920, 1080, "rgba8", 4) && ok; /* the driver's other 8-bit path */
-	ok = bench_case(3840, 2160, "bgra8", 4) && ok;
-	ok = bench_case(3840, 2160, "rgba32f", 16) && ok;
+	bench_row rows[6];
+	ok = bench_case(&rows[0], 1920, 1080, "bgra8", GS_BGRA, 4) && ok;
+	ok = bench_case(&rows[1], 1920, 1080, "rgba8", GS_RGBA, 4) && ok;
+	ok = bench_case(&rows[2], 1920, 1080, "rgba32f", GS_RGBA32F, 16) && ok;
+	ok = bench_case(&rows[3], 3840, 2160, "bgra8", GS_BGRA, 4) && ok;
+	ok = bench_case(&rows[4], 3840, 2160, "rgba8", GS_RGBA, 4) && ok;
+	ok = bench_case(&rows[5], 3840, 2160, "rgba32f", GS_RGBA32F, 16) && ok;
+	print_rows(rows, 6);
 	bench_baseline(seconds / 3 ? seconds / 3 : 1);
 	ok = bench_sustained(seconds) && ok;
 	harness_stop();
