@@ -249,12 +249,16 @@ static void rig_update_filter(filter_rig *rig, const char *filter_extra)
 
 /* Frames per second OBS renders (total minus lagged) over the next ms, on
  * this machine as it is now. */
-static double measure_rendered_fps(uint32_t ms)
+/* Frames per second OBS rendered (lagged ones counted out) over ms, and
+ * into *delivered_fps those its raw output delivered. */
+static double measure_rendered_fps(uint32_t ms, double *delivered_fps)
 {
 	uint32_t total0 = obs_get_total_frames(), lagged0 = obs_get_lagged_frames();
+	uint64_t delivered0 = harness_frame_count();
 	uint64_t t0 = tdshm_clock_ns();
 	tdshm_sleep_ms(ms);
 	double seconds = (tdshm_clock_ns() - t0) / 1e9;
+	*delivered_fps = (double)(harness_frame_count() - delivered0) / seconds;
 	return ((double)(obs_get_total_frames() - total0) -
 		(double)(obs_get_lagged_frames() - lagged0)) /
 	       seconds;
@@ -624,7 +628,8 @@ static void test_receiver_holding_the_lock_10s_costs_no_obs_frames(void **state)
 
 	/* What this machine renders without the hold (a shared CI machine may
 	 * lag on its own): the hold must not make it worse. */
-	double base_rate = measure_rendered_fps(5000);
+	double base_delivered;
+	double base_rate = measure_rendered_fps(5000, &base_delivered);
 
 	filter_stats before, after;
 	assert_true(filter_get_stats(rig.filter, &before));
@@ -647,18 +652,29 @@ static void test_receiver_holding_the_lock_10s_costs_no_obs_frames(void **state)
 	double expected = (double)elapsed / 1e9 * FPS;
 	double rendered = (double)total - (double)lagged;
 	/* And once more after the hold, in case the machine got busier. */
-	double base_rate_after = measure_rendered_fps(5000);
+	double delivered_after;
+	double base_rate_after = measure_rendered_fps(5000, &delivered_after);
 	if (base_rate_after < base_rate)
 		base_rate = base_rate_after;
+	if (delivered_after < base_delivered)
+		base_delivered = delivered_after;
 	double baseline = base_rate * elapsed / 1e9;
+	double delivered_baseline = base_delivered * elapsed / 1e9;
 	print_message("lock held 10 s: OBS rendered %.0f frames in %.2f s (expected %.0f at %d "
 		      "fps, %.0f at this machine's rate without the hold; ratio %.3f; %u "
-		      "lagged), %llu delivered; %lld frames skipped by the filter\n",
+		      "lagged), %llu delivered (%.0f without the hold); %lld frames skipped by the "
+		      "filter\n",
 		      rendered, elapsed / 1e9, expected, FPS, baseline, rendered / expected, lagged,
-		      (unsigned long long)frames, after.skipped_locked - before.skipped_locked);
+		      (unsigned long long)frames, delivered_baseline,
+		      after.skipped_locked - before.skipped_locked);
 	assert_true(rendered <= 1.05 * expected);
 	assert_true(rendered >= 0.95 * (baseline < expected ? baseline : expected));
-	assert_true(fabs((double)frames - expected) <= 0.05 * expected);
+	/* The raw output delivered as many frames as OBS delivers on this
+	 * machine without the hold (a loaded machine delivers fewer than 60
+	 * a second with or without it). */
+	assert_true((double)frames <= 1.05 * expected);
+	assert_true((double)frames >=
+		    0.95 * (delivered_baseline < expected ? delivered_baseline : expected));
 	/* Nearly every frame rendered while the lock was held was skipped. */
 	assert_true(after.skipped_locked - before.skipped_locked >= (long long)(0.8 * rendered));
 
