@@ -21,40 +21,41 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "td_lock_posix.h"
+#include "test_env_posix.h"
 #include "test_support.h"
 #include "tdshm/platform.h"
 
-static void lock_name(char *out, size_t cap)
+/* A child that takes the lock name and holds it for hold_ms (for ever with
+ * 0, until killed); returns once it holds it. */
+static pid_t start_holder(const char *name, uint32_t hold_ms)
 {
-	char unique[128];
-	tdshm_test_unique_name(unique, sizeof(unique), "locktest");
-	snprintf(out, cap, "TouchSHM%sMutex", unique);
-}
-
-/* Lock objects are never removed by the library (TouchDesigner may hold
- * them); the tests remove their own so /dev/shm does not fill up. */
-static void remove_lock_object(const char *name)
-{
-	char path[300];
-	snprintf(path, sizeof(path), "/dev/shm/%s", name);
-	unlink(path);
-}
-
-static tdshm_lock *open_lock(const char *name)
-{
-	tdshm_lock *lock = NULL;
-	tdshm_error err;
-	tdshm_status status = tdshm_lock_open(name, &lock, &err);
-	if (status != TDSHM_OK)
-		fail_msg("tdshm_lock_open(%s): %s", name, err.message);
-	return lock;
+	int ready;
+	pid_t child = tdshm_test_fork_with_pipe(&ready);
+	if (child == 0) {
+		tdshm_lock *mine = tdshm_test_lock_open(name);
+		tdshm_error err;
+		if (tdshm_lock_acquire(mine, 1000, &err) != TDSHM_OK)
+			_exit(2);
+		if (write(ready, "x", 1) != 1)
+			_exit(3);
+		if (!hold_ms) {
+			for (;;)
+				pause();
+		}
+		tdshm_sleep_ms(hold_ms);
+		tdshm_lock_release(mine);
+		_exit(0);
+	}
+	tdshm_test_wait_ready(ready);
+	return child;
 }
 
 static void test_lock_excludes_second_handle_until_released(void **state)
 {
 	char name[256];
-	lock_name(name, sizeof(name));
-	tdshm_lock *a = open_lock(name), *b = open_lock(name);
+	tdshm_test_lock_name(name, sizeof(name), "locktest");
+	tdshm_lock *a = tdshm_test_lock_open(name), *b = tdshm_test_lock_open(name);
 	tdshm_error err;
 	bool held = true;
 	assert_int_equal(tdshm_lock_is_held(a, &held, &err), TDSHM_OK);
@@ -73,7 +74,7 @@ static void test_lock_excludes_second_handle_until_released(void **state)
 	tdshm_lock_release(b);
 	tdshm_lock_close(a);
 	tdshm_lock_close(b);
-	remove_lock_object(name);
+	tdshm_test_remove_lock_object(name);
 }
 
 static uint64_t median_of_three(const uint64_t v[3])
@@ -85,8 +86,8 @@ static uint64_t median_of_three(const uint64_t v[3])
 static void test_lock_timed_wait_is_bounded(void **state)
 {
 	char name[256];
-	lock_name(name, sizeof(name));
-	tdshm_lock *a = open_lock(name), *b = open_lock(name);
+	tdshm_test_lock_name(name, sizeof(name), "locktest");
+	tdshm_lock *a = tdshm_test_lock_open(name), *b = tdshm_test_lock_open(name);
 	tdshm_error err;
 	assert_int_equal(tdshm_lock_acquire(a, 0, &err), TDSHM_OK);
 	/* The median of three decides, so one scheduling hiccup on a loaded
@@ -108,32 +109,16 @@ static void test_lock_timed_wait_is_bounded(void **state)
 	tdshm_lock_release(a);
 	tdshm_lock_close(a);
 	tdshm_lock_close(b);
-	remove_lock_object(name);
+	tdshm_test_remove_lock_object(name);
 }
 
 /* A waiter in another process is woken by the release, not by its bound. */
 static void test_lock_waiter_wakes_on_release_from_other_process(void **state)
 {
 	char name[256];
-	lock_name(name, sizeof(name));
-	tdshm_lock *lock = open_lock(name);
-	int ready[2];
-	assert_int_equal(pipe(ready), 0);
-	pid_t child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		tdshm_lock *mine = open_lock(name);
-		tdshm_error err;
-		if (tdshm_lock_acquire(mine, 1000, &err) != TDSHM_OK)
-			_exit(2);
-		if (write(ready[1], "x", 1) != 1)
-			_exit(3);
-		tdshm_sleep_ms(150);
-		tdshm_lock_release(mine);
-		_exit(0);
-	}
-	char c;
-	assert_int_equal(read(ready[0], &c, 1), 1);
+	tdshm_test_lock_name(name, sizeof(name), "locktest");
+	tdshm_lock *lock = tdshm_test_lock_open(name);
+	pid_t child = start_holder(name, 150);
 	tdshm_error err;
 	uint64_t start = tdshm_clock_ms();
 	assert_int_equal(tdshm_lock_acquire(lock, 3000, &err), TDSHM_OK);
@@ -141,13 +126,9 @@ static void test_lock_waiter_wakes_on_release_from_other_process(void **state)
 	printf("waited %llu ms for a 150 ms hold in another process\n", (unsigned long long)took);
 	assert_in_range(took, 100, 600);
 	tdshm_lock_release(lock);
-	int wstatus;
-	assert_int_equal(waitpid(child, &wstatus, 0), child);
-	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
-	close(ready[0]);
-	close(ready[1]);
+	tdshm_test_wait_exit_ok(child);
 	tdshm_lock_close(lock);
-	remove_lock_object(name);
+	tdshm_test_remove_lock_object(name);
 }
 
 /* Two processes bump a shared counter 2000 times each under the lock with a
@@ -155,7 +136,7 @@ static void test_lock_waiter_wakes_on_release_from_other_process(void **state)
 static void test_lock_makes_cross_process_updates_atomic(void **state)
 {
 	char name[256], counter_name[300];
-	lock_name(name, sizeof(name));
+	tdshm_test_lock_name(name, sizeof(name), "locktest");
 	snprintf(counter_name, sizeof(counter_name), "%sCounter", name);
 	tdshm_shm *counter = NULL;
 	tdshm_error err;
@@ -169,7 +150,7 @@ static void test_lock_makes_cross_process_updates_atomic(void **state)
 		children[c] = fork();
 		assert_true(children[c] >= 0);
 		if (children[c] == 0) {
-			tdshm_lock *lock = open_lock(name);
+			tdshm_lock *lock = tdshm_test_lock_open(name);
 			tdshm_error child_err;
 			for (int i = 0; i < PER_PROCESS; i++) {
 				if (tdshm_lock_acquire(lock, 5000, &child_err) != TDSHM_OK)
@@ -183,16 +164,13 @@ static void test_lock_makes_cross_process_updates_atomic(void **state)
 			_exit(0);
 		}
 	}
-	for (int c = 0; c < 2; c++) {
-		int wstatus;
-		assert_int_equal(waitpid(children[c], &wstatus, 0), children[c]);
-		assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
-	}
+	for (int c = 0; c < 2; c++)
+		tdshm_test_wait_exit_ok(children[c]);
 	assert_int_equal(*value, 2 * PER_PROCESS);
 	printf("%d contended acquire/release pairs in 2 processes: %.1f us per pair\n",
 	       2 * PER_PROCESS, (double)(tdshm_clock_ns() - start) / 1000.0 / (2 * PER_PROCESS));
 	tdshm_shm_close_and_remove(counter);
-	remove_lock_object(name);
+	tdshm_test_remove_lock_object(name);
 }
 
 /* A holder killed with the lock taken: the next timed wait fails within its
@@ -200,28 +178,13 @@ static void test_lock_makes_cross_process_updates_atomic(void **state)
 static void test_lock_held_by_killed_process_is_reclaimed(void **state)
 {
 	char name[256];
-	lock_name(name, sizeof(name));
-	int ready[2];
-	assert_int_equal(pipe(ready), 0);
-	pid_t child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		tdshm_lock *mine = open_lock(name);
-		tdshm_error err;
-		if (tdshm_lock_acquire(mine, 1000, &err) != TDSHM_OK)
-			_exit(2);
-		if (write(ready[1], "x", 1) != 1)
-			_exit(3);
-		for (;;)
-			pause();
-	}
-	char c;
-	assert_int_equal(read(ready[0], &c, 1), 1);
+	tdshm_test_lock_name(name, sizeof(name), "locktest");
+	pid_t child = start_holder(name, 0);
 	assert_int_equal(kill(child, SIGKILL), 0);
 	int wstatus;
 	assert_int_equal(waitpid(child, &wstatus, 0), child);
 
-	tdshm_lock *lock = open_lock(name);
+	tdshm_lock *lock = tdshm_test_lock_open(name);
 	tdshm_error err;
 	bool held = false;
 	assert_int_equal(tdshm_lock_is_held(lock, &held, &err), TDSHM_OK);
@@ -238,10 +201,8 @@ static void test_lock_held_by_killed_process_is_reclaimed(void **state)
 	assert_non_null(strstr(err.message, "reclaimed"));
 	assert_int_equal(tdshm_lock_acquire(lock, 100, &err), TDSHM_OK);
 	tdshm_lock_release(lock);
-	close(ready[0]);
-	close(ready[1]);
 	tdshm_lock_close(lock);
-	remove_lock_object(name);
+	tdshm_test_remove_lock_object(name);
 }
 
 static void test_lock_rejects_unusable_names(void **state)
@@ -265,8 +226,8 @@ static void test_lock_rejects_unusable_names(void **state)
 static void test_lock_object_is_private_and_persistent(void **state)
 {
 	char name[256], path[300];
-	lock_name(name, sizeof(name));
-	tdshm_lock *lock = open_lock(name);
+	tdshm_test_lock_name(name, sizeof(name), "locktest");
+	tdshm_lock *lock = tdshm_test_lock_open(name);
 	tdshm_lock_close(lock);
 	snprintf(path, sizeof(path), "/dev/shm/%s", name);
 	struct stat st;
@@ -274,15 +235,8 @@ static void test_lock_object_is_private_and_persistent(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	/* Bigger than TouchDesigner's block: room for the holder's pid. */
 	assert_true((size_t)st.st_size > 40 + 48);
-	remove_lock_object(name);
+	tdshm_test_remove_lock_object(name);
 }
-
-/* TouchDesigner's block, as its creator lays it out. */
-struct td_block {
-	pthread_mutex_t mutex;
-	pthread_cond_t cond;
-	bool locked;
-};
 
 /* A lock object made the way TouchDesigner makes it on macOS: just the
  * block, initialised process-shared, in an object the system rounded up to
@@ -291,11 +245,11 @@ struct td_block {
 static void test_lock_made_by_touchdesigner_works_without_pid_slot(void **state)
 {
 	char name[256];
-	lock_name(name, sizeof(name));
+	tdshm_test_lock_name(name, sizeof(name), "locktest");
 	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 4096), 0);
-	struct td_block *block = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	tdshm_test_td_block *block = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	assert_true(block != MAP_FAILED);
 	close(fd);
 	pthread_mutexattr_t mattr;
@@ -309,7 +263,7 @@ static void test_lock_made_by_touchdesigner_works_without_pid_slot(void **state)
 	block->locked = false;
 
 	uint64_t start = tdshm_clock_ms();
-	tdshm_lock *a = open_lock(name), *b = open_lock(name);
+	tdshm_lock *a = tdshm_test_lock_open(name), *b = tdshm_test_lock_open(name);
 	assert_in_range(tdshm_clock_ms() - start, 0, 200);
 	tdshm_error err;
 	assert_int_equal(tdshm_lock_acquire(a, 0, &err), TDSHM_OK);
@@ -325,7 +279,7 @@ static void test_lock_made_by_touchdesigner_works_without_pid_slot(void **state)
 	tdshm_lock_close(a);
 	tdshm_lock_close(b);
 	munmap(block, 4096);
-	remove_lock_object(name);
+	tdshm_test_remove_lock_object(name);
 }
 
 /* A creator that died between creating the object and sizing it left it
@@ -333,23 +287,23 @@ static void test_lock_made_by_touchdesigner_works_without_pid_slot(void **state)
 static void test_lock_left_empty_by_dead_creator_is_replaced(void **state)
 {
 	char name[256];
-	lock_name(name, sizeof(name));
+	tdshm_test_lock_name(name, sizeof(name), "locktest");
 	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	close(fd);
 	uint64_t start = tdshm_clock_ms();
-	tdshm_lock *a = open_lock(name);
+	tdshm_lock *a = tdshm_test_lock_open(name);
 	uint64_t took = tdshm_clock_ms() - start;
 	printf("empty lock object replaced after %llu ms\n", (unsigned long long)took);
 	assert_in_range(took, 90, 500);
-	tdshm_lock *b = open_lock(name);
+	tdshm_lock *b = tdshm_test_lock_open(name);
 	tdshm_error err;
 	assert_int_equal(tdshm_lock_acquire(a, 0, &err), TDSHM_OK);
 	assert_int_equal(tdshm_lock_acquire(b, 0, &err), TDSHM_TIMED_OUT);
 	tdshm_lock_release(a);
 	tdshm_lock_close(a);
 	tdshm_lock_close(b);
-	remove_lock_object(name);
+	tdshm_test_remove_lock_object(name);
 }
 
 int main(void)

@@ -26,6 +26,7 @@
 
 #include "obs_harness.h"
 #include "source_helpers.h"
+#include "td_lock_posix.h"
 #include "test_support.h"
 #include "tdshm/names.h"
 #include "tdshm/platform.h"
@@ -92,23 +93,6 @@ static void report_and_check(const char *what, double before, double during, dou
 
 #define ROUNDS 8
 
-/* Whether pid is asleep in the kernel (its state in /proc is 'S'). */
-static bool process_sleeping(int pid)
-{
-	char path[64], line[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	bool sleeping = false;
-	if (fgets(line, sizeof(line), f)) {
-		const char *paren = strrchr(line, ')');
-		sleeping = paren && paren[1] == ' ' && paren[2] == 'S';
-	}
-	fclose(f);
-	return sleeping;
-}
-
 /* Rounds of: the test takes the data lock (as TouchDesigner's own sender
  * would), a TD-like waiter blocks on the lock's condition variable, it is
  * killed (or stopped) there, the lock is given back. Meanwhile the sender,
@@ -133,7 +117,7 @@ static void waiter_rounds(scene *s, int sig, int *stopped)
 		int waiter = harness_spawn(argv);
 		assert_true(waiter > 0);
 		until = source_now_ms() + 2000;
-		while (!process_sleeping(waiter) && source_now_ms() < until)
+		while (!tdshm_test_process_sleeping(waiter) && source_now_ms() < until)
 			usleep(1000);
 		usleep(20000);
 		if (sig == SIGKILL) {
