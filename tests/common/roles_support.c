@@ -109,6 +109,15 @@ tdshm_shm *tdshm_test_td_info_create(const char *info_name, tdshm_info_layout la
 	return info;
 }
 
+tdshm_sender *tdshm_test_sender_new(const char *user, size_t size, uint32_t info_wait_ms)
+{
+	tdshm_sender *sender = NULL;
+	tdshm_error err;
+	if (tdshm_sender_create(user, size, info_wait_ms, &sender, &err) != TDSHM_OK)
+		fail_msg("sender '%s': %s", user, err.message);
+	return sender;
+}
+
 tdshm_top_params tdshm_test_bgra8_params(uint32_t width, uint32_t height)
 {
 	tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,

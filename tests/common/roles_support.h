@@ -30,6 +30,10 @@ void tdshm_test_write_frame(tdshm_sender *sender, unsigned seed);
 tdshm_status tdshm_test_read_frame(tdshm_receiver *receiver, uint32_t wait_ms, unsigned seed,
 				   size_t expect, size_t *size_out, tdshm_error *err);
 
+/* A sender of size bytes as user, created with that wait for the info
+ * lock; fails the test if it cannot be. */
+tdshm_sender *tdshm_test_sender_new(const char *user, size_t size, uint32_t info_wait_ms);
+
 /* A receiver with these intervals and a 100 ms wait for the info lock. */
 tdshm_receiver *tdshm_test_receiver_new(const char *user, uint32_t retry_ms, uint32_t liveness_ms);
 

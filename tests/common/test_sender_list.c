@@ -168,11 +168,7 @@ static void test_resized_sender_listed_at_new_size(void **state)
 	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err), TDSHM_OK);
 	tdshm_receiver_end_read(receiver);
 	tdshm_receiver_destroy(receiver);
-	tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,
-				   .version = 1,
-				   .width = 200,
-				   .height = 100,
-				   .format = tdshm_pixel_format_by_name("bgra8")};
+	tdshm_top_params params = tdshm_test_bgra8_params(200, 100);
 	size_t want = 0;
 	assert_int_equal(tdshm_top_segment_size(&params, &want, &err), TDSHM_OK);
 	assert_int_equal(tdshm_sender_resize(top, want, INFO_WAIT_MS, &err), TDSHM_OK);

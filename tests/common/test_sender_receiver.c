@@ -61,15 +61,6 @@ static void names_cleanup(const names *n)
 		fail_msg("info lock: %s", err.message);
 }
 
-static tdshm_sender *sender_new(const char *user, size_t size)
-{
-	tdshm_sender *sender = NULL;
-	tdshm_error err;
-	if (tdshm_sender_create(user, size, INFO_WAIT, &sender, &err) != TDSHM_OK)
-		fail_msg("sender '%s': %s", user, err.message);
-	return sender;
-}
-
 static tdshm_info info_now(const names *n)
 {
 	tdshm_shm *info_shm = NULL;
@@ -90,7 +81,7 @@ static void test_sender_writes_info_block_receiver_sets_supported(void **state)
 {
 	names n;
 	names_make(&n, "srinfo");
-	tdshm_sender *sender = sender_new(n.user, 256);
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 256, INFO_WAIT);
 	assert_string_equal(tdshm_sender_data_name(sender), n.data);
 
 	/* The block is TD's POSIX layout: the vector with supported and the
@@ -129,7 +120,7 @@ static void test_receiver_reads_each_frame_with_its_serial(void **state)
 {
 	names n;
 	names_make(&n, "srbytes");
-	tdshm_sender *sender = sender_new(n.user, 4000);
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 4000, INFO_WAIT);
 	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	tdshm_error err;
 	for (unsigned frame = 1; frame <= 5; frame++) {
@@ -223,7 +214,7 @@ static void test_resize_without_receiver_recreates_same_name(void **state)
 {
 	names n;
 	names_make(&n, "srsame");
-	tdshm_sender *sender = sender_new(n.user, 100);
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 100, INFO_WAIT);
 	tdshm_error err;
 	assert_int_equal(tdshm_sender_resize(sender, 5000, INFO_WAIT, &err), TDSHM_OK);
 	assert_string_equal(tdshm_sender_data_name(sender), n.data);
@@ -290,7 +281,7 @@ static void test_second_sender_with_same_name_is_refused(void **state)
 {
 	names n;
 	names_make(&n, "srtwice");
-	tdshm_sender *first = sender_new(n.user, 64);
+	tdshm_sender *first = tdshm_test_sender_new(n.user, 64, INFO_WAIT);
 	tdshm_sender *second = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_sender_create(n.user, 64, INFO_WAIT, &second, &err), TDSHM_EXISTS);
@@ -317,7 +308,7 @@ static void test_receiver_before_sender_finds_it_at_next_retry(void **state)
 	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err),
 			 TDSHM_NOT_FOUND);
 	assert_non_null(strstr(err.message, n.user));
-	tdshm_sender *sender = sender_new(n.user, 64);
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 64, INFO_WAIT);
 	tdshm_test_write_frame(sender, 4);
 	/* Within the retry interval it does not look again, though the sender
 	 * is there now: an instant miss that repeats the last reason. */
@@ -417,7 +408,7 @@ static void test_sender_respects_touchdesigner_but_replaces_unwritten_info(void 
 	/* Now an unwritten block: taken over after a short look. */
 	memset(tdshm_shm_bytes(info), 0, tdshm_shm_size(info));
 	uint64_t start = tdshm_clock_ms();
-	sender = sender_new(n.user, 64);
+	sender = tdshm_test_sender_new(n.user, 64, INFO_WAIT);
 	assert_in_range(tdshm_clock_ms() - start, 50, 1000);
 	assert_int_equal(info_now(&n).magic, TDSHM_INFO_MAGIC);
 	tdshm_shm_close(info); /* the old mapping; its name was taken over */
@@ -501,7 +492,7 @@ static void test_receiver_sees_killed_sender_gone_within_a_second(void **state)
 	tdshm_receiver_destroy(receiver);
 
 	/* A new sender takes the crashed one's name over. */
-	tdshm_sender *sender = sender_new(n.user, 64);
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 64, INFO_WAIT);
 	tdshm_sender_destroy(sender, INFO_WAIT);
 	assert_false(tdshm_test_shm_exists(n.info));
 	assert_false(tdshm_test_shm_exists(n.data));
@@ -523,7 +514,7 @@ static void test_new_sender_takes_over_crashed_senders_lock(void **state)
 	assert_int_equal(tdshm_lock_open(n.data_lock, &data_lock, &err), TDSHM_OK);
 	assert_int_equal(tdshm_lock_is_held(data_lock, &held, &err), TDSHM_OK);
 	assert_true(held);
-	tdshm_sender *sender = sender_new(n.user, 256);
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 256, INFO_WAIT);
 	assert_int_equal(tdshm_lock_is_held(data_lock, &held, &err), TDSHM_OK);
 	assert_false(held);
 	tdshm_lock_close(data_lock);
