@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "roles_support.h"
+#include "tdshm/chop.h"
 #include "tdshm/names.h"
 
 uint8_t tdshm_test_frame_byte(unsigned seed, size_t i)
@@ -115,6 +116,24 @@ tdshm_sender *tdshm_test_sender_new(const char *user, size_t size, uint32_t info
 	tdshm_error err;
 	if (tdshm_sender_create(user, size, info_wait_ms, &sender, &err) != TDSHM_OK)
 		fail_msg("sender '%s': %s", user, err.message);
+	return sender;
+}
+
+tdshm_sender *tdshm_test_chop_sender_start(const char *user, uint32_t channels, uint32_t length,
+					   float sample_rate, const float *const *planes,
+					   uint32_t info_wait_ms)
+{
+	size_t size = 0;
+	tdshm_error err;
+	assert_int_equal(tdshm_chop_segment_size(channels, length, NULL, &size, &err), TDSHM_OK);
+	tdshm_sender *sender = tdshm_test_sender_new(user, size, info_wait_ms);
+	uint8_t *bytes;
+	size_t mapped;
+	assert_int_equal(tdshm_sender_begin_write(sender, 100, &bytes, &mapped, &err), TDSHM_OK);
+	assert_int_equal(
+	    tdshm_chop_write(bytes, mapped, channels, length, sample_rate, planes, NULL, &err),
+	    TDSHM_OK);
+	tdshm_sender_end_write(sender);
 	return sender;
 }
 

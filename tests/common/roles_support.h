@@ -34,6 +34,12 @@ tdshm_status tdshm_test_read_frame(tdshm_receiver *receiver, uint32_t wait_ms, u
  * lock; fails the test if it cannot be. */
 tdshm_sender *tdshm_test_sender_new(const char *user, size_t size, uint32_t info_wait_ms);
 
+/* A CHOP sender as user sized for channels x length samples, with one block
+ * of planes at sample_rate written (no channel names). */
+tdshm_sender *tdshm_test_chop_sender_start(const char *user, uint32_t channels, uint32_t length,
+					   float sample_rate, const float *const *planes,
+					   uint32_t info_wait_ms);
+
 /* A receiver with these intervals and a 100 ms wait for the info lock. */
 tdshm_receiver *tdshm_test_receiver_new(const char *user, uint32_t retry_ms, uint32_t liveness_ms);
 

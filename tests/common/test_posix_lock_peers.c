@@ -77,6 +77,13 @@ static int kill_children(void **state)
 	return 0;
 }
 
+/* A lock of a new name (in name), opened. */
+static tdshm_lock *new_lock(char *name, size_t cap)
+{
+	tdshm_test_lock_name(name, cap, "peerlock");
+	return tdshm_test_lock_open(name);
+}
+
 /* TouchDesigner's acquire and release as the protocol states them
  * (td_lock_posix.h), telling the parent (one byte on ready_fd) when it is
  * about to wait. */
@@ -285,8 +292,7 @@ static void assert_within_bound(const churn_result r[2], const char *what, bool 
 static void run_hostile_waiter_rounds(int sig, const char *what)
 {
 	char name[256];
-	tdshm_test_lock_name(name, sizeof(name), "peerlock");
-	tdshm_lock *lock = tdshm_test_lock_open(name);
+	tdshm_lock *lock = new_lock(name, sizeof(name));
 	uint32_t run_ms = 0;
 	pid_t waiters[ROUNDS];
 	/* The churners run until all rounds are done and a while after. */
@@ -296,12 +302,7 @@ static void run_hostile_waiter_rounds(int sig, const char *what)
 	churners_start(&c, name, run_ms);
 	tdshm_error err;
 	for (int round = 0; round < ROUNDS; round++) {
-		uint64_t until = tdshm_clock_ms() + 3000;
-		tdshm_status status;
-		while ((status = tdshm_lock_acquire(lock, 50, &err)) != TDSHM_OK &&
-		       tdshm_clock_ms() < until)
-			;
-		if (status != TDSHM_OK)
+		if (tdshm_test_lock_acquire_within(lock, 3000, &err) != TDSHM_OK)
 			fail_msg("round %d: our lock never came free: %s", round, err.message);
 		waiters[round] = start_td_waiter(name, 10000);
 		assert_int_equal(kill(waiters[round], sig), 0);
@@ -345,8 +346,7 @@ static void test_lock_release_wakes_td_waiter_promptly(void **state)
 {
 	(void)state;
 	char name[256];
-	tdshm_test_lock_name(name, sizeof(name), "peerlock");
-	tdshm_lock *lock = tdshm_test_lock_open(name);
+	tdshm_lock *lock = new_lock(name, sizeof(name));
 	tdshm_error err;
 	for (int round = 0; round < 5; round++) {
 		assert_int_equal(tdshm_lock_acquire(lock, 100, &err), TDSHM_OK);
@@ -380,8 +380,7 @@ static void test_lock_acquire_bound_over_a_10s_hold(void **state)
 {
 	(void)state;
 	char name[256];
-	tdshm_test_lock_name(name, sizeof(name), "peerlock");
-	tdshm_lock *lock = tdshm_test_lock_open(name);
+	tdshm_lock *lock = new_lock(name, sizeof(name));
 	int fd;
 	pid_t holder = fork_child(&fd);
 	if (holder == 0) {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "roles_support.h"
+#include "test_env_posix.h"
 #include "test_support.h"
 #include "tdshm/info.h"
 #include "tdshm/names.h"
@@ -423,12 +424,9 @@ static void test_sender_respects_touchdesigner_but_replaces_unwritten_info(void 
  * keeps the data lock; it reports over a pipe, then waits to be killed. */
 static pid_t spawn_sender(const char *user, size_t size, bool in_write)
 {
-	int ready[2];
-	assert_int_equal(pipe(ready), 0);
-	pid_t child = fork();
-	assert_true(child >= 0);
+	int ready;
+	pid_t child = tdshm_test_fork_with_pipe(&ready);
 	if (child == 0) {
-		close(ready[0]);
 		tdshm_sender *sender = NULL;
 		tdshm_error err;
 		if (tdshm_sender_create(user, size, INFO_WAIT, &sender, &err) != TDSHM_OK)
@@ -440,15 +438,12 @@ static pid_t spawn_sender(const char *user, size_t size, bool in_write)
 		tdshm_test_frame_fill(bytes, got, 1);
 		if (!in_write)
 			tdshm_sender_end_write(sender);
-		if (write(ready[1], "x", 1) != 1)
+		if (write(ready, "x", 1) != 1)
 			_exit(4);
 		for (;;)
 			pause();
 	}
-	close(ready[1]);
-	char c;
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	close(ready[0]);
+	tdshm_test_wait_ready(ready);
 	return child;
 }
 
@@ -646,9 +641,7 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 	assert_int_equal(last_serial, 200);
 	assert_int_equal(last_size, 1000 + 200 * 100);
 	assert_int_equal(sizes_seen, 5); /* 1000, then 4 resizes */
-	int wstatus;
-	assert_int_equal(waitpid(child, &wstatus, 0), child);
-	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+	tdshm_test_wait_exit_ok(child);
 	close(go[1]);
 	close(ack[1]);
 	tdshm_receiver_destroy(receiver);

@@ -107,16 +107,11 @@ static void waiter_rounds(scene *s, int sig, int *stopped)
 	assert_int_equal(tdshm_lock_open(lock_name, &lock, &err), TDSHM_OK);
 	const char *argv[] = {TDSHM_TD_WAITER_PATH, s->name, "once", NULL};
 	for (int round = 0; round < ROUNDS; round++) {
-		uint64_t until = source_now_ms() + 3000;
-		tdshm_status status;
-		while ((status = tdshm_lock_acquire(lock, 50, &err)) != TDSHM_OK &&
-		       source_now_ms() < until)
-			;
-		if (status != TDSHM_OK)
+		if (tdshm_test_lock_acquire_within(lock, 3000, &err) != TDSHM_OK)
 			fail_msg("round %d: the data lock never came free: %s", round, err.message);
 		int waiter = harness_spawn(argv);
 		assert_true(waiter > 0);
-		until = source_now_ms() + 2000;
+		uint64_t until = source_now_ms() + 2000;
 		while (!tdshm_test_process_sleeping(waiter) && source_now_ms() < until)
 			usleep(1000);
 		usleep(20000);
