@@ -9,8 +9,21 @@
 #include <string.h>
 
 #include "roles_support.h"
+#include "test_support.h"
 #include "tdshm/chop.h"
 #include "tdshm/names.h"
+
+void tdshm_test_names_make(tdshm_test_names *n, const char *stem)
+{
+	tdshm_error err;
+	tdshm_test_unique_name(n->user, sizeof(n->user), stem);
+	assert_int_equal(tdshm_name_info(n->user, n->info, sizeof(n->info), &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_data(n->user, "", n->data, sizeof(n->data), &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_data_lock(n->user, n->data_lock, sizeof(n->data_lock), &err),
+			 TDSHM_OK);
+	assert_int_equal(tdshm_name_info_lock(n->user, n->info_lock, sizeof(n->info_lock), &err),
+			 TDSHM_OK);
+}
 
 uint8_t tdshm_test_frame_byte(unsigned seed, size_t i)
 {
@@ -135,6 +148,17 @@ tdshm_sender *tdshm_test_chop_sender_start(const char *user, uint32_t channels, 
 	    TDSHM_OK);
 	tdshm_sender_end_write(sender);
 	return sender;
+}
+
+void tdshm_test_destroy_sender_watching_detach(tdshm_sender *sender, const char *info_name,
+					       size_t detach_offset, uint32_t info_wait_ms)
+{
+	tdshm_error err;
+	tdshm_shm *watch = NULL;
+	assert_int_equal(tdshm_shm_open(info_name, &watch, &err), TDSHM_OK);
+	tdshm_sender_destroy(sender, info_wait_ms);
+	assert_int_equal(tdshm_shm_bytes(watch)[detach_offset], 1);
+	tdshm_shm_close(watch);
 }
 
 tdshm_top_params tdshm_test_bgra8_params(uint32_t width, uint32_t height)

@@ -11,10 +11,23 @@
 #include <stdint.h>
 
 #include "tdshm/info.h"
+#include "tdshm/names.h"
 #include "tdshm/platform.h"
 #include "tdshm/receiver.h"
 #include "tdshm/sender.h"
 #include "tdshm/top.h"
+
+/* A test's Shared Mem Name (unique, from stem) and the full names of the
+ * objects a sender makes for it. */
+typedef struct tdshm_test_names {
+	char user[128];
+	char info[TDSHM_FULL_NAME_CAP];
+	char data[TDSHM_FULL_NAME_CAP];
+	char data_lock[TDSHM_FULL_NAME_CAP];
+	char info_lock[TDSHM_FULL_NAME_CAP];
+} tdshm_test_names;
+
+void tdshm_test_names_make(tdshm_test_names *n, const char *stem);
 
 /* Byte i of frame seed's pattern. */
 uint8_t tdshm_test_frame_byte(unsigned seed, size_t i);
@@ -39,6 +52,12 @@ tdshm_sender *tdshm_test_sender_new(const char *user, size_t size, uint32_t info
 tdshm_sender *tdshm_test_chop_sender_start(const char *user, uint32_t channels, uint32_t length,
 					   float sample_rate, const float *const *planes,
 					   uint32_t info_wait_ms);
+
+/* Destroys sender while a mapping of its info segment info_name is held,
+ * which outlives the unlink and shows what the sender wrote last: the
+ * byte at detach_offset (detach in this platform's layout) must be 1. */
+void tdshm_test_destroy_sender_watching_detach(tdshm_sender *sender, const char *info_name,
+					       size_t detach_offset, uint32_t info_wait_ms);
 
 /* A receiver with these intervals and a 100 ms wait for the info lock. */
 tdshm_receiver *tdshm_test_receiver_new(const char *user, uint32_t retry_ms, uint32_t liveness_ms);
