@@ -47,13 +47,6 @@ void tdshm_test_wait_exit_ok(pid_t child)
 	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
 }
 
-void tdshm_test_lock_name(char *out, size_t cap, const char *stem)
-{
-	char unique[128];
-	tdshm_test_unique_name(unique, sizeof(unique), stem);
-	snprintf(out, cap, "TouchSHM%sMutex", unique);
-}
-
 void tdshm_test_remove_lock_object(const char *name)
 {
 	char path[300];

@@ -18,8 +18,6 @@ void tdshm_test_wait_ready(int fd);
 /* Waits for child and checks it exited with status 0. */
 void tdshm_test_wait_exit_ok(pid_t child);
 
-/* A lock object name unique to this call: "TouchSHM<stem>-<pid>-<n>Mutex". */
-void tdshm_test_lock_name(char *out, size_t cap, const char *stem);
 /* Lock objects are never removed by the library (TouchDesigner may hold
  * them); the tests remove their own so /dev/shm does not fill up. */
 void tdshm_test_remove_lock_object(const char *name);

@@ -59,9 +59,8 @@ static HANDLE start_lock_thread(struct lock_thread_job *job)
 static void test_lock_abandoned_by_exited_thread_is_acquired(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winabandon");
-	snprintf(name, sizeof(name), "TouchSHM%sMutex", user);
+	char name[128];
+	tdshm_test_lock_name(name, sizeof(name), "winabandon");
 
 	struct lock_thread_job job = {.name = name, .may_release = NULL};
 	HANDLE thread = start_lock_thread(&job);
@@ -88,9 +87,8 @@ static void test_lock_abandoned_by_exited_thread_is_acquired(void **state)
 static void test_lock_held_by_other_thread_times_out_then_frees(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winbusy");
-	snprintf(name, sizeof(name), "TouchSHM%sMutex", user);
+	char name[128];
+	tdshm_test_lock_name(name, sizeof(name), "winbusy");
 
 	struct lock_thread_job job = {.name = name};
 	job.may_release = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -123,9 +121,8 @@ static void test_lock_held_by_other_thread_times_out_then_frees(void **state)
 static void test_lock_is_not_recursive_in_one_thread(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winrecurse");
-	snprintf(name, sizeof(name), "TouchSHM%sMutex", user);
+	char name[128];
+	tdshm_test_lock_name(name, sizeof(name), "winrecurse");
 	tdshm_lock *first = NULL, *second = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_lock_open(name, &first, &err), TDSHM_OK);
@@ -167,9 +164,8 @@ static void test_lock_timeout_is_bounded_even_for_infinite(void **state)
 	/* UINT32_MAX is Win32's INFINITE: the backend must not pass it on. We
 	 * cannot wait 49 days, so check the free path only returns at once
 	 * and a held lock with timeout 0 answers at once. */
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "wininf");
-	snprintf(name, sizeof(name), "TouchSHM%sMutex", user);
+	char name[128];
+	tdshm_test_lock_name(name, sizeof(name), "wininf");
 	tdshm_lock *lock = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_lock_open(name, &lock, &err), TDSHM_OK);
@@ -183,9 +179,8 @@ static void test_lock_timeout_is_bounded_even_for_infinite(void **state)
 static void test_segment_size_is_bounded_by_virtualquery(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winsize");
-	snprintf(name, sizeof(name), "TouchSHM%s", user);
+	char name[128];
+	tdshm_test_segment_name(name, sizeof(name), "winsize");
 	const size_t asked = 10000;
 	tdshm_shm *created = NULL, *opened = NULL;
 	tdshm_error err;
@@ -228,9 +223,8 @@ static void test_segment_size_is_bounded_by_virtualquery(void **state)
 static void test_segment_exclusive_create_and_reuse(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winexcl");
-	snprintf(name, sizeof(name), "TouchSHM%s", user);
+	char name[128];
+	tdshm_test_segment_name(name, sizeof(name), "winexcl");
 	tdshm_shm *first = NULL, *again = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_shm_create(name, 8192, true, &first, &err), TDSHM_OK);
@@ -267,9 +261,8 @@ static void count_visit(const char *full_name, void *ctx)
 static void test_segment_missing_and_list(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winmissing");
-	snprintf(name, sizeof(name), "TouchSHM%s", user);
+	char name[128];
+	tdshm_test_segment_name(name, sizeof(name), "winmissing");
 	tdshm_shm *shm = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_shm_open(name, &shm, &err), TDSHM_NOT_FOUND);

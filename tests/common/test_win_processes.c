@@ -170,9 +170,8 @@ static void test_segment_and_lock_are_shared_between_processes(void **state)
 {
 	(void)state;
 	/* "TouchSHMVidéo-<pid>-<n>": one non-ASCII character on the way. */
-	char user[64], name[128], lock_name[160];
-	tdshm_test_unique_name(user, sizeof(user), "Vid\xc3\xa9o");
-	snprintf(name, sizeof(name), "TouchSHM%s", user);
+	char name[128], lock_name[160];
+	tdshm_test_segment_name(name, sizeof(name), "Vid\xc3\xa9o");
 	snprintf(lock_name, sizeof(lock_name), "%sMutex", name);
 
 	struct child child;
@@ -226,9 +225,8 @@ static void test_segment_and_lock_are_shared_between_processes(void **state)
 static void test_lock_abandoned_by_dead_process_is_acquired(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "deadholder");
-	snprintf(name, sizeof(name), "TouchSHM%sMutex", user);
+	char name[128];
+	tdshm_test_lock_name(name, sizeof(name), "deadholder");
 
 	struct child child;
 	start_child(&child, "--child-abandon", name);
