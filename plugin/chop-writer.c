@@ -12,7 +12,8 @@
 #include "chop-writer.h"
 #include "plugin-log.h"
 #include "tdshm/chop.h"
-#include "tdshm/chop_stream.h"
+#include "tdshm/chop_assembler.h"
+#include "tdshm/chop_reader.h"
 #include "tdshm/names.h"
 #include "tdshm/sender.h"
 
@@ -23,9 +24,11 @@
 /* Retry period after a failed create (name taken, system error). */
 #define RETRY_MS 2000
 
-#define chop_log(level, f, format, ...)                                                            \
-	blog(level, "[tdshm-chop-out: '%s'] " format,                                              \
-	     (f)->source ? obs_source_get_name((f)->source) : (f)->owner, ##__VA_ARGS__)
+/* The filter's lines name its source; the Tools output's audio has none
+ * and is named by its owner. */
+#define writer_log(level, f, format, ...)                                                          \
+	((f)->source ? tdshm_log(level, (f)->source, format, ##__VA_ARGS__)                        \
+		     : tdshm_log_as(level, "tdshm-chop-out", (f)->owner, format, ##__VA_ARGS__))
 
 struct tdshm_chop_writer {
 	obs_source_t *source; /* for log lines; may be NULL */
@@ -67,7 +70,7 @@ static void set_problem(tdshm_chop_writer *f, const char *message)
 	pthread_mutex_lock(&f->status_mutex);
 	if (strcmp(f->problem, message) != 0) {
 		if (message[0])
-			chop_log(LOG_WARNING, f, "%s", message);
+			writer_log(LOG_WARNING, f, "%s", message);
 		snprintf(f->problem, sizeof(f->problem), "%s", message);
 	}
 	pthread_mutex_unlock(&f->status_mutex);
@@ -167,7 +170,7 @@ static bool worker_sync(tdshm_chop_writer *f)
 		return false;
 	}
 	set_problem(f, "");
-	chop_log(LOG_INFO, f, "sending '%s' (%zu-byte segment)", name, size);
+	writer_log(LOG_INFO, f, "sending '%s' (%zu-byte segment)", name, size);
 
 	pthread_mutex_lock(&f->lock);
 	if (f->config_generation == generation && !f->sender) {
@@ -303,7 +306,7 @@ tdshm_chop_writer *tdshm_chop_writer_create(obs_source_t *source, const char *ow
 		return NULL;
 	}
 	if (pthread_create(&f->thread, NULL, worker_main, f) != 0) {
-		chop_log(LOG_ERROR, f, "could not start the writer thread");
+		writer_log(LOG_ERROR, f, "could not start the writer thread");
 		tdshm_chop_writer_destroy(f);
 		return NULL;
 	}

@@ -11,7 +11,7 @@
 #include "chop-writer.h"
 #include "output-audio.h"
 #include "plugin-log.h"
-#include "tdshm/chop_stream.h"
+#include "tdshm/chop_reader.h"
 
 #define NAMES_NUMBERED "numbered"
 #define NAMES_SPEAKERS "speakers"

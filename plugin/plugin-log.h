@@ -14,8 +14,12 @@
 const char *tdshm_log_tag(const obs_source_t *source);
 
 #define tdshm_log(level, source, format, ...)                                                      \
-	blog(level, "[%s: '%s'] " format, tdshm_log_tag(source), obs_source_get_name(source),      \
-	     ##__VA_ARGS__)
+	tdshm_log_as(level, tdshm_log_tag(source), obs_source_get_name(source), format,            \
+		     ##__VA_ARGS__)
+/* The same line for a part that has no source of its own (the Tools
+ * output's audio writer): its tag and name given. */
+#define tdshm_log_as(level, tag, name, format, ...)                                                \
+	blog(level, "[%s: '%s'] " format, tag, name, ##__VA_ARGS__)
 
 /* Copies the locale string of key into out, replacing its conversions in
  * order by args[0..count) (each given as text; "%%" is a percent sign). A

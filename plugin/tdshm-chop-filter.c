@@ -14,7 +14,7 @@
 #include "chop-writer.h"
 #include "dialog-status.h"
 #include "tdshm/chop.h"
-#include "tdshm/chop_stream.h"
+#include "tdshm/chop_reader.h"
 
 #define SETTING_NAME "name"
 #define SETTING_BLOCK_LENGTH "block_length"

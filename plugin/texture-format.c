@@ -78,25 +78,6 @@ bool tdshm_texture_plan_for(const tdshm_pixel_format *format, tdshm_texture_plan
 	return true;
 }
 
-/* Output channel sources: a stored component index, or one of these. */
-enum { SRC_ZERO = -1, SRC_ONE = -2 };
-
-static void tdshm_texture_layout_map(tdshm_channel_layout layout, int map[4])
-{
-	static const int maps[][4] = {
-	    [TDSHM_LAYOUT_R] = {0, SRC_ZERO, SRC_ZERO, SRC_ONE},
-	    [TDSHM_LAYOUT_RG] = {0, 1, SRC_ZERO, SRC_ONE},
-	    [TDSHM_LAYOUT_RGB] = {0, 1, 2, SRC_ONE},
-	    [TDSHM_LAYOUT_BGR] = {2, 1, 0, SRC_ONE},
-	    [TDSHM_LAYOUT_RGBA] = {0, 1, 2, 3},
-	    [TDSHM_LAYOUT_BGRA] = {2, 1, 0, 3},
-	    [TDSHM_LAYOUT_ABGR] = {3, 2, 1, 0},
-	    [TDSHM_LAYOUT_A] = {SRC_ZERO, SRC_ZERO, SRC_ZERO, 0},
-	    [TDSHM_LAYOUT_RA] = {0, 0, 0, 1},
-	};
-	memcpy(map, maps[layout], sizeof(maps[layout]));
-}
-
 /* B10G11R11 ufloat shares half's 5-bit exponent and bias: moving the
  * mantissa into place gives the exact half. */
 static void tdshm_texture_b10g11r11_row(const uint8_t *src, uint8_t *dst, uint32_t width)
@@ -135,14 +116,17 @@ void tdshm_texture_convert_row(const tdshm_pixel_format *format, const uint8_t *
 		memset(one, 0xff, sizeof(one));
 	}
 	static const uint8_t zero[4] = {0, 0, 0, 0};
-	int map[4];
-	tdshm_texture_layout_map(format->layout, map);
+	/* The layout table is common/'s (pixel_format.h): a default is 0 for
+	 * colour, 1 for alpha. */
+	int sources[4];
+	tdshm_channel_layout_sources(format->layout, sources);
+	const uint8_t *defaults[4] = {zero, zero, zero, one};
 	const size_t bpp = format->bytes_per_pixel;
 	for (uint32_t x = 0; x < width; x++) {
 		for (int c = 0; c < 4; c++) {
-			const uint8_t *from = map[c] == SRC_ZERO  ? zero
-					      : map[c] == SRC_ONE ? one
-								  : src + (size_t)map[c] * size;
+			const uint8_t *from = sources[c] == TDSHM_COMPONENT_DEFAULT
+						  ? defaults[c]
+						  : src + (size_t)sources[c] * size;
 			memcpy(dst + (size_t)c * size, from, size);
 		}
 		src += bpp;

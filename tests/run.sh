@@ -4,6 +4,10 @@
 # configures, builds and runs every suite, one stage after another:
 #   tests/run.sh                 every stage
 #   tests/run.sh unit obs        only the named stages
+#   TDSHM_CPU_HOGS=2 tests/run.sh obs
+#                                the same beside 2 processes that keep a
+#                                core busy each (stress-ng), as on a loaded
+#                                machine: timing checks must still hold
 # Stages live in tests/ci/stage-<name>.sh; each exits non-zero on failure.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +20,14 @@ stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all_stages[@]}")
 
 bash "$here/ci/install-deps.sh" || { echo "FAIL: could not install the test dependencies"; exit 1; }
+
+hogs=${TDSHM_CPU_HOGS:-0}
+if [ "$hogs" -gt 0 ]; then
+	stress-ng --cpu "$hogs" --quiet &
+	hogs_pid=$!
+	trap 'kill "$hogs_pid" 2>/dev/null; wait "$hogs_pid" 2>/dev/null' EXIT
+	echo "--- $hogs CPU hog(s) running beside the stages (stress-ng, pid $hogs_pid)"
+fi
 
 passed=0 failed=0 failed_names=()
 for stage in "${stages[@]}"; do

@@ -29,6 +29,13 @@ enum {
 
 #define SAMPLE_BYTES 4u
 
+static tdshm_status refuse_inside_header(const char *what, int32_t offset, tdshm_error *err)
+{
+	return tdshm_error_set(err, TDSHM_REFUSED,
+			       "channel %s offset %" PRId32 " lies inside the %d-byte header", what,
+			       offset, TDSHM_CHOP_HEADER_SIZE);
+}
+
 tdshm_status tdshm_chop_parse(const uint8_t *segment, size_t size, tdshm_chop_block *out,
 			      tdshm_error *err)
 {
@@ -89,10 +96,7 @@ tdshm_status tdshm_chop_parse(const uint8_t *segment, size_t size, tdshm_chop_bl
 
 	int32_t data_offset = tdshm_load_i32le(segment, CHOP_DATA_OFFSET_AT);
 	if (data_offset < TDSHM_CHOP_HEADER_SIZE)
-		return tdshm_error_set(err, TDSHM_REFUSED,
-				       "channel data offset %" PRId32
-				       " lies inside the %d-byte header",
-				       data_offset, TDSHM_CHOP_HEADER_SIZE);
+		return refuse_inside_header("data", data_offset, err);
 	if (data_offset % SAMPLE_BYTES != 0)
 		return tdshm_error_set(err, TDSHM_REFUSED,
 				       "channel data offset %" PRId32
@@ -111,10 +115,7 @@ tdshm_status tdshm_chop_parse(const uint8_t *segment, size_t size, tdshm_chop_bl
 	if (block.names_sent) {
 		int32_t names_offset = tdshm_load_i32le(segment, CHOP_NAMES_OFFSET_AT);
 		if (names_offset < TDSHM_CHOP_HEADER_SIZE)
-			return tdshm_error_set(err, TDSHM_REFUSED,
-					       "channel name offset %" PRId32
-					       " lies inside the %d-byte header",
-					       names_offset, TDSHM_CHOP_HEADER_SIZE);
+			return refuse_inside_header("name", names_offset, err);
 		if ((uint64_t)names_offset > size)
 			return tdshm_error_set(err, TDSHM_REFUSED,
 					       "channel name offset %" PRId32

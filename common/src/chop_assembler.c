@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tdshm/chop_stream.h"
+#include "tdshm/chop_assembler.h"
+#include "tdshm/chop_reader.h"
 
 struct tdshm_chop_assembler {
 	uint32_t channels;

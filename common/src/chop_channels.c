@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tdshm/chop_stream.h"
+#include "tdshm/chop_channels.h"
 
 void tdshm_chop_names_init(tdshm_chop_names *names)
 {

@@ -4,7 +4,7 @@
  * unless this project's sender publishes a serial. */
 #include <string.h>
 
-#include "tdshm/chop_stream.h"
+#include "tdshm/chop_detect.h"
 
 #include "byte_order.h"
 

@@ -6,23 +6,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tdshm/chop_stream.h"
+#include "tdshm/chop_detect.h"
+#include "tdshm/chop_reader.h"
 #include "tdshm/platform.h"
 
-void tdshm_chop_reader_init(tdshm_chop_reader *reader, const char *picker)
+struct tdshm_chop_reader {
+	tdshm_chop_detector detector;
+	tdshm_chop_names names;
+	tdshm_chop_channel_map map;
+	char picker[256];
+	uint32_t chop_channels; /* of the last block taken, 0 before */
+	float sample_rate;
+	float *planes[TDSHM_CHOP_OUTPUT_MAX_CHANNELS];
+	uint32_t capacity; /* frames each plane holds */
+};
+
+tdshm_status tdshm_chop_reader_create(const char *picker, tdshm_chop_reader **out, tdshm_error *err)
 {
-	memset(reader, 0, sizeof(*reader));
+	*out = NULL;
+	tdshm_chop_reader *reader = calloc(1, sizeof(*reader));
+	if (!reader)
+		return tdshm_error_set(err, TDSHM_SYSTEM_ERROR, "out of memory for a CHOP reader");
 	tdshm_chop_detector_reset(&reader->detector);
 	tdshm_chop_names_init(&reader->names);
 	snprintf(reader->picker, sizeof(reader->picker), "%s", picker ? picker : "");
+	*out = reader;
+	return TDSHM_OK;
 }
 
-void tdshm_chop_reader_free(tdshm_chop_reader *reader)
+void tdshm_chop_reader_destroy(tdshm_chop_reader *reader)
 {
+	if (!reader)
+		return;
 	tdshm_chop_names_free(&reader->names);
 	for (uint32_t c = 0; c < TDSHM_CHOP_OUTPUT_MAX_CHANNELS; c++)
 		free(reader->planes[c]);
-	memset(reader, 0, sizeof(*reader));
+	free(reader);
+}
+
+uint32_t tdshm_chop_reader_chop_channels(const tdshm_chop_reader *reader)
+{
+	return reader->chop_channels;
+}
+
+float tdshm_chop_reader_sample_rate(const tdshm_chop_reader *reader)
+{
+	return reader->sample_rate;
+}
+
+const tdshm_chop_channel_map *tdshm_chop_reader_map(const tdshm_chop_reader *reader)
+{
+	return &reader->map;
+}
+
+const tdshm_chop_names *tdshm_chop_reader_names(const tdshm_chop_reader *reader)
+{
+	return &reader->names;
+}
+
+uint64_t tdshm_chop_reader_missed(const tdshm_chop_reader *reader)
+{
+	return reader->detector.missed;
 }
 
 void tdshm_chop_reader_forget(tdshm_chop_reader *reader)
@@ -96,7 +140,6 @@ tdshm_status tdshm_chop_reader_take(tdshm_chop_reader *reader, const uint8_t *se
 		    memcmp(previous.source, reader->map.source, sizeof(previous.source)) != 0;
 	}
 	reader->chop_channels = block.channels;
-	reader->length = block.length;
 	reader->sample_rate = block.sample_rate;
 
 	status = reserve_planes(reader, block.length, err);

@@ -261,38 +261,26 @@ static void component_store(const tdshm_pixel_format *format, uint8_t *dst, uint
 	}
 }
 
-/* For each layout, which stored component feeds R, G, B and A; -1 means
- * the constant default (0 for colour, 1 for alpha). */
-typedef struct component_map {
-	int source[4];
-} component_map;
+/* For each layout, which stored component feeds R, G, B and A; D means the
+ * constant default (0 for colour, 1 for alpha). The one table of layouts:
+ * the plugin's texture converter reads it too. */
+#define D TDSHM_COMPONENT_DEFAULT
+static const int8_t layout_sources[][4] = {
+    [TDSHM_LAYOUT_R] = {0, D, D, D},    [TDSHM_LAYOUT_RG] = {0, 1, D, D},
+    [TDSHM_LAYOUT_RGB] = {0, 1, 2, D},  [TDSHM_LAYOUT_BGR] = {2, 1, 0, D},
+    [TDSHM_LAYOUT_RGBA] = {0, 1, 2, 3}, [TDSHM_LAYOUT_BGRA] = {2, 1, 0, 3},
+    [TDSHM_LAYOUT_ABGR] = {3, 2, 1, 0}, [TDSHM_LAYOUT_A] = {D, D, D, 0},
+    [TDSHM_LAYOUT_RA] = {0, 0, 0, 1},
+};
+#undef D
 
-static component_map layout_map(tdshm_channel_layout layout)
+bool tdshm_channel_layout_sources(tdshm_channel_layout layout, int sources[4])
 {
-	switch (layout) {
-	case TDSHM_LAYOUT_R:
-		return (component_map){{0, -1, -1, -1}};
-	case TDSHM_LAYOUT_RG:
-		return (component_map){{0, 1, -1, -1}};
-	case TDSHM_LAYOUT_RGB:
-		return (component_map){{0, 1, 2, -1}};
-	case TDSHM_LAYOUT_BGR:
-		return (component_map){{2, 1, 0, -1}};
-	case TDSHM_LAYOUT_RGBA:
-		return (component_map){{0, 1, 2, 3}};
-	case TDSHM_LAYOUT_BGRA:
-		return (component_map){{2, 1, 0, 3}};
-	case TDSHM_LAYOUT_ABGR:
-		return (component_map){{3, 2, 1, 0}};
-	case TDSHM_LAYOUT_A:
-		return (component_map){{-1, -1, -1, 0}};
-	case TDSHM_LAYOUT_RA:
-		return (component_map){{0, 0, 0, 1}};
-	case TDSHM_LAYOUT_A2B10G10R10:
-	case TDSHM_LAYOUT_B10G11R11:
-		break;
-	}
-	return (component_map){{-1, -1, -1, -1}};
+	bool unpacked = (size_t)layout < sizeof(layout_sources) / sizeof(layout_sources[0]) &&
+			layout != TDSHM_LAYOUT_A2B10G10R10 && layout != TDSHM_LAYOUT_B10G11R11;
+	for (int i = 0; i < 4; i++)
+		sources[i] = unpacked ? layout_sources[layout][i] : TDSHM_COMPONENT_DEFAULT;
+	return unpacked;
 }
 
 void tdshm_pixel_to_rgba_f32(const tdshm_pixel_format *format, const uint8_t *src, float rgba[4])
@@ -313,9 +301,10 @@ void tdshm_pixel_to_rgba_f32(const tdshm_pixel_format *format, const uint8_t *sr
 		rgba[3] = 1.0f;
 		return;
 	}
-	component_map map = layout_map(format->layout);
+	int sources[4];
+	tdshm_channel_layout_sources(format->layout, sources);
 	for (int i = 0; i < 4; i++) {
-		int s = map.source[i];
+		int s = sources[i];
 		rgba[i] =
 		    s >= 0 ? component_load(format, src, (uint32_t)s) : (i == 3 ? 1.0f : 0.0f);
 	}
@@ -339,10 +328,11 @@ void tdshm_pixel_from_rgba_f32(const tdshm_pixel_format *format, const float rgb
 	}
 	/* Each stored component takes the first RGBA channel that reads it:
 	 * mono+alpha stores R (G and B are its copies on the way back). */
-	component_map map = layout_map(format->layout);
+	int sources[4];
+	tdshm_channel_layout_sources(format->layout, sources);
 	bool stored[4] = {false, false, false, false};
 	for (int i = 0; i < 4; i++) {
-		int s = map.source[i];
+		int s = sources[i];
 		if (s >= 0 && !stored[s]) {
 			component_store(format, dst, (uint32_t)s, rgba[i]);
 			stored[s] = true;
@@ -356,4 +346,28 @@ void tdshm_pixel_to_rgba8(const tdshm_pixel_format *format, const uint8_t *src, 
 	tdshm_pixel_to_rgba_f32(format, src, f);
 	for (int c = 0; c < 4; c++)
 		rgba[c] = (uint8_t)unorm_from_float(f[c], 255);
+}
+
+uint8_t tdshm_unpremultiply_u8(uint8_t colour, uint8_t alpha)
+{
+	if (alpha == 0)
+		return 0;
+	uint32_t v = ((uint32_t)colour * 255u + alpha / 2u) / alpha;
+	return (uint8_t)(v > 255u ? 255u : v);
+}
+
+float tdshm_unpremultiply_f32(float colour, float alpha)
+{
+	return alpha > 0.0f ? colour / alpha : 0.0f;
+}
+
+void tdshm_unpremultiply_row_rgba8(uint8_t *row, size_t count)
+{
+	for (size_t i = 0; i < count; i++, row += 4) {
+		uint8_t a = row[3];
+		if (a == 255)
+			continue;
+		for (int c = 0; c < 3; c++)
+			row[c] = tdshm_unpremultiply_u8(row[c], a);
+	}
 }

@@ -9,12 +9,10 @@
 #include "tdshm/names.h"
 #include "tdshm/platform.h"
 #include "tdshm/sender.h"
+#include "sender_internal.h"
 
 /* How many fresh postfixes to try when one happens to exist already. */
 #define SENDER_POSTFIX_ATTEMPTS 8
-/* How long an info block may stay unwritten before it counts as a crashed
- * sender's: a live one writes it right after creating the segment. */
-#define SENDER_UNWRITTEN_WAIT_MS 100
 
 struct tdshm_sender {
 	char user_name[TDSHM_USER_NAME_MAX + 1];
@@ -31,11 +29,6 @@ struct tdshm_sender {
 	bool writing;
 };
 
-static tdshm_info_layout sender_layout(void)
-{
-	return tdshm_info_native_layout();
-}
-
 /* Takes the info lock; a wait that failed because the holder died reclaims
  * the lock, so one immediate retry gets it. */
 static tdshm_status sender_lock_info(tdshm_sender *sender, uint32_t timeout_ms, tdshm_error *err)
@@ -48,16 +41,6 @@ static tdshm_status sender_lock_info(tdshm_sender *sender, uint32_t timeout_ms, 
 	return status;
 }
 
-/* A crashed sender may have died holding a lock. A try without waiting
- * reclaims a lock whose recorded holder is dead (platform.h), so the first
- * write after a takeover does not time out; a live holder is left alone. */
-static void sender_reclaim_lock(tdshm_lock *lock)
-{
-	tdshm_error ignored;
-	if (tdshm_lock_acquire(lock, 0, &ignored) == TDSHM_OK)
-		tdshm_lock_release(lock);
-}
-
 static void sender_random_postfix(char out[TDSHM_INFO_POSTFIX_CAP])
 {
 	uint8_t random[TDSHM_POSTFIX_LEN];
@@ -67,82 +50,13 @@ static void sender_random_postfix(char out[TDSHM_INFO_POSTFIX_CAP])
 	out[TDSHM_POSTFIX_LEN] = '\0';
 }
 
-/* Removes a crashed sender's segment. Failure needs no report here: the
- * create that follows fails with EXISTS and says so. */
-static void sender_remove_leftover(const char *full_name)
-{
-	tdshm_error ignored;
-	if (tdshm_shm_remove(full_name, &ignored) != TDSHM_OK)
-		return;
-}
-
-/* Whether an info segment's block was never written (magic still zero). */
-static bool sender_info_unwritten(const tdshm_shm *info)
-{
-	static const uint8_t zero[4] = {0};
-	return tdshm_shm_size(info) >= sizeof(zero) &&
-	       memcmp(tdshm_shm_bytes(info), zero, sizeof(zero)) == 0;
-}
-
-/* The info segment exists. If it is one of ours whose process has died, the
- * old sender crashed: remove its segments so the name can be taken over.
- * Returns TDSHM_OK when something stale was removed (the caller retries). */
-static tdshm_status sender_remove_stale(tdshm_sender *sender, tdshm_error *err)
-{
-	tdshm_shm *old = NULL;
-	tdshm_status status = tdshm_shm_open(sender->info_name, &old, err);
-	if (status == TDSHM_NOT_FOUND)
-		return TDSHM_OK; /* gone meanwhile: just retry */
-	if (status != TDSHM_OK)
-		return status;
-	tdshm_info_ext ext;
-	bool has_ext = tdshm_info_ext_read(tdshm_shm_bytes(old), tdshm_shm_size(old), &ext);
-	if (!has_ext && sender_info_unwritten(old)) {
-		/* A sender between creating the block and writing it, or one
-		 * that died right there: only the second stays this way. */
-		tdshm_sleep_ms(SENDER_UNWRITTEN_WAIT_MS);
-		has_ext = tdshm_info_ext_read(tdshm_shm_bytes(old), tdshm_shm_size(old), &ext);
-		if (!has_ext && sender_info_unwritten(old)) {
-			ext.pid = 0; /* no process: the takeover below applies */
-			has_ext = true;
-		}
-	}
-	tdshm_info info;
-	tdshm_error ignored;
-	bool has_info = tdshm_info_read(tdshm_shm_bytes(old), tdshm_shm_size(old), sender_layout(),
-					&info, &ignored) == TDSHM_OK;
-	tdshm_shm_close(old);
-	if (!has_ext)
-		return tdshm_error_set(err, TDSHM_EXISTS,
-				       "Shared Mem Name '%s' is already used by another sender "
-				       "(TouchDesigner or another program): pick another name or "
-				       "stop that sender",
-				       sender->user_name);
-	if (ext.pid != 0 && (ext.pid == tdshm_process_id() || tdshm_process_alive(ext.pid)))
-		return tdshm_error_set(err, TDSHM_EXISTS,
-				       "Shared Mem Name '%s' is already used by another sender "
-				       "(pid %u): pick another name or stop that sender",
-				       sender->user_name, ext.pid);
-	/* The crashed sender's data segment, under its last postfix and the
-	 * plain name; either may be missing. */
-	char name[TDSHM_FULL_NAME_CAP];
-	if (has_info && info.postfix[0] &&
-	    tdshm_name_data(sender->user_name, info.postfix, name, sizeof(name), &ignored) ==
-		TDSHM_OK)
-		sender_remove_leftover(name);
-	if (tdshm_name_data(sender->user_name, "", name, sizeof(name), &ignored) == TDSHM_OK)
-		sender_remove_leftover(name);
-	status = tdshm_shm_remove(sender->info_name, err);
-	return status == TDSHM_NOT_FOUND ? TDSHM_OK : status;
-}
-
 static tdshm_status sender_create_info(tdshm_sender *sender, tdshm_error *err)
 {
 	tdshm_status status =
 	    tdshm_shm_create(sender->info_name, TDSHM_INFO_SEGMENT_SIZE, true, &sender->info, err);
 	if (status != TDSHM_EXISTS)
 		return status;
-	status = sender_remove_stale(sender, err);
+	status = tdshm_sender_remove_stale(sender->user_name, sender->info_name, err);
 	if (status != TDSHM_OK)
 		return status;
 	status =
@@ -165,7 +79,7 @@ static tdshm_status sender_create_data(tdshm_sender *sender, size_t size, bool t
 {
 	tdshm_status status = tdshm_shm_create(sender->data_name, size, true, &sender->data, err);
 	if (status == TDSHM_EXISTS && take_over) {
-		sender_remove_leftover(sender->data_name);
+		tdshm_sender_remove_leftover(sender->data_name);
 		status = tdshm_shm_create(sender->data_name, size, true, &sender->data, err);
 	}
 	if (status == TDSHM_EXISTS)
@@ -186,7 +100,7 @@ static tdshm_status sender_write_info(tdshm_sender *sender, uint32_t timeout_ms,
 	info.version = TDSHM_INFO_VERSION;
 	uint8_t *bytes = tdshm_shm_bytes(sender->info);
 	size_t size = tdshm_shm_size(sender->info);
-	status = tdshm_info_write(&info, sender_layout(), bytes, size, err);
+	status = tdshm_info_write(&info, tdshm_info_native_layout(), bytes, size, err);
 	if (status == TDSHM_OK) {
 		tdshm_info_ext ext = {.pid = tdshm_process_id(), .frame_serial = 0};
 		tdshm_info_ext_write(bytes, size, &ext);
@@ -240,8 +154,8 @@ tdshm_status tdshm_sender_create(const char *user_name, size_t data_size, uint32
 	if (status == TDSHM_OK)
 		status = tdshm_lock_open(sender->info_lock_name, &sender->info_lock, err);
 	if (status == TDSHM_OK) {
-		sender_reclaim_lock(sender->data_lock);
-		sender_reclaim_lock(sender->info_lock);
+		tdshm_sender_reclaim_lock(sender->data_lock);
+		tdshm_sender_reclaim_lock(sender->info_lock);
 		status = sender_create_info(sender, err);
 	}
 	if (status == TDSHM_OK)
@@ -263,7 +177,8 @@ static tdshm_status sender_replace_data(tdshm_sender *sender, size_t data_size, 
 	uint8_t *info_bytes = tdshm_shm_bytes(sender->info);
 	size_t info_size = tdshm_shm_size(sender->info);
 	tdshm_info info;
-	tdshm_status status = tdshm_info_read(info_bytes, info_size, sender_layout(), &info, err);
+	tdshm_status status =
+	    tdshm_info_read(info_bytes, info_size, tdshm_info_native_layout(), &info, err);
 	if (status != TDSHM_OK)
 		return status;
 	tdshm_shm_close_and_remove(sender->data);
@@ -284,7 +199,8 @@ static tdshm_status sender_replace_data(tdshm_sender *sender, size_t data_size, 
 			return status;
 		memcpy(sender->postfix, postfix, sizeof(postfix));
 		memcpy(info.postfix, postfix, sizeof(postfix));
-		return tdshm_info_write(&info, sender_layout(), info_bytes, info_size, err);
+		return tdshm_info_write(&info, tdshm_info_native_layout(), info_bytes, info_size,
+					err);
 	}
 	return status;
 }
@@ -322,13 +238,12 @@ tdshm_status tdshm_sender_begin_write(tdshm_sender *sender, uint32_t timeout_ms,
 	 * the mapping zero pages nobody else sees (platform.h). */
 	tdshm_error why;
 	if (tdshm_shm_check_intact(sender->info, &why) != TDSHM_OK)
-		return tdshm_error_set(err, TDSHM_GONE,
-				       "%s; the sender of '%s' has to start again", why.message,
-				       sender->user_name);
+		return tdshm_error_set(err, TDSHM_GONE, "%s; the sender of '%s' has to start again",
+				       why.message, sender->user_name);
 	if (tdshm_shm_check_intact(sender->data, &why) != TDSHM_OK) {
 		/* A new data segment, as a resize makes; receivers follow. */
-		tdshm_status repaired = tdshm_sender_resize(
-		    sender, tdshm_shm_size(sender->data), timeout_ms, err);
+		tdshm_status repaired =
+		    tdshm_sender_resize(sender, tdshm_shm_size(sender->data), timeout_ms, err);
 		if (repaired != TDSHM_OK)
 			return repaired;
 	}
@@ -359,7 +274,7 @@ bool tdshm_sender_receiver_attached(tdshm_sender *sender)
 	tdshm_info info;
 	tdshm_error ignored;
 	return tdshm_info_read(tdshm_shm_bytes(sender->info), tdshm_shm_size(sender->info),
-			       sender_layout(), &info, &ignored) == TDSHM_OK &&
+			       tdshm_info_native_layout(), &info, &ignored) == TDSHM_OK &&
 	       info.supported;
 }
 
@@ -415,12 +330,13 @@ static void sender_return_to_plain_name(tdshm_sender *sender, uint32_t info_time
 			uint8_t *info_bytes = tdshm_shm_bytes(sender->info);
 			size_t info_size = tdshm_shm_size(sender->info);
 			tdshm_info info;
-			moved = tdshm_info_read(info_bytes, info_size, sender_layout(), &info,
-						&ignored) == TDSHM_OK;
+			moved = tdshm_info_read(info_bytes, info_size, tdshm_info_native_layout(),
+						&info, &ignored) == TDSHM_OK;
 			if (moved) {
 				memset(info.postfix, 0, sizeof(info.postfix));
-				moved = tdshm_info_write(&info, sender_layout(), info_bytes,
-							 info_size, &ignored) == TDSHM_OK;
+				moved =
+				    tdshm_info_write(&info, tdshm_info_native_layout(), info_bytes,
+						     info_size, &ignored) == TDSHM_OK;
 			}
 		}
 		if (!moved)
@@ -450,7 +366,7 @@ void tdshm_sender_destroy(tdshm_sender *sender, uint32_t info_timeout_ms)
 	bool locked = sender_lock_info(sender, info_timeout_ms, &ignored) == TDSHM_OK;
 	/* Set even without the lock: a receiver that misses detach would keep
 	 * a dead sender's handles. */
-	tdshm_info_set_detach(tdshm_shm_bytes(sender->info), sender_layout(), true);
+	tdshm_info_set_detach(tdshm_shm_bytes(sender->info), tdshm_info_native_layout(), true);
 	if (locked)
 		tdshm_lock_release(sender->info_lock);
 	sender_free(sender);

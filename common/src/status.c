@@ -3,7 +3,7 @@
 
 #include "tdshm/status.h"
 
-tdshm_status tdshm_error_setv(tdshm_error *err, tdshm_status status, const char *fmt, va_list args)
+static tdshm_status error_setv(tdshm_error *err, tdshm_status status, const char *fmt, va_list args)
 {
 	if (err) {
 		err->status = status;
@@ -16,7 +16,7 @@ tdshm_status tdshm_error_set(tdshm_error *err, tdshm_status status, const char *
 {
 	va_list args;
 	va_start(args, fmt);
-	tdshm_error_setv(err, status, fmt, args);
+	error_setv(err, status, fmt, args);
 	va_end(args);
 	return status;
 }

@@ -294,13 +294,6 @@ void tdshm_top_reader_hidden(tdshm_top_reader *r, tdshm_top_reader_event *ev)
 	}
 }
 
-void tdshm_top_reader_disconnect(tdshm_top_reader *r)
-{
-	tdshm_receiver_disconnect(r->receiver);
-	reader_forget_frame(r);
-	reader_set_state(r, TDSHM_TOP_READER_WAITING, NULL, NULL);
-}
-
 tdshm_top_reader_state tdshm_top_reader_get_state(const tdshm_top_reader *r)
 {
 	return r->state;

@@ -41,30 +41,6 @@ tdshm_status tdshm_top_frame_segment_size(const tdshm_top_frame *frame, size_t *
 	return tdshm_top_segment_size(&frame->header, out, err);
 }
 
-/* Premultiplied 8-bit colour back to straight, rounded to nearest and
- * clamped (a GPU blend can leave colour a step above alpha). */
-static inline uint8_t tdshm_straighten_u8(uint8_t c, uint8_t a)
-{
-	uint32_t v = ((uint32_t)c * 255u + a / 2u) / a;
-	return (uint8_t)(v > 255u ? 255u : v);
-}
-
-static void tdshm_straighten_row_u8(uint8_t *row, size_t count)
-{
-	for (size_t i = 0; i < count; i++, row += 4) {
-		uint8_t a = row[3];
-		if (a == 255)
-			continue;
-		if (a == 0) {
-			row[0] = row[1] = row[2] = 0;
-			continue;
-		}
-		row[0] = tdshm_straighten_u8(row[0], a);
-		row[1] = tdshm_straighten_u8(row[1], a);
-		row[2] = tdshm_straighten_u8(row[2], a);
-	}
-}
-
 static void tdshm_straighten_row_f16(uint8_t *row, size_t count)
 {
 	for (size_t i = 0; i < count; i++, row += 8) {
@@ -74,7 +50,8 @@ static void tdshm_straighten_row_f16(uint8_t *row, size_t count)
 		if (a == 1.0f)
 			continue;
 		for (int c = 0; c < 3; c++)
-			h[c] = a > 0.0f ? tdshm_float_to_half(tdshm_half_to_float(h[c]) / a) : 0;
+			h[c] = tdshm_float_to_half(
+			    tdshm_unpremultiply_f32(tdshm_half_to_float(h[c]), a));
 		memcpy(row, h, sizeof(h));
 	}
 }
@@ -87,15 +64,16 @@ static void tdshm_straighten_row_f32(uint8_t *row, size_t count)
 		if (v[3] == 1.0f)
 			continue;
 		for (int c = 0; c < 3; c++)
-			v[c] = v[3] > 0.0f ? v[c] / v[3] : 0.0f;
+			v[c] = tdshm_unpremultiply_f32(v[c], v[3]);
 		memcpy(row, v, sizeof(v));
 	}
 }
 
-void tdshm_top_straighten_row(const tdshm_pixel_format *format, uint8_t *row, size_t count)
+/* Straightens count premultiplied pixels of format in place. */
+static void top_straighten_row(const tdshm_pixel_format *format, uint8_t *row, size_t count)
 {
 	if (format->type == TDSHM_COMPONENT_UNORM)
-		tdshm_straighten_row_u8(row, count);
+		tdshm_unpremultiply_row_rgba8(row, count);
 	else if (format->bits == 16)
 		tdshm_straighten_row_f16(row, count);
 	else
@@ -144,7 +122,7 @@ tdshm_status tdshm_top_frame_write(const tdshm_top_frame *frame, const uint8_t *
 		uint8_t *dst = image + (size_t)y * row_bytes;
 		memcpy(dst, src + (size_t)src_row * src_stride, row_bytes);
 		if (straighten)
-			tdshm_top_straighten_row(frame->header.format, dst, frame->header.width);
+			top_straighten_row(frame->header.format, dst, frame->header.width);
 	}
 	return TDSHM_OK;
 }

@@ -56,40 +56,18 @@ static int chop_receive_parse(int argc, char **argv, chop_receive_options *o)
 	tool_args_init(&args, "chop-receive", argc, argv);
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = 10;
-	const char *word, *value;
-	while (tool_args_next(&args, &word)) {
-		if (strcmp(word, "--blocks") == 0) {
-			if (!tool_args_u32(&args, word, 1, UINT32_MAX, &o->blocks))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--expect-names") == 0) {
-			if (!tool_args_value(&args, word, &value))
-				return TOOL_EXIT_USAGE;
-			o->expect_name_count =
-			    tool_parse_list(&args, word, value, &o->expect_names[0][0],
-					    CHOP_RECEIVE_NAME_CAP, CHOP_RECEIVE_MAX_CHANNELS);
-			if (o->expect_name_count < 0)
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--expect-freq") == 0) {
-			if (!tool_args_value(&args, word, &value))
-				return TOOL_EXIT_USAGE;
-			o->expect_freq_count = tool_parse_double_list(
-			    &args, word, value, 0, 1e6, o->expect_freq, CHOP_RECEIVE_MAX_CHANNELS);
-			if (o->expect_freq_count < 0)
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--print") == 0) {
-			o->print = true;
-		} else if (strcmp(word, "--timeout") == 0) {
-			if (!tool_args_double(&args, word, 0, 86400, &o->timeout_s))
-				return TOOL_EXIT_USAGE;
-		} else {
-			int code = tool_args_name(&args, word, &o->name);
-			if (code != TOOL_EXIT_OK)
-				return code;
-		}
-	}
-	if (!o->name)
-		return tool_usage_error(&args, "give the Shared Mem Name to receive from");
-	return TOOL_EXIT_OK;
+	const tool_option options[] = {
+	    TOOL_OPT("--blocks", U32, &o->blocks, .min = 1, .max = UINT32_MAX),
+	    TOOL_OPT("--expect-names", LIST, &o->expect_names[0][0],
+		     .item_cap = CHOP_RECEIVE_NAME_CAP, .max_items = CHOP_RECEIVE_MAX_CHANNELS,
+		     .count = &o->expect_name_count),
+	    TOOL_OPT("--expect-freq", NUMBERS, o->expect_freq, .max = 1e6,
+		     .max_items = CHOP_RECEIVE_MAX_CHANNELS, .count = &o->expect_freq_count),
+	    TOOL_OPT("--print", FLAG, &o->print),
+	    TOOL_OPT("--timeout", DOUBLE, &o->timeout_s, .max = 86400),
+	};
+	return tool_args_parse(&args, options, sizeof(options) / sizeof(options[0]), &o->name,
+			       "give the Shared Mem Name to receive from");
 }
 
 static void chop_freq_add(chop_freq_estimate *estimate, const float *x, uint32_t n)

@@ -44,48 +44,22 @@ static int chop_send_parse(int argc, char **argv, chop_send_options *o)
 	/* -12 dBFS: loud enough to see and measure, and OBS's meter stays out
 	 * of the red (full scale pegs it). */
 	o->amplitude = CHOP_SEND_DEFAULT_AMPLITUDE;
-	const char *word, *value;
-	while (tool_args_next(&args, &word)) {
-		if (strcmp(word, "--channels") == 0) {
-			if (!tool_args_u32(&args, word, 1, CHOP_SEND_MAX_CHANNELS, &o->channels))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--rate") == 0) {
-			if (!tool_args_u32(&args, word, 1, 1000000, &o->rate))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--length") == 0) {
-			if (!tool_args_u32(&args, word, 1, 1u << 20, &o->length))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--freq") == 0) {
-			if (!tool_args_value(&args, word, &value))
-				return TOOL_EXIT_USAGE;
-			o->freq_count = tool_parse_double_list(&args, word, value, 0, 1e6, o->freq,
-							       CHOP_SEND_MAX_CHANNELS);
-			if (o->freq_count < 0)
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--names") == 0) {
-			if (!tool_args_value(&args, word, &value))
-				return TOOL_EXIT_USAGE;
-			o->name_count = tool_parse_list(&args, word, value, &o->names[0][0],
-							CHOP_SEND_NAME_CAP, CHOP_SEND_MAX_CHANNELS);
-			if (o->name_count < 0)
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--amplitude") == 0) {
-			if (!tool_args_double(&args, word, 0, 1, &o->amplitude))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--seconds") == 0) {
-			if (!tool_args_double(&args, word, 0, 1e7, &o->seconds))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--blocks") == 0) {
-			if (!tool_args_u32(&args, word, 1, UINT32_MAX, &o->blocks))
-				return TOOL_EXIT_USAGE;
-		} else {
-			int code = tool_args_name(&args, word, &o->name);
-			if (code != TOOL_EXIT_OK)
-				return code;
-		}
-	}
-	if (!o->name)
-		return tool_usage_error(&args, "give the Shared Mem Name to send as");
+	const tool_option options[] = {
+	    TOOL_OPT("--channels", U32, &o->channels, .min = 1, .max = CHOP_SEND_MAX_CHANNELS),
+	    TOOL_OPT("--rate", U32, &o->rate, .min = 1, .max = 1000000),
+	    TOOL_OPT("--length", U32, &o->length, .min = 1, .max = 1u << 20),
+	    TOOL_OPT("--freq", NUMBERS, o->freq, .max = 1e6, .max_items = CHOP_SEND_MAX_CHANNELS,
+		     .count = &o->freq_count),
+	    TOOL_OPT("--names", LIST, &o->names[0][0], .item_cap = CHOP_SEND_NAME_CAP,
+		     .max_items = CHOP_SEND_MAX_CHANNELS, .count = &o->name_count),
+	    TOOL_OPT("--amplitude", DOUBLE, &o->amplitude, .max = 1),
+	    TOOL_OPT("--seconds", DOUBLE, &o->seconds, .max = 1e7),
+	    TOOL_OPT("--blocks", U32, &o->blocks, .min = 1, .max = UINT32_MAX),
+	};
+	int code = tool_args_parse(&args, options, sizeof(options) / sizeof(options[0]), &o->name,
+				   "give the Shared Mem Name to send as");
+	if (code != TOOL_EXIT_OK)
+		return code;
 	if (o->length == 0) /* one video frame's worth at 60 fps, like a CHOP cook */
 		o->length = o->rate / 60 ? o->rate / 60 : 1;
 	if (o->freq_count > 0 && (uint32_t)o->freq_count != o->channels)

@@ -57,37 +57,15 @@ static int receive_parse(int argc, char **argv, receive_options *o)
 	tool_args_init(&args, "receive", argc, argv);
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = 10;
-	const char *word, *value;
-	while (tool_args_next(&args, &word)) {
-		if (strcmp(word, "--frames") == 0) {
-			if (!tool_args_u32(&args, word, 1, UINT32_MAX, &o->frames))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--png") == 0) {
-			if (!tool_args_value(&args, word, &o->png))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--expect") == 0) {
-			if (!tool_args_value(&args, word, &value))
-				return TOOL_EXIT_USAGE;
-			if (!tdshm_pattern_by_name(value, &o->pattern))
-				return tool_usage_error(&args,
-							"--expect must be bars, ramp or counter, "
-							"got '%s'",
-							value);
-			o->expect = true;
-		} else if (strcmp(word, "--timeout") == 0) {
-			if (!tool_args_double(&args, word, 0, 86400, &o->timeout_s))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--top-down") == 0) {
-			o->top_down = true;
-		} else {
-			int code = tool_args_name(&args, word, &o->name);
-			if (code != TOOL_EXIT_OK)
-				return code;
-		}
-	}
-	if (!o->name)
-		return tool_usage_error(&args, "give the Shared Mem Name to receive from");
-	return TOOL_EXIT_OK;
+	const tool_option options[] = {
+	    TOOL_OPT("--frames", U32, &o->frames, .min = 1, .max = UINT32_MAX),
+	    TOOL_OPT("--png", TEXT, &o->png),
+	    TOOL_OPT("--expect", PATTERN, &o->pattern, .given = &o->expect),
+	    TOOL_OPT("--timeout", DOUBLE, &o->timeout_s, .max = 86400),
+	    TOOL_OPT("--top-down", FLAG, &o->top_down),
+	};
+	return tool_args_parse(&args, options, sizeof(options) / sizeof(options[0]), &o->name,
+			       "give the Shared Mem Name to receive from");
 }
 
 static void receive_forget_connection(receive_state *s)

@@ -41,53 +41,21 @@ static int send_parse(int argc, char **argv, send_options *o)
 	o->fps = 60;
 	o->pattern = TDSHM_PATTERN_COUNTER;
 	o->header_version = 1;
-	const char *word, *value;
-	while (tool_args_next(&args, &word)) {
-		if (strcmp(word, "--size") == 0) {
-			if (!tool_args_value(&args, word, &value) ||
-			    !tool_parse_size(&args, word, value, &o->width, &o->height))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--format") == 0) {
-			if (!tool_args_value(&args, word, &value))
-				return TOOL_EXIT_USAGE;
-			o->format = tdshm_pixel_format_by_name(value);
-			if (!o->format)
-				return tool_usage_error(&args,
-							"unknown --format '%s' ('tdshm help' "
-							"lists the formats)",
-							value);
-		} else if (strcmp(word, "--fps") == 0) {
-			if (!tool_args_double(&args, word, 0.1, 1000, &o->fps))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--pattern") == 0) {
-			if (!tool_args_value(&args, word, &value))
-				return TOOL_EXIT_USAGE;
-			if (!tdshm_pattern_by_name(value, &o->pattern))
-				return tool_usage_error(&args,
-							"--pattern must be bars, ramp or counter, "
-							"got '%s'",
-							value);
-		} else if (strcmp(word, "--frames") == 0) {
-			if (!tool_args_u32(&args, word, 1, UINT32_MAX, &o->frames))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--legacy") == 0) {
-			o->legacy = true;
-		} else if (strcmp(word, "--top-down") == 0) {
-			o->top_down = true;
-		} else if (strcmp(word, "--resize-every") == 0) {
-			if (!tool_args_u32(&args, word, 1, UINT32_MAX, &o->resize_every))
-				return TOOL_EXIT_USAGE;
-		} else if (strcmp(word, "--header-version") == 0) {
-			if (!tool_args_u32(&args, word, 1, 2, &o->header_version))
-				return TOOL_EXIT_USAGE;
-		} else {
-			int code = tool_args_name(&args, word, &o->name);
-			if (code != TOOL_EXIT_OK)
-				return code;
-		}
-	}
-	if (!o->name)
-		return tool_usage_error(&args, "give the Shared Mem Name to send as");
+	const tool_option options[] = {
+	    TOOL_OPT("--size", SIZE, &o->width, .out2 = &o->height),
+	    TOOL_OPT("--format", FORMAT, &o->format),
+	    TOOL_OPT("--fps", DOUBLE, &o->fps, .min = 0.1, .max = 1000),
+	    TOOL_OPT("--pattern", PATTERN, &o->pattern),
+	    TOOL_OPT("--frames", U32, &o->frames, .min = 1, .max = UINT32_MAX),
+	    TOOL_OPT("--legacy", FLAG, &o->legacy),
+	    TOOL_OPT("--top-down", FLAG, &o->top_down),
+	    TOOL_OPT("--resize-every", U32, &o->resize_every, .min = 1, .max = UINT32_MAX),
+	    TOOL_OPT("--header-version", U32, &o->header_version, .min = 1, .max = 2),
+	};
+	int code = tool_args_parse(&args, options, sizeof(options) / sizeof(options[0]), &o->name,
+				   "give the Shared Mem Name to send as");
+	if (code != TOOL_EXIT_OK)
+		return code;
 	uint32_t df, dt, inf;
 	if (o->legacy && !tdshm_top_legacy_triple(o->format, &df, &dt, &inf))
 		return tool_usage_error(&args, "the legacy header cannot express format '%s'",

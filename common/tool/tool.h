@@ -45,6 +45,44 @@ bool tool_args_double(tool_args *args, const char *option, double min, double ma
  * error, TOOL_EXIT_USAGE. */
 int tool_args_name(tool_args *args, const char *word, const char **name);
 
+/* One option of a command, for tool_args_parse. */
+typedef enum tool_option_kind {
+	TOOL_OPTION_FLAG,    /* bool *: set */
+	TOOL_OPTION_U32,     /* uint32_t *: a whole number in min..max */
+	TOOL_OPTION_DOUBLE,  /* double *: a number in min..max */
+	TOOL_OPTION_TEXT,    /* const char **: the word as it is */
+	TOOL_OPTION_SIZE,    /* uint32_t * width, out2 height: "1920x1080" */
+	TOOL_OPTION_FORMAT,  /* const tdshm_pixel_format **: a format's short name */
+	TOOL_OPTION_PATTERN, /* tdshm_pattern_kind *: bars, ramp or counter */
+	TOOL_OPTION_LIST,    /* char[max_items][item_cap]: "a,b,c"; *count items */
+	TOOL_OPTION_NUMBERS, /* double[max_items]: "440,880" in min..max; *count */
+} tool_option_kind;
+
+typedef struct tool_option {
+	const char *name; /* "--frames" */
+	tool_option_kind kind;
+	void *out;
+	void *out2;      /* SIZE: the height */
+	double min, max; /* U32, DOUBLE, NUMBERS */
+	int *count;      /* LIST, NUMBERS */
+	int max_items;   /* LIST, NUMBERS */
+	size_t item_cap; /* LIST */
+	bool *given;     /* may be NULL: set when the option is seen */
+} tool_option;
+
+/* One table entry: TOOL_OPT("--frames", U32, &o->frames, .min = 1, .max = 9). */
+#define TOOL_OPT(name_, kind_, out_, ...)                                                          \
+	{                                                                                          \
+		.name = name_, .kind = TOOL_OPTION_##kind_, .out = out_, __VA_ARGS__               \
+	}
+
+/* Walks every argument: the options in the table, and the command's one
+ * NAME (an unknown "--option" or a second NAME is an error, and so is no
+ * NAME: missing_name says what to give). Returns TOOL_EXIT_OK or, after
+ * printing the error, TOOL_EXIT_USAGE. */
+int tool_args_parse(tool_args *args, const tool_option *options, size_t count, const char **name,
+		    const char *missing_name);
+
 /* Parsers print "tdshm COMMAND: OPTION ..." on failure and return false. */
 bool tool_parse_u32(const tool_args *args, const char *option, const char *text, uint32_t min,
 		    uint32_t max, uint32_t *out);

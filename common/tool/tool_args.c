@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tdshm/pattern.h"
+#include "tdshm/pixel_format.h"
 #include "tool.h"
 
 void tool_args_init(tool_args *args, const char *command, int argc, char **argv)
@@ -165,5 +167,81 @@ int tool_args_name(tool_args *args, const char *word, const char **name)
 	if (*name)
 		return tool_usage_error(args, "one NAME only, got '%s' and '%s'", *name, word);
 	*name = word;
+	return TOOL_EXIT_OK;
+}
+
+static bool option_take(tool_args *args, const tool_option *o)
+{
+	const char *value = NULL;
+	if (o->kind == TOOL_OPTION_FLAG) {
+		*(bool *)o->out = true;
+		return true;
+	}
+	if (!tool_args_value(args, o->name, &value))
+		return false;
+	switch (o->kind) {
+	case TOOL_OPTION_FLAG:
+		break;
+	case TOOL_OPTION_U32:
+		return tool_parse_u32(args, o->name, value, (uint32_t)o->min, (uint32_t)o->max,
+				      o->out);
+	case TOOL_OPTION_DOUBLE:
+		return tool_parse_double(args, o->name, value, o->min, o->max, o->out);
+	case TOOL_OPTION_TEXT:
+		*(const char **)o->out = value;
+		return true;
+	case TOOL_OPTION_SIZE:
+		return tool_parse_size(args, o->name, value, o->out, o->out2);
+	case TOOL_OPTION_FORMAT: {
+		const tdshm_pixel_format *format = tdshm_pixel_format_by_name(value);
+		if (!format) {
+			tool_usage_error(args, "unknown %s '%s' ('tdshm help' lists the formats)",
+					 o->name, value);
+			return false;
+		}
+		*(const tdshm_pixel_format **)o->out = format;
+		return true;
+	}
+	case TOOL_OPTION_PATTERN:
+		if (!tdshm_pattern_by_name(value, o->out)) {
+			tool_usage_error(args, "%s must be bars, ramp or counter, got '%s'",
+					 o->name, value);
+			return false;
+		}
+		return true;
+	case TOOL_OPTION_LIST:
+		*o->count =
+		    tool_parse_list(args, o->name, value, o->out, o->item_cap, o->max_items);
+		return *o->count >= 0;
+	case TOOL_OPTION_NUMBERS:
+		*o->count = tool_parse_double_list(args, o->name, value, o->min, o->max, o->out,
+						   o->max_items);
+		return *o->count >= 0;
+	}
+	return false;
+}
+
+int tool_args_parse(tool_args *args, const tool_option *options, size_t count, const char **name,
+		    const char *missing_name)
+{
+	const char *word;
+	while (tool_args_next(args, &word)) {
+		const tool_option *o = NULL;
+		for (size_t i = 0; i < count && !o; i++)
+			if (strcmp(word, options[i].name) == 0)
+				o = &options[i];
+		if (!o) {
+			int code = tool_args_name(args, word, name);
+			if (code != TOOL_EXIT_OK)
+				return code;
+			continue;
+		}
+		if (!option_take(args, o))
+			return TOOL_EXIT_USAGE;
+		if (o->given)
+			*o->given = true;
+	}
+	if (!*name)
+		return tool_usage_error(args, "%s", missing_name);
 	return TOOL_EXIT_OK;
 }

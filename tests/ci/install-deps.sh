@@ -14,6 +14,8 @@ packages=(
 	# as Debian's packages; C++ for libobs-d3d11)
 	libz-mingw-w64-dev libsimde-dev g++-mingw-w64-x86-64-win32 patch make
 	obs-studio openbox xdotool imagemagick tesseract-ocr python3 python3-websocket
+	# TDSHM_CPU_HOGS: busy processes beside the stages (a loaded machine)
+	stress-ng
 )
 missing=()
 for p in "${packages[@]}"; do

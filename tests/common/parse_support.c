@@ -27,3 +27,42 @@ void tdshm_test_assert_refused(tdshm_status status, const tdshm_error *err, cons
 	if (!strstr(err->message, says))
 		fail_msg("message \"%s\" does not say \"%s\"", err->message, says);
 }
+
+enum { PARSE_TOP, PARSE_CHOP };
+
+static tdshm_status parse_exact(int parser, const uint8_t *bytes, size_t size, void *out,
+				tdshm_error *err)
+{
+	uint8_t *copy = tdshm_test_exact_copy(bytes, size);
+	tdshm_error_clear(err);
+	tdshm_status status = parser == PARSE_TOP ? tdshm_top_parse(copy, size, out, err)
+						  : tdshm_chop_parse(copy, size, out, err);
+	free(copy);
+	return status;
+}
+
+tdshm_status tdshm_test_top_parse_exact(const uint8_t *bytes, size_t size, tdshm_top_image *img,
+					tdshm_error *err)
+{
+	return parse_exact(PARSE_TOP, bytes, size, img, err);
+}
+
+tdshm_status tdshm_test_chop_parse_exact(const uint8_t *bytes, size_t size, tdshm_chop_block *block,
+					 tdshm_error *err)
+{
+	return parse_exact(PARSE_CHOP, bytes, size, block, err);
+}
+
+void tdshm_test_top_expect_refused(const uint8_t *bytes, size_t size, const char *says)
+{
+	tdshm_top_image img;
+	tdshm_error err;
+	tdshm_test_assert_refused(parse_exact(PARSE_TOP, bytes, size, &img, &err), &err, says);
+}
+
+void tdshm_test_chop_expect_refused(const uint8_t *bytes, size_t size, const char *says)
+{
+	tdshm_chop_block block;
+	tdshm_error err;
+	tdshm_test_assert_refused(parse_exact(PARSE_CHOP, bytes, size, &block, &err), &err, says);
+}

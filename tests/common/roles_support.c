@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "roles_support.h"
@@ -102,6 +103,12 @@ void tdshm_test_start_connected(const char *user, size_t size, size_t expect, td
 	*receiver = tdshm_test_receiver_new(user, 0, 500);
 	tdshm_test_write_frame(*sender, 1);
 	assert_int_equal(tdshm_test_read_frame(*receiver, 1000, 1, expect, NULL, &err), TDSHM_OK);
+}
+
+void tdshm_test_stop_connected(tdshm_sender *sender, tdshm_receiver *receiver)
+{
+	tdshm_receiver_destroy(receiver);
+	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
 }
 
 bool tdshm_test_shm_exists(const char *full_name)
@@ -213,4 +220,34 @@ void tdshm_test_td_top_sender_stop(tdshm_test_td_top_sender *td)
 	tdshm_shm_close_and_remove(td->info);
 	tdshm_lock_close(td->data_lock);
 	memset(td, 0, sizeof(*td));
+}
+
+void tdshm_test_lock_name(char *out, size_t cap, const char *stem)
+{
+	char unique[128];
+	tdshm_test_unique_name(unique, sizeof(unique), stem);
+	snprintf(out, cap, "TouchSHM%sMutex", unique);
+}
+
+tdshm_lock *tdshm_test_lock_open(const char *name)
+{
+	tdshm_lock *lock = NULL;
+	tdshm_error err;
+	if (tdshm_lock_open(name, &lock, &err) != TDSHM_OK)
+		fail_msg("tdshm_lock_open(%s): %s", name, err.message);
+	return lock;
+}
+
+void tdshm_test_lock_remove(const char *name)
+{
+	tdshm_error ignored;
+	if (tdshm_shm_remove(name, &ignored) != TDSHM_OK)
+		return; /* not there: nothing to remove */
+}
+
+void tdshm_test_segment_name(char *out, size_t cap, const char *stem)
+{
+	char unique[128];
+	tdshm_test_unique_name(unique, sizeof(unique), stem);
+	snprintf(out, cap, "TouchSHM%s", unique);
 }

@@ -67,6 +67,9 @@ tdshm_receiver *tdshm_test_receiver_new(const char *user, uint32_t retry_ms, uin
  * tdshm_test_read_frame checks with expect. */
 void tdshm_test_start_connected(const char *user, size_t size, size_t expect, tdshm_sender **sender,
 				tdshm_receiver **receiver);
+/* Ends what tdshm_test_start_connected began: the receiver, then the sender
+ * (which removes its segments). */
+void tdshm_test_stop_connected(tdshm_sender *sender, tdshm_receiver *receiver);
 
 bool tdshm_test_shm_exists(const char *full_name);
 
@@ -94,3 +97,13 @@ void tdshm_test_td_top_sender_start(tdshm_test_td_top_sender *td, const char *us
 void tdshm_test_td_top_sender_write(tdshm_test_td_top_sender *td, unsigned seed);
 /* Removes what start created. */
 void tdshm_test_td_top_sender_stop(tdshm_test_td_top_sender *td);
+
+/* A lock name unique to this run ("TouchSHM<stem>-<pid>-<n>Mutex"), a lock
+ * opened on it (failing the test when it cannot be), and its removal: lock
+ * objects are never removed by the library (TouchDesigner may hold them),
+ * so a test removes its own. */
+void tdshm_test_lock_name(char *out, size_t cap, const char *stem);
+tdshm_lock *tdshm_test_lock_open(const char *name);
+void tdshm_test_lock_remove(const char *name);
+/* The same for a segment: "TouchSHM<stem>-<pid>-<n>". */
+void tdshm_test_segment_name(char *out, size_t cap, const char *stem);

@@ -49,23 +49,6 @@ static uint8_t *make_block(const char *const *names, size_t *size)
 	return seg;
 }
 
-static tdshm_status parse_exact(const uint8_t *bytes, size_t size, tdshm_chop_block *block,
-				tdshm_error *err)
-{
-	uint8_t *copy = tdshm_test_exact_copy(bytes, size);
-	tdshm_error_clear(err);
-	tdshm_status status = tdshm_chop_parse(copy, size, block, err);
-	free(copy);
-	return status;
-}
-
-static void expect_refused(const uint8_t *bytes, size_t size, const char *says)
-{
-	tdshm_chop_block block;
-	tdshm_error err;
-	tdshm_test_assert_refused(parse_exact(bytes, size, &block, &err), &err, says);
-}
-
 static void test_block_round_trips_samples_and_names(void **state)
 {
 	(void)state;
@@ -174,7 +157,7 @@ static void test_missing_or_broken_names_fall_back_to_chanN(void **state)
 	uint32_t names_at = tdshm_load_u32le(seg, 32);
 	tdshm_store_u32le(seg, 8, (uint32_t)size);
 	tdshm_store_u32le(seg, 32, names_at + 9);
-	assert_int_equal(parse_exact(seg, size, &block, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_chop_parse_exact(seg, size, &block, &err), TDSHM_OK);
 	assert_true(tdshm_chop_channel_name(seg, &block, 0, name, sizeof(name)));
 	assert_string_equal(name, "rx");
 	assert_true(tdshm_chop_channel_name(seg, &block, 1, name, sizeof(name)));
@@ -184,7 +167,7 @@ static void test_missing_or_broken_names_fall_back_to_chanN(void **state)
 
 	/* Names offset at the very end: nothing to read, all fall back. */
 	tdshm_store_u32le(seg, 32, (uint32_t)size);
-	assert_int_equal(parse_exact(seg, size, &block, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_chop_parse_exact(seg, size, &block, &err), TDSHM_OK);
 	assert_int_equal(block.names_size, 0);
 	assert_false(tdshm_chop_channel_name(seg, &block, 0, name, sizeof(name)));
 	assert_string_equal(name, "chan1");
@@ -194,7 +177,7 @@ static void test_missing_or_broken_names_fall_back_to_chanN(void **state)
 	/* An empty name is no name. */
 	const char *const with_empty[CHANNELS] = {"", "ty", "tz", "rx", "longer_name"};
 	seg = make_block(with_empty, &size);
-	assert_int_equal(parse_exact(seg, size, &block, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_chop_parse_exact(seg, size, &block, &err), TDSHM_OK);
 	assert_false(tdshm_chop_channel_name(seg, &block, 0, name, sizeof(name)));
 	assert_string_equal(name, "chan1");
 	assert_true(tdshm_chop_channel_name(seg, &block, 2, name, sizeof(name)));
@@ -211,11 +194,7 @@ static void test_refusals_name_the_problem(void **state)
 	assert_non_null(bad);
 
 #define MUTATE(stmt, says)                                                                         \
-	do {                                                                                       \
-		memcpy(bad, seg, size);                                                            \
-		stmt;                                                                              \
-		expect_refused(bad, size, says);                                                   \
-	} while (0)
+	TDSHM_TEST_REFUSED_AFTER(tdshm_test_chop_expect_refused, bad, seg, size, stmt, says)
 
 	MUTATE(tdshm_store_u32le(bad, 0, TDSHM_TOP_MAGIC), "TOP (image) segment");
 	MUTATE(tdshm_store_u32le(bad, 0, TDSHM_TOP_LEGACY_MAGIC), "TOP (image) segment");
@@ -249,11 +228,11 @@ static void test_refusals_name_the_problem(void **state)
 	tdshm_store_i32le(bad, 32, -1);
 	tdshm_chop_block block;
 	tdshm_error err;
-	assert_int_equal(parse_exact(bad, size, &block, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_chop_parse_exact(bad, size, &block, &err), TDSHM_OK);
 
 	/* Every truncation is refused. */
 	for (size_t n = 0; n < size; n++) {
-		tdshm_status status = parse_exact(seg, n, &block, &err);
+		tdshm_status status = tdshm_test_chop_parse_exact(seg, n, &block, &err);
 		if (status != TDSHM_REFUSED || err.message[0] == '\0')
 			fail_msg("truncated to %zu: %s", n, tdshm_status_name(status));
 	}

@@ -13,6 +13,9 @@
 #include <cmocka.h>
 
 #include "tdshm/chop.h"
+#include "tdshm/chop_assembler.h"
+#include "tdshm/chop_detect.h"
+#include "tdshm/chop_reader.h"
 #include "tdshm/chop_stream.h"
 #include "test_support.h"
 
@@ -260,11 +263,11 @@ static void test_reader_takes_the_vector_block_once_with_picked_channels(void **
 	(void)state;
 	size_t size;
 	uint8_t *seg = vector_exact("chop_3x4_named.bin", &size);
-	tdshm_chop_reader reader;
-	tdshm_chop_reader_init(&reader, "ty,chan3,tx");
+	tdshm_chop_reader *reader = NULL;
+	assert_int_equal(tdshm_chop_reader_create("ty,chan3,tx", &reader, NULL), TDSHM_OK);
 	tdshm_chop_take take;
 	tdshm_error err;
-	assert_int_equal(tdshm_chop_reader_take(&reader, seg, size, false, 0, &take, &err),
+	assert_int_equal(tdshm_chop_reader_take(reader, seg, size, false, 0, &take, &err),
 			 TDSHM_OK);
 	assert_true(take.is_new);
 	assert_true(take.layout_changed);
@@ -277,10 +280,10 @@ static void test_reader_takes_the_vector_block_once_with_picked_channels(void **
 		assert_true(take.planes[1][s] == (float)(20 + s));
 		assert_true(take.planes[2][s] == (float)(0 + s));
 	}
-	assert_int_equal(tdshm_chop_reader_take(&reader, seg, size, false, 0, &take, &err),
+	assert_int_equal(tdshm_chop_reader_take(reader, seg, size, false, 0, &take, &err),
 			 TDSHM_OK);
 	assert_false(take.is_new);
-	tdshm_chop_reader_free(&reader);
+	tdshm_chop_reader_destroy(reader);
 	free(seg);
 }
 
@@ -291,29 +294,29 @@ static void test_reader_refuses_every_bad_chop_vector_and_keeps_working(void **s
 			     "bad_truncated_header.bin", "bad_magic.bin", "top_v1_rgba8.bin"};
 	size_t good_size;
 	uint8_t *good = vector_exact("chop_3x4_named.bin", &good_size);
-	tdshm_chop_reader reader;
-	tdshm_chop_reader_init(&reader, NULL);
+	tdshm_chop_reader *reader = NULL;
+	assert_int_equal(tdshm_chop_reader_create(NULL, &reader, NULL), TDSHM_OK);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		size_t size;
 		uint8_t *seg = vector_exact(bad[i], &size);
 		tdshm_chop_take take;
 		tdshm_error err;
 		tdshm_error_clear(&err);
-		assert_int_equal(tdshm_chop_reader_take(&reader, seg, size, false, 0, &take, &err),
+		assert_int_equal(tdshm_chop_reader_take(reader, seg, size, false, 0, &take, &err),
 				 TDSHM_REFUSED);
 		assert_false(take.is_new);
 		assert_true(strlen(err.message) > 10);
 		print_message("%s: %s\n", bad[i], err.message);
 		free(seg);
 		/* and the next good block is read as usual */
-		tdshm_chop_reader_forget(&reader);
+		tdshm_chop_reader_forget(reader);
 		assert_int_equal(
-		    tdshm_chop_reader_take(&reader, good, good_size, false, 0, &take, &err),
+		    tdshm_chop_reader_take(reader, good, good_size, false, 0, &take, &err),
 		    TDSHM_OK);
 		assert_true(take.is_new);
 		assert_true(take.planes[1][3] == 13.0f);
 	}
-	tdshm_chop_reader_free(&reader);
+	tdshm_chop_reader_destroy(reader);
 	free(good);
 }
 
@@ -322,39 +325,39 @@ static void test_reader_refuses_no_channels_and_unusable_rates(void **state)
 	(void)state;
 	size_t size;
 	uint8_t *seg = chop_segment(0, 4, 0.0f, NULL, &size);
-	tdshm_chop_reader reader;
-	tdshm_chop_reader_init(&reader, NULL);
+	tdshm_chop_reader *reader = NULL;
+	assert_int_equal(tdshm_chop_reader_create(NULL, &reader, NULL), TDSHM_OK);
 	tdshm_chop_take take;
 	tdshm_error err;
-	assert_int_equal(tdshm_chop_reader_take(&reader, seg, size, false, 0, &take, &err),
+	assert_int_equal(tdshm_chop_reader_take(reader, seg, size, false, 0, &take, &err),
 			 TDSHM_REFUSED);
 	free(seg);
 	seg = chop_segment(2, 4, 0.0f, NULL, &size);
 	memset(seg + 20, 0, 4); /* sample rate 0 */
-	assert_int_equal(tdshm_chop_reader_take(&reader, seg, size, false, 0, &take, &err),
+	assert_int_equal(tdshm_chop_reader_take(reader, seg, size, false, 0, &take, &err),
 			 TDSHM_REFUSED);
 	assert_non_null(strstr(err.message, "rate"));
-	tdshm_chop_reader_free(&reader);
+	tdshm_chop_reader_destroy(reader);
 	free(seg);
 }
 
 static void test_reader_follows_a_channel_count_change(void **state)
 {
 	(void)state;
-	tdshm_chop_reader reader;
-	tdshm_chop_reader_init(&reader, NULL);
+	tdshm_chop_reader *reader = NULL;
+	assert_int_equal(tdshm_chop_reader_create(NULL, &reader, NULL), TDSHM_OK);
 	tdshm_chop_take take;
 	size_t s1, s2;
 	uint8_t *two = chop_segment(2, 8, 0.0f, NULL, &s1);
 	uint8_t *six = chop_segment(6, 8, 0.0f, NULL, &s2);
-	assert_int_equal(tdshm_chop_reader_take(&reader, two, s1, false, 0, &take, NULL), TDSHM_OK);
+	assert_int_equal(tdshm_chop_reader_take(reader, two, s1, false, 0, &take, NULL), TDSHM_OK);
 	assert_int_equal(take.map->count, 2);
-	assert_int_equal(tdshm_chop_reader_take(&reader, six, s2, false, 0, &take, NULL), TDSHM_OK);
+	assert_int_equal(tdshm_chop_reader_take(reader, six, s2, false, 0, &take, NULL), TDSHM_OK);
 	assert_true(take.is_new);
 	assert_true(take.layout_changed);
 	assert_int_equal(take.map->count, 6);
 	assert_true(take.planes[5][7] == 5007.0f);
-	tdshm_chop_reader_free(&reader);
+	tdshm_chop_reader_destroy(reader);
 	free(two), free(six);
 }
 
@@ -367,15 +370,14 @@ static void test_reader_takes_blocks_of_changing_length_as_new_audio(void **stat
 	const uint32_t lengths[] = {800, 2400, 800, 1600, 48000, 800};
 	const char *lr[] = {"left", "right"};
 	for (int with_serial = 0; with_serial < 2; with_serial++) {
-		tdshm_chop_reader reader;
-		tdshm_chop_reader_init(&reader, NULL);
+		tdshm_chop_reader *reader = NULL;
+		assert_int_equal(tdshm_chop_reader_create(NULL, &reader, NULL), TDSHM_OK);
 		for (uint32_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
 			size_t size;
 			uint8_t *seg = chop_segment(2, lengths[i], (float)i * 0.25f, lr, &size);
 			tdshm_chop_take take;
-			assert_int_equal(tdshm_chop_reader_take(&reader, seg, size,
-								with_serial != 0, i + 1, &take,
-								NULL),
+			assert_int_equal(tdshm_chop_reader_take(reader, seg, size, with_serial != 0,
+								i + 1, &take, NULL),
 					 TDSHM_OK);
 			assert_true(take.is_new);
 			assert_int_equal(take.layout_changed, i == 0);
@@ -384,15 +386,14 @@ static void test_reader_takes_blocks_of_changing_length_as_new_audio(void **stat
 			float last = (float)i * 0.25f + (float)(1000 + lengths[i] - 1);
 			assert_true(take.planes[1][lengths[i] - 1] == last);
 			/* Read again: the same block, not new. */
-			assert_int_equal(tdshm_chop_reader_take(&reader, seg, size,
-								with_serial != 0, i + 1, &take,
-								NULL),
+			assert_int_equal(tdshm_chop_reader_take(reader, seg, size, with_serial != 0,
+								i + 1, &take, NULL),
 					 TDSHM_OK);
 			assert_false(take.is_new);
 			free(seg);
 		}
-		assert_int_equal(reader.detector.missed, 0);
-		tdshm_chop_reader_free(&reader);
+		assert_int_equal(tdshm_chop_reader_missed(reader), 0);
+		tdshm_chop_reader_destroy(reader);
 	}
 }
 

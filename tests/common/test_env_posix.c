@@ -46,19 +46,3 @@ void tdshm_test_wait_exit_ok(pid_t child)
 	assert_int_equal(waitpid(child, &wstatus, 0), child);
 	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
 }
-
-void tdshm_test_remove_lock_object(const char *name)
-{
-	char path[300];
-	snprintf(path, sizeof(path), "/dev/shm/%s", name);
-	unlink(path);
-}
-
-tdshm_lock *tdshm_test_lock_open(const char *name)
-{
-	tdshm_lock *lock = NULL;
-	tdshm_error err;
-	if (tdshm_lock_open(name, &lock, &err) != TDSHM_OK)
-		fail_msg("tdshm_lock_open(%s): %s", name, err.message);
-	return lock;
-}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers shared by the POSIX-only suites (test_env_posix.c): children
- * forked with a pipe back, and named lock objects. They fail the running
- * cmocka test on any error. Included after cmocka.h. */
+ * forked with a pipe back. They fail the running cmocka test on any error.
+ * Included after cmocka.h. */
 #pragma once
 
 #include <stddef.h>
@@ -17,9 +17,3 @@ pid_t tdshm_test_fork_with_pipe(int *fd);
 void tdshm_test_wait_ready(int fd);
 /* Waits for child and checks it exited with status 0. */
 void tdshm_test_wait_exit_ok(pid_t child);
-
-/* Lock objects are never removed by the library (TouchDesigner may hold
- * them); the tests remove their own so /dev/shm does not fill up. */
-void tdshm_test_remove_lock_object(const char *name);
-/* tdshm_lock_open(name), which must succeed. */
-tdshm_lock *tdshm_test_lock_open(const char *name);

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "roles_support.h"
 #include "td_lock_posix.h"
 #include "test_env_posix.h"
 #include "test_support.h"
@@ -84,7 +85,7 @@ static void test_lock_excludes_second_handle_until_released(void **state)
 	tdshm_lock_release(b);
 	tdshm_lock_close(a);
 	tdshm_lock_close(b);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 static uint64_t median_of_three(const uint64_t v[3])
@@ -119,7 +120,7 @@ static void test_lock_timed_wait_is_bounded(void **state)
 	tdshm_lock_release(a);
 	tdshm_lock_close(a);
 	tdshm_lock_close(b);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 /* A waiter in another process is woken by the release, not by its bound. */
@@ -138,7 +139,7 @@ static void test_lock_waiter_wakes_on_release_from_other_process(void **state)
 	tdshm_lock_release(lock);
 	tdshm_test_wait_exit_ok(child);
 	tdshm_lock_close(lock);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 /* Two processes bump a shared counter 2000 times each under the lock with a
@@ -180,7 +181,7 @@ static void test_lock_makes_cross_process_updates_atomic(void **state)
 	printf("%d contended acquire/release pairs in 2 processes: %.1f us per pair\n",
 	       2 * PER_PROCESS, (double)(tdshm_clock_ns() - start) / 1000.0 / (2 * PER_PROCESS));
 	tdshm_shm_close_and_remove(counter);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 /* A holder killed with the lock taken: the next timed wait fails within its
@@ -207,7 +208,7 @@ static void test_lock_held_by_killed_process_is_reclaimed(void **state)
 	assert_int_equal(tdshm_lock_acquire(lock, 100, &err), TDSHM_OK);
 	tdshm_lock_release(lock);
 	tdshm_lock_close(lock);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 static void test_lock_rejects_unusable_names(void **state)
@@ -240,7 +241,7 @@ static void test_lock_object_is_private_and_persistent(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	/* Bigger than TouchDesigner's block: room for the holder's pid. */
 	assert_true((size_t)st.st_size > 40 + 48);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 /* A lock object made the way TouchDesigner makes it on macOS: just the
@@ -282,7 +283,7 @@ static void test_lock_made_by_touchdesigner_works_without_pid_slot(void **state)
 	tdshm_lock_close(a);
 	tdshm_lock_close(b);
 	munmap(block, 4096);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 /* A creator that died between creating the object and sizing it left it
@@ -304,7 +305,7 @@ static void test_lock_left_empty_by_dead_creator_is_replaced(void **state)
 	tdshm_lock_release(a);
 	tdshm_lock_close(a);
 	tdshm_lock_close(b);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 int main(void)

@@ -450,6 +450,87 @@ static void test_unorm_storage_is_exact_and_clamped(void **state)
 	assert_int_equal(tdshm_load_u16le(b, 0), 65535);
 }
 
+/* Premultiplied -> straight, the one formula of every path: exact where
+ * it can be, off by at most what the premultiplication itself lost. */
+static void test_unpremultiply_inverts_premultiplication_and_clamps(void **state)
+{
+	(void)state;
+	for (unsigned a = 1; a < 256; a++) {
+		/* What 8-bit premultiplication loses is half a step of colour
+		 * times alpha: magnified by 255 / a on the way back, plus the
+		 * final rounding. */
+		double bound = 127.5 / a + 0.5;
+		for (unsigned straight = 0; straight < 256; straight++) {
+			uint8_t p = (uint8_t)((straight * a + 127u) / 255u);
+			int back = tdshm_unpremultiply_u8(p, (uint8_t)a);
+			assert_true(abs(back - (int)straight) <= bound);
+		}
+		assert_int_equal(tdshm_unpremultiply_u8((uint8_t)a, (uint8_t)a), 255);
+	}
+	assert_int_equal(tdshm_unpremultiply_u8(64, 128), 128);
+	assert_int_equal(tdshm_unpremultiply_u8(200, 255), 200);
+	/* A blend can leave colour above alpha: clamped, not wrapped. */
+	assert_int_equal(tdshm_unpremultiply_u8(20, 10), 255);
+	/* Nothing to see under alpha 0. */
+	assert_int_equal(tdshm_unpremultiply_u8(7, 0), 0);
+
+	assert_true(tdshm_unpremultiply_f32(0.25f, 0.5f) == 0.5f);
+	assert_true(tdshm_unpremultiply_f32(0.75f, 0.5f) == 1.5f); /* float: unclamped */
+	assert_true(tdshm_unpremultiply_f32(0.3f, 0.0f) == 0.0f);
+	assert_true(tdshm_unpremultiply_f32(0.3f, -1.0f) == 0.0f);
+	assert_true(tdshm_unpremultiply_f32(0.3f, nanf("")) == 0.0f);
+
+	/* A row: alpha last, opaque and clear pixels as they must be. */
+	uint8_t row[] = {64, 32, 0, 128, 10, 20, 30, 255, 9, 9, 9, 0};
+	tdshm_unpremultiply_row_rgba8(row, 3);
+	const uint8_t want[] = {128, 64, 0, 128, 10, 20, 30, 255, 0, 0, 0, 0};
+	assert_memory_equal(row, want, sizeof(want));
+}
+
+/* The layout table the plugin's texture converter reads is the one the
+ * core's converter uses. */
+static void test_layout_sources_match_the_converter(void **state)
+{
+	(void)state;
+	int sources[4];
+	assert_true(tdshm_channel_layout_sources(TDSHM_LAYOUT_BGRA, sources));
+	assert_int_equal(sources[0], 2);
+	assert_int_equal(sources[3], 3);
+	assert_true(tdshm_channel_layout_sources(TDSHM_LAYOUT_A, sources));
+	assert_int_equal(sources[0], TDSHM_COMPONENT_DEFAULT);
+	assert_int_equal(sources[3], 0);
+	assert_false(tdshm_channel_layout_sources(TDSHM_LAYOUT_B10G11R11, sources));
+	assert_false(tdshm_channel_layout_sources(TDSHM_LAYOUT_A2B10G10R10, sources));
+	/* Every unpacked format: a pixel of distinct components converts to
+	 * what the table says. */
+	for (size_t i = 0; i < tdshm_pixel_format_count(); i++) {
+		const tdshm_pixel_format *f = tdshm_pixel_format_at(i);
+		if (!tdshm_channel_layout_sources(f->layout, sources))
+			continue;
+		/* Stored component c holds values[c], written by hand. */
+		const float values[4] = {0.2f, 0.4f, 0.6f, 0.8f};
+		uint8_t px[16];
+		for (uint32_t c = 0; c < f->channels; c++) {
+			if (f->bits == 8)
+				px[c] = (uint8_t)(values[c] * 255.0f + 0.5f);
+			else if (f->bits == 16 && f->type == TDSHM_COMPONENT_UNORM)
+				tdshm_store_u16le(px, c * 2,
+						  (uint16_t)(values[c] * 65535.0f + 0.5f));
+			else if (f->bits == 16)
+				tdshm_store_u16le(px, c * 2, tdshm_float_to_half(values[c]));
+			else
+				tdshm_store_f32le(px, c * 4, values[c]);
+		}
+		float rgba[4];
+		tdshm_pixel_to_rgba_f32(f, px, rgba);
+		for (int o = 0; o < 4; o++) {
+			float want = sources[o] == TDSHM_COMPONENT_DEFAULT ? (o == 3 ? 1.0f : 0.0f)
+									   : values[sources[o]];
+			assert_float_equal(rgba[o], want, 2e-3); /* 8-bit and half steps */
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +542,8 @@ int main(void)
 	    cmocka_unit_test(test_packed_small_floats_round_like_the_reference),
 	    cmocka_unit_test(test_every_format_round_trips_its_stored_components),
 	    cmocka_unit_test(test_unorm_storage_is_exact_and_clamped),
+	    cmocka_unit_test(test_unpremultiply_inverts_premultiplication_and_clamps),
+	    cmocka_unit_test(test_layout_sources_match_the_converter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,7 @@
 
 #include "test_support.h"
 #include "tdshm/chop.h"
-#include "tdshm/chop_stream.h"
+#include "tdshm/chop_reader.h"
 #include "tdshm/platform.h"
 
 #define CHANNELS 16
@@ -104,19 +104,19 @@ static void test_chop_reader_names_survive_a_writer_toggling_their_nuls(void **s
 		toggle_nuls(seg + block.names_offset, block.names_size);
 	}
 
-	tdshm_chop_reader reader;
-	tdshm_chop_reader_init(&reader, "");
+	tdshm_chop_reader *reader = NULL;
+	assert_int_equal(tdshm_chop_reader_create("", &reader, NULL), TDSHM_OK);
 	uint64_t end = tdshm_clock_ms() + TAKE_MS, takes = 0, renamed = 0;
 	char last_text[CHANNELS * 201];
 	size_t last_size = 0;
 	while (tdshm_clock_ms() < end) {
 		tdshm_chop_take take;
 		tdshm_status status =
-		    tdshm_chop_reader_take(&reader, seg, size, true, takes + 1, &take, &err);
+		    tdshm_chop_reader_take(reader, seg, size, true, takes + 1, &take, &err);
 		/* The header is never touched: every take is a good block. */
 		assert_int_equal(status, TDSHM_OK);
 		takes++;
-		const tdshm_chop_names *got = &reader.names;
+		const tdshm_chop_names *got = tdshm_chop_reader_names(reader);
 		assert_int_equal(got->count, CHANNELS);
 		for (uint32_t c = 0; c < got->count; c++) {
 			/* Each name lies inside the reader's own text and ends
@@ -137,7 +137,7 @@ static void test_chop_reader_names_survive_a_writer_toggling_their_nuls(void **s
 	       (unsigned long long)takes, (unsigned long long)renamed);
 	/* The writer really changed what the reader saw, many times over. */
 	assert_true(renamed > 100);
-	tdshm_chop_reader_free(&reader);
+	tdshm_chop_reader_destroy(reader);
 	munmap(seg, size);
 }
 

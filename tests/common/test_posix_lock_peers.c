@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "roles_support.h"
 #include "td_lock_posix.h"
 #include "test_env_posix.h"
 #include "test_support.h"
@@ -325,7 +326,7 @@ static void run_hostile_waiter_rounds(int sig, const char *what)
 		}
 	}
 	tdshm_lock_close(lock);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 static void test_lock_calls_bounded_after_waiters_killed_in_condvar(void **state)
@@ -364,7 +365,7 @@ static void test_lock_release_wakes_td_waiter_promptly(void **state)
 		assert_true(took < 1000);
 	}
 	tdshm_lock_close(lock);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 static int compare_u64(const void *a, const void *b)
@@ -458,7 +459,7 @@ static void test_lock_acquire_bound_over_a_10s_hold(void **state)
 	assert_true(worst <= STALL_MAX_NS);
 	free(waits);
 	tdshm_lock_close(lock);
-	tdshm_test_remove_lock_object(name);
+	tdshm_test_lock_remove(name);
 }
 
 int main(void)

@@ -25,7 +25,7 @@
 
 #include "test_support.h"
 #include "tdshm/chop.h"
-#include "tdshm/chop_stream.h"
+#include "tdshm/chop_reader.h"
 #include "tdshm/names.h"
 #include "tdshm/platform.h"
 #include "tdshm/receiver.h"
@@ -346,13 +346,13 @@ static void test_chop_reader_refuses_a_block_truncated_while_taken(void **state)
 
 	tdshm_shm *segment = NULL;
 	assert_int_equal(tdshm_shm_open(data, &segment, &err), TDSHM_OK);
-	tdshm_chop_reader reader;
-	tdshm_chop_reader_init(&reader, "");
+	tdshm_chop_reader *reader = NULL;
+	assert_int_equal(tdshm_chop_reader_create("", &reader, NULL), TDSHM_OK);
 	tdshm_chop_take take;
 	/* Header page kept, samples lost: the parse succeeds, the copy
 	 * faults. */
 	off_t was = truncate_object(data, 4096);
-	tdshm_status status = tdshm_chop_reader_take(&reader, tdshm_shm_bytes(segment),
+	tdshm_status status = tdshm_chop_reader_take(reader, tdshm_shm_bytes(segment),
 						     tdshm_shm_size(segment), true, 1, &take, &err);
 	truncate_object(data, was);
 	printf("CHOP block truncated while taken: %s\n", err.message);
@@ -360,7 +360,7 @@ static void test_chop_reader_refuses_a_block_truncated_while_taken(void **state)
 	assert_false(take.is_new);
 	assert_non_null(strstr(err.message, "shrank"));
 	assert_int_equal(tdshm_shm_check_intact(segment, &err), TDSHM_REFUSED);
-	tdshm_chop_reader_free(&reader);
+	tdshm_chop_reader_destroy(reader);
 	tdshm_shm_close(segment);
 	free(plane);
 	tdshm_sender_destroy(sender, 100);

@@ -92,8 +92,7 @@ static void test_sender_writes_info_block_receiver_sets_supported(void **state)
 	assert_string_equal(tdshm_receiver_data_name(receiver), n.data);
 	tdshm_shm_close(info_shm);
 	free(vector);
-	tdshm_receiver_destroy(receiver);
-	tdshm_sender_destroy(sender, INFO_WAIT);
+	tdshm_test_stop_connected(sender, receiver);
 	names_cleanup(&n);
 }
 
@@ -141,8 +140,7 @@ static void test_receiver_reads_each_frame_with_its_serial(void **state)
 	printf("locking per frame: receiver begin+end_read %llu ns, sender begin+end_write %llu "
 	       "ns\n",
 	       (unsigned long long)read_ns, (unsigned long long)write_ns);
-	tdshm_receiver_destroy(receiver);
-	tdshm_sender_destroy(sender, INFO_WAIT);
+	tdshm_test_stop_connected(sender, receiver);
 	names_cleanup(&n);
 }
 
@@ -185,8 +183,7 @@ static void test_receiver_follows_postfix_on_resize(void **state)
 		snprintf(previous, sizeof(previous), "%s", now);
 	}
 	assert_int_equal(tdshm_receiver_connections(receiver), 1);
-	tdshm_receiver_destroy(receiver);
-	tdshm_sender_destroy(sender, INFO_WAIT);
+	tdshm_test_stop_connected(sender, receiver);
 	assert_false(tdshm_test_shm_exists(previous));
 	names_cleanup(&n);
 }
@@ -224,8 +221,7 @@ static void test_resize_without_receiver_recreates_same_name(void **state)
 	size_t got = 0;
 	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 3, 0, &got, &err), TDSHM_OK);
 	assert_int_equal(got, 5000);
-	tdshm_receiver_destroy(receiver);
-	tdshm_sender_destroy(sender, INFO_WAIT);
+	tdshm_test_stop_connected(sender, receiver);
 	names_cleanup(&n);
 }
 
@@ -297,8 +293,7 @@ static void test_receiver_before_sender_finds_it_at_next_retry(void **state)
 	tdshm_sleep_ms(160);
 	assert_int_equal(tdshm_test_read_frame(receiver, 0, 4, 0, NULL, &err), TDSHM_OK);
 	assert_int_equal(tdshm_receiver_connections(receiver), 1);
-	tdshm_receiver_destroy(receiver);
-	tdshm_sender_destroy(sender, INFO_WAIT);
+	tdshm_test_stop_connected(sender, receiver);
 	names_cleanup(&n);
 }
 
@@ -497,8 +492,7 @@ static void test_new_sender_takes_over_crashed_senders_lock(void **state)
 	tdshm_test_write_frame(sender, 6);
 	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 6, 0, NULL, &err), TDSHM_OK);
-	tdshm_receiver_destroy(receiver);
-	tdshm_sender_destroy(sender, INFO_WAIT);
+	tdshm_test_stop_connected(sender, receiver);
 	names_cleanup(&n);
 }
 

@@ -126,20 +126,6 @@ void tdshm_test_unique_name(char *out, size_t cap, const char *stem)
 	}
 }
 
-void tdshm_test_segment_name(char *out, size_t cap, const char *stem)
-{
-	char unique[TDSHM_USER_NAME_MAX + 1];
-	tdshm_test_unique_name(unique, sizeof(unique), stem);
-	snprintf(out, cap, "TouchSHM%s", unique);
-}
-
-void tdshm_test_lock_name(char *out, size_t cap, const char *stem)
-{
-	char unique[TDSHM_USER_NAME_MAX + 1];
-	tdshm_test_unique_name(unique, sizeof(unique), stem);
-	snprintf(out, cap, "TouchSHM%sMutex", unique);
-}
-
 const char *tdshm_test_tool_path(void)
 {
 	const char *env = getenv("TDSHM_TOOL");

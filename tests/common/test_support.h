@@ -17,11 +17,6 @@ uint8_t *tdshm_test_read_vector(const char *file, size_t *size);
 /* A Shared Mem Name unique to this process and call: "<stem>-<pid>-<n>".
  * Everything it leaves in shared memory is removed when the suite exits. */
 void tdshm_test_unique_name(char *out, size_t cap, const char *stem);
-/* Full object names made of such a unique name, as the protocol names a
- * segment ("TouchSHM<stem>-<pid>-<n>") and its lock ("...Mutex"), for the
- * tests of the platform layer. */
-void tdshm_test_segment_name(char *out, size_t cap, const char *stem);
-void tdshm_test_lock_name(char *out, size_t cap, const char *stem);
 /* Path of the built tdshm tool (TDSHM_TOOL_PATH). */
 const char *tdshm_test_tool_path(void);
 /* Takes lock, retrying 50 ms waits for up to within_ms while others hold

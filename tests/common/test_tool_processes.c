@@ -641,9 +641,10 @@ static void test_bench_prints_the_table(void **state)
 	(void)state;
 	child *bench = child_start("bench", "--seconds", "0.5", NULL);
 	assert_exit(bench, 0, 60000);
-	assert_output_has(bench, "send/cp");
-	assert_output_has(bench, " 1920x1080  bgra8");
-	assert_output_has(bench, " 3840x2160  rgba32f");
+	assert_output_has(bench, "memcpy     send   ratio |   memcpy  receive   ratio");
+	/* Each row names the bytes its two baselines copy: one frame. */
+	assert_output_has(bench, " 1920x1080  bgra8       8294400 |");
+	assert_output_has(bench, " 3840x2160  rgba32f   132710400 |");
 }
 
 /* A sender (this test process) whose segment holds a hostile header from

@@ -27,24 +27,6 @@ static const tdshm_pixel_format *format_named(const char *name)
 	return f;
 }
 
-/* Parses an exact-size copy; returns the status, fills img and err. */
-static tdshm_status parse_exact(const uint8_t *bytes, size_t size, tdshm_top_image *img,
-				tdshm_error *err)
-{
-	uint8_t *copy = tdshm_test_exact_copy(bytes, size);
-	tdshm_error_clear(err);
-	tdshm_status status = tdshm_top_parse(copy, size, img, err);
-	free(copy);
-	return status;
-}
-
-static void expect_refused(const uint8_t *bytes, size_t size, const char *says)
-{
-	tdshm_top_image img;
-	tdshm_error err;
-	tdshm_test_assert_refused(parse_exact(bytes, size, &img, &err), &err, says);
-}
-
 /* A whole segment for params with a recognisable pixel pattern. */
 static uint8_t *make_segment(const tdshm_top_params *params, size_t *size)
 {
@@ -77,7 +59,7 @@ static void round_trip(const tdshm_top_params *params)
 	uint8_t *seg = make_segment(params, &size);
 	tdshm_top_image img;
 	tdshm_error err;
-	if (parse_exact(seg, size, &img, &err) != TDSHM_OK)
+	if (tdshm_test_top_parse_exact(seg, size, &img, &err) != TDSHM_OK)
 		fail_msg("%s kind %d version %d refused: %s", params->format->name, params->kind,
 			 params->version, err.message);
 	size_t header = tdshm_top_header_size(params);
@@ -300,9 +282,9 @@ static void test_every_truncation_is_refused(void **state)
 		    valid_segment(cases[c].kind, cases[c].version, cases[c].format, &size);
 		tdshm_top_image img;
 		tdshm_error err;
-		assert_int_equal(parse_exact(seg, size, &img, &err), TDSHM_OK);
+		assert_int_equal(tdshm_test_top_parse_exact(seg, size, &img, &err), TDSHM_OK);
 		for (size_t n = 0; n < size; n++) {
-			tdshm_status status = parse_exact(seg, n, &img, &err);
+			tdshm_status status = tdshm_test_top_parse_exact(seg, n, &img, &err);
 			if (status != TDSHM_REFUSED || err.message[0] == '\0')
 				fail_msg("%s truncated to %zu of %zu bytes: %s \"%s\"",
 					 cases[c].format, n, size, tdshm_status_name(status),
@@ -324,11 +306,7 @@ static void test_refusals_name_the_problem(void **state)
 	assert_non_null(bad);
 
 #define MUTATE(stmt, says)                                                                         \
-	do {                                                                                       \
-		memcpy(bad, seg, size);                                                            \
-		stmt;                                                                              \
-		expect_refused(bad, size, says);                                                   \
-	} while (0)
+	TDSHM_TEST_REFUSED_AFTER(tdshm_test_top_expect_refused, bad, seg, size, stmt, says)
 
 	MUTATE(tdshm_store_u32le(bad, 0, 0x12345678u),
 	       "not a TouchDesigner image segment (magic 0x12345678");
@@ -393,32 +371,34 @@ static void test_legacy_refusals_name_the_problem(void **state)
 	assert_non_null(bad);
 	memcpy(bad, seg, size);
 	tdshm_store_u32le(bad, 24, 0x1234);
-	expect_refused(bad, size, "unknown legacy data format 0x1234");
+	tdshm_test_top_expect_refused(bad, size, "unknown legacy data format 0x1234");
 	memcpy(bad, seg, size);
 	tdshm_store_u32le(bad, 28, 0x9999);
-	expect_refused(bad, size, "unknown legacy data type 0x9999");
+	tdshm_test_top_expect_refused(bad, size, "unknown legacy data type 0x9999");
 	memcpy(bad, seg, size);
 	tdshm_store_u32le(bad, 24, TDSHM_GL_LUMINANCE);
-	expect_refused(bad, size, "LUMINANCE with 8-bit components is not supported");
+	tdshm_test_top_expect_refused(bad, size,
+				      "LUMINANCE with 8-bit components is not supported");
 	memcpy(bad, seg, size);
 	tdshm_store_u32le(bad, 24, TDSHM_GL_BGRA);
 	tdshm_store_u32le(bad, 28, TDSHM_GL_FLOAT);
-	expect_refused(bad, size, "BGRA with 32-bit float components is not supported");
+	tdshm_test_top_expect_refused(bad, size,
+				      "BGRA with 32-bit float components is not supported");
 	memcpy(bad, seg, size);
 	tdshm_store_i32le(bad, 36, 39);
-	expect_refused(bad, size, "inside the 40-byte header");
+	tdshm_test_top_expect_refused(bad, size, "inside the 40-byte header");
 	memcpy(bad, seg, size);
 	tdshm_store_i32le(bad, 36, 41);
-	expect_refused(bad, size, "but holds only");
+	tdshm_test_top_expect_refused(bad, size, "but holds only");
 	memcpy(bad, seg, size);
 	tdshm_store_i32le(bad, 4, 0);
-	expect_refused(bad, size, "version 0");
+	tdshm_test_top_expect_refused(bad, size, "version 0");
 	/* An unfamiliar internal format is only TD's business: accepted. */
 	memcpy(bad, seg, size);
 	tdshm_store_u32le(bad, 32, 0xBEEF);
 	tdshm_top_image img;
 	tdshm_error err;
-	assert_int_equal(parse_exact(bad, size, &img, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_top_parse_exact(bad, size, &img, &err), TDSHM_OK);
 	assert_int_equal(img.legacy_internal_format, 0xBEEF);
 	free(bad);
 	free(seg);
@@ -443,7 +423,7 @@ static void test_future_version_is_read_at_its_data_offset(void **state)
 	tdshm_store_u32le(v7, 48, 1);
 	tdshm_top_image img;
 	tdshm_error err;
-	assert_int_equal(parse_exact(v7, size7, &img, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_top_parse_exact(v7, size7, &img, &err), TDSHM_OK);
 	assert_int_equal(img.version, 7);
 	assert_int_equal(img.data_offset, 88);
 	assert_true(img.has_color_info);
@@ -453,7 +433,7 @@ static void test_future_version_is_read_at_its_data_offset(void **state)
 	/* A dataSize larger than the image but inside the segment is fine:
 	 * senders may round their buffers up. */
 	tdshm_store_i64le(v7, 32, (int64_t)(size7 - 88));
-	assert_int_equal(parse_exact(v7, size7, &img, &err), TDSHM_OK);
+	assert_int_equal(tdshm_test_top_parse_exact(v7, size7, &img, &err), TDSHM_OK);
 	free(v7);
 	free(v1);
 }
@@ -489,7 +469,8 @@ static void test_random_header_damage_never_yields_an_out_of_bounds_image(void *
 				size_t n = (seed & 7) == 0 ? (seed >> 3) % (size + 1) : size;
 				tdshm_top_image img;
 				tdshm_error err;
-				tdshm_status status = parse_exact(bad, n, &img, &err);
+				tdshm_status status =
+				    tdshm_test_top_parse_exact(bad, n, &img, &err);
 				if (status == TDSHM_OK) {
 					accepted++;
 					assert_true(img.width >= 1 &&

@@ -15,6 +15,7 @@
 #include <windows.h>
 
 #include "tdshm/platform.h"
+#include "roles_support.h"
 #include "test_support.h"
 
 /* ---- locks ------------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #include <windows.h>
 
 #include "tdshm/platform.h"
+#include "roles_support.h"
 #include "test_support.h"
 #include "win/internal.h"
 

@@ -19,6 +19,7 @@
 #include <windows.h>
 
 #include "tdshm/platform.h"
+#include "roles_support.h"
 #include "test_support.h"
 
 #define SEGMENT_SIZE 65536

@@ -84,8 +84,7 @@ static void test_info_block_is_tds_windows_layout(void **state)
 	assert_true(tdshm_sender_receiver_attached(sender));
 	tdshm_shm_close(info);
 	free(vector);
-	tdshm_receiver_destroy(receiver);
-	tdshm_sender_destroy(sender, INFO_WAIT);
+	tdshm_test_stop_connected(sender, receiver);
 	assert_false(tdshm_test_shm_exists(n.info));
 	assert_false(tdshm_test_shm_exists(n.data));
 }
@@ -133,8 +132,7 @@ static void test_postfix_is_utf16_and_receiver_follows_it(void **state)
 	}
 	assert_int_equal(tdshm_receiver_connections(receiver), 1);
 	tdshm_shm_close(info);
-	tdshm_receiver_destroy(receiver);
-	tdshm_sender_destroy(sender, INFO_WAIT);
+	tdshm_test_stop_connected(sender, receiver);
 	assert_false(tdshm_test_shm_exists(previous));
 	assert_false(tdshm_test_shm_exists(n.info));
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tdshm/chop.h"
-#include "tdshm/chop_stream.h"
+#include "tdshm/chop_reader.h"
 #include "tdshm/platform.h"
 #include "fuzz_support.h"
 
@@ -29,7 +29,7 @@ static const char *const pickers[] = {"", "2, 1", "chan1,chan3,9,x", "left , rig
 
 static void require_names_inside(const tdshm_chop_reader *reader)
 {
-	const tdshm_chop_names *names = &reader->names;
+	const tdshm_chop_names *names = tdshm_chop_reader_names(reader);
 	for (uint32_t c = 0; c < names->count; c++) {
 		size_t at = (size_t)(names->names[c] - names->text);
 		REQUIRE(names->names[c] >= names->text && at < names->text_size);
@@ -66,9 +66,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!segment)
 		return 0;
 	memcpy(segment, data, size);
-	tdshm_chop_reader reader;
-	tdshm_chop_reader_init(&reader, pickers[size % (sizeof(pickers) / sizeof(pickers[0]))]);
-	take(&reader, segment, size, 1);
+	tdshm_chop_reader *reader = NULL;
+	if (tdshm_chop_reader_create(pickers[size % (sizeof(pickers) / sizeof(pickers[0]))],
+				     &reader, NULL) != TDSHM_OK) {
+		free(segment);
+		return 0;
+	}
+	take(reader, segment, size, 1);
 
 	tdshm_chop_block block;
 	tdshm_error err;
@@ -78,11 +82,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t first = names[0];
 		memmove(names, names + 1, block.names_size - 1);
 		names[block.names_size - 1] = first;
-		take(&reader, segment, size, 2);
+		take(reader, segment, size, 2);
 		memcpy(segment, data, size);
 	}
-	take(&reader, segment, size, 3);
-	tdshm_chop_reader_free(&reader);
+	take(reader, segment, size, 3);
+	tdshm_chop_reader_destroy(reader);
 	free(segment);
 	return 0;
 }

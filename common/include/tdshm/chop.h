@@ -35,8 +35,8 @@ tdshm_status tdshm_chop_parse(const uint8_t *segment, size_t size, tdshm_chop_bl
 			      tdshm_error *err) TDSHM_MUST_CHECK;
 
 /* Copies count samples of channel (from sample first) into dst. */
-void tdshm_chop_read_samples(const uint8_t *segment, const tdshm_chop_block *block, uint32_t channel,
-			     uint32_t first, uint32_t count, float *dst);
+void tdshm_chop_read_samples(const uint8_t *segment, const tdshm_chop_block *block,
+			     uint32_t channel, uint32_t first, uint32_t count, float *dst);
 
 /* Name of channel index when names were sent: copied into out. If names were
  * not sent, or the name list ends early or is not NUL-terminated inside the

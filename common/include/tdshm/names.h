@@ -27,12 +27,12 @@ extern "C" {
 tdshm_status tdshm_name_check(const char *user_name, tdshm_error *err) TDSHM_MUST_CHECK;
 tdshm_status tdshm_name_data(const char *user_name, const char *postfix, char *out, size_t cap,
 			     tdshm_error *err) TDSHM_MUST_CHECK;
-tdshm_status tdshm_name_data_lock(const char *user_name, char *out, size_t cap, tdshm_error *err)
-	TDSHM_MUST_CHECK;
-tdshm_status tdshm_name_info(const char *user_name, char *out, size_t cap, tdshm_error *err)
-	TDSHM_MUST_CHECK;
-tdshm_status tdshm_name_info_lock(const char *user_name, char *out, size_t cap, tdshm_error *err)
-	TDSHM_MUST_CHECK;
+tdshm_status tdshm_name_data_lock(const char *user_name, char *out, size_t cap,
+				  tdshm_error *err) TDSHM_MUST_CHECK;
+tdshm_status tdshm_name_info(const char *user_name, char *out, size_t cap,
+			     tdshm_error *err) TDSHM_MUST_CHECK;
+tdshm_status tdshm_name_info_lock(const char *user_name, char *out, size_t cap,
+				  tdshm_error *err) TDSHM_MUST_CHECK;
 
 /* If full_name is a TD info segment name ("TouchSHMTouchSHM" + N + "4jhd783h"),
  * copies N into out and returns 1; else returns 0. Used by `tdshm list`. */

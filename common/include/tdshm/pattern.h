@@ -53,9 +53,6 @@ typedef struct tdshm_pattern_image {
  * a missing format. */
 size_t tdshm_pattern_image_bytes(const tdshm_pattern_image *image);
 
-/* The ideal colour of pixel (x, y) (y = 0 is the top row), straight alpha. */
-void tdshm_pattern_ideal_rgba(tdshm_pattern_kind kind, uint32_t frame_number, uint32_t x,
-			      uint32_t y, uint32_t width, uint32_t height, float rgba[4]);
 /* The colour a reader of the given pixel format shows for that pixel, after
  * the format's channel rules (docs/protocol.md §3): R formats show (r,0,0,1),
  * alpha-only formats carry the pattern's red signal in alpha, and so on. */

@@ -89,6 +89,13 @@ const tdshm_pixel_format *tdshm_pixel_format_at(size_t index);
 const tdshm_pixel_format *tdshm_pixel_format_find(uint32_t value);
 const tdshm_pixel_format *tdshm_pixel_format_by_name(const char *name);
 
+/* Which stored component feeds R, G, B and A for a layout: an index into
+ * the pixel's components, or TDSHM_COMPONENT_DEFAULT for the constant (0 for
+ * colour, 1 for alpha). false for the packed layouts (A2B10G10R10,
+ * B10G11R11), whose components are bit fields of one word. */
+#define TDSHM_COMPONENT_DEFAULT (-1)
+bool tdshm_channel_layout_sources(tdshm_channel_layout layout, int sources[4]);
+
 /* Converts one pixel of format to straight (R,G,B,A) floats in 0..1 (or
  * beyond, for float formats), applying the layout rules above. src holds
  * bytes_per_pixel bytes; no alignment assumed. */
@@ -98,6 +105,16 @@ void tdshm_pixel_from_rgba_f32(const tdshm_pixel_format *format, const float rgb
 /* One pixel as 8-bit straight (R,G,B,A): each component clamped to 0..1 and
  * rounded; NaN gives 0 (a float image may hold any bits). */
 void tdshm_pixel_to_rgba8(const tdshm_pixel_format *format, const uint8_t *src, uint8_t rgba[4]);
+
+/* Premultiplied colour back to straight (colour / alpha), the one formula
+ * every path uses. 8-bit: rounded to nearest and clamped (a GPU blend can
+ * leave colour a step above alpha). Float: unclamped. Colour under alpha 0
+ * (or below, or NaN) is 0: there is nothing to see. */
+uint8_t tdshm_unpremultiply_u8(uint8_t colour, uint8_t alpha);
+float tdshm_unpremultiply_f32(float colour, float alpha);
+/* count 8-bit pixels of four components with alpha last (RGBA or BGRA),
+ * in place. */
+void tdshm_unpremultiply_row_rgba8(uint8_t *row, size_t count);
 
 /* IEEE half <-> float, exact for every half. */
 float tdshm_half_to_float(uint16_t h);

@@ -12,7 +12,7 @@ extern "C" {
 /* mingw's "printf" archetype is msvcrt's, which lacks %zu; the Windows build
  * uses mingw's C99 stdio (__USE_MINGW_ANSI_STDIO=1, set in the toolchain file). */
 #define TDSHM_MUST_CHECK __attribute__((warn_unused_result))
-#define TDSHM_PRINTF(fmt_index, args_index)                                                    \
+#define TDSHM_PRINTF(fmt_index, args_index)                                                        \
 	__attribute__((format(gnu_printf, fmt_index, args_index)))
 #elif defined(__GNUC__) || defined(__clang__)
 #define TDSHM_MUST_CHECK __attribute__((warn_unused_result))
@@ -46,8 +46,7 @@ typedef struct tdshm_error {
 /* Records status and a formatted message in err (which may be NULL) and
  * returns status, so failures read `return tdshm_error_set(err, ...)`. */
 tdshm_status tdshm_error_set(tdshm_error *err, tdshm_status status, const char *fmt, ...)
-	TDSHM_PRINTF(3, 4);
-tdshm_status tdshm_error_setv(tdshm_error *err, tdshm_status status, const char *fmt, va_list args);
+    TDSHM_PRINTF(3, 4);
 void tdshm_error_clear(tdshm_error *err);
 
 /* Short stable name of a status ("timed out", "refused", ...). */

@@ -87,8 +87,8 @@ typedef struct tdshm_top_params {
 /* Header bytes for params (48, 56 or 40). */
 size_t tdshm_top_header_size(const tdshm_top_params *params);
 /* Whole segment size (header + image), overflow-checked. */
-tdshm_status tdshm_top_segment_size(const tdshm_top_params *params, size_t *out, tdshm_error *err)
-	TDSHM_MUST_CHECK;
+tdshm_status tdshm_top_segment_size(const tdshm_top_params *params, size_t *out,
+				    tdshm_error *err) TDSHM_MUST_CHECK;
 /* Writes the header; INVALID_ARGUMENT if the format cannot be expressed in
  * that header kind or the segment is too small. Aspect is width:height. */
 tdshm_status tdshm_top_write_header(const tdshm_top_params *params, uint8_t *segment, size_t size,

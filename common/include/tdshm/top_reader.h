@@ -101,9 +101,6 @@ tdshm_status tdshm_top_reader_poll(tdshm_top_reader *reader, uint32_t timeout_ms
  * dropped (state HIDDEN). The next refresh reconnects. */
 void tdshm_top_reader_hidden(tdshm_top_reader *reader, tdshm_top_reader_event *ev);
 
-/* Drops every handle now and forgets the last frame (state WAITING). */
-void tdshm_top_reader_disconnect(tdshm_top_reader *reader);
-
 tdshm_top_reader_state tdshm_top_reader_get_state(const tdshm_top_reader *reader);
 bool tdshm_top_reader_connected(const tdshm_top_reader *reader);
 uint64_t tdshm_top_reader_connections(const tdshm_top_reader *reader);

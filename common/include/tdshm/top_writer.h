@@ -52,9 +52,6 @@ tdshm_status tdshm_top_frame_write(const tdshm_top_frame *frame, const uint8_t *
 tdshm_status tdshm_top_frame_write_blank(const tdshm_top_frame *frame, uint8_t *segment,
 					 size_t size, tdshm_error *err) TDSHM_MUST_CHECK;
 
-/* Straightens count premultiplied pixels of format in place. */
-void tdshm_top_straighten_row(const tdshm_pixel_format *format, uint8_t *row, size_t count);
-
 #ifdef __cplusplus
 }
 #endif

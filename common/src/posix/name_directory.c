@@ -175,24 +175,27 @@ static bool directory_next(const uint8_t *entries, size_t used, size_t *pos, dir
 	return true;
 }
 
-static const char *directory_find(const uint8_t *entries, size_t used, const char *key)
+/* The value of the entry whose key is text or, by_value, the key of the
+ * entry whose value is text; NULL when there is none. */
+static const char *directory_lookup(const uint8_t *entries, size_t used, const char *text,
+				    bool by_value)
 {
 	size_t pos = 0;
 	directory_entry e;
 	while (directory_next(entries, used, &pos, &e))
-		if (strcmp(e.key, key) == 0)
-			return e.value;
+		if (strcmp(by_value ? e.value : e.key, text) == 0)
+			return by_value ? e.key : e.value;
 	return NULL;
+}
+
+static const char *directory_find(const uint8_t *entries, size_t used, const char *key)
+{
+	return directory_lookup(entries, used, key, false);
 }
 
 const char *tdshm_name_directory_key_of(const uint8_t *entries, size_t used, const char *value)
 {
-	size_t pos = 0;
-	directory_entry e;
-	while (directory_next(entries, used, &pos, &e))
-		if (strcmp(e.value, value) == 0)
-			return e.key;
-	return NULL;
+	return directory_lookup(entries, used, value, true);
 }
 
 /* Whether an object of that name exists already, e.g. after a directory
@@ -353,14 +356,33 @@ static void directory_unlock(tdshm_lock *lock)
 	tdshm_lock_close(lock);
 }
 
+/* The directory's names and its lock taken: every look at the directory
+ * starts so. */
+static tdshm_status directory_enter(directory_view *view, tdshm_lock **lock, tdshm_error *err)
+{
+	char lock_name[TDSHM_NAME_DIRECTORY_STEM_MAX + 16];
+	directory_names(view, lock_name, sizeof(lock_name));
+	*lock = NULL;
+	return directory_lock(lock_name, lock, err);
+}
+
+/* ... and ends so: whatever was read is trusted only if the directory did
+ * not shrink meanwhile. */
+static tdshm_status directory_leave(directory_view *view, tdshm_lock *lock, tdshm_status status,
+				    tdshm_error *err)
+{
+	status = directory_view_intact(view, status, err);
+	directory_view_close(view);
+	directory_unlock(lock);
+	return status;
+}
+
 static tdshm_status directory_resolve(const char *full_name, bool registering, char *out,
 				      size_t cap, tdshm_error *err)
 {
 	directory_view view;
-	char lock_name[TDSHM_NAME_DIRECTORY_STEM_MAX + 16];
-	directory_names(&view, lock_name, sizeof(lock_name));
 	tdshm_lock *lock = NULL;
-	tdshm_status status = directory_lock(lock_name, &lock, err);
+	tdshm_status status = directory_enter(&view, &lock, err);
 	if (status != TDSHM_OK)
 		return status;
 	status = directory_view_open(&view, registering, err);
@@ -389,10 +411,7 @@ static tdshm_status directory_resolve(const char *full_name, bool registering, c
 						 full_name);
 		}
 	}
-	status = directory_view_intact(&view, status, err);
-	directory_view_close(&view);
-	directory_unlock(lock);
-	return status;
+	return directory_leave(&view, lock, status, err);
 }
 
 tdshm_status tdshm_posix_system_name(const char *full_name, bool registering, char *out, size_t cap,
@@ -425,10 +444,8 @@ tdshm_status tdshm_name_directory_copy(uint8_t **entries, size_t *used, tdshm_er
 {
 	*entries = NULL;
 	directory_view view;
-	char lock_name[TDSHM_NAME_DIRECTORY_STEM_MAX + 16];
-	directory_names(&view, lock_name, sizeof(lock_name));
 	tdshm_lock *lock = NULL;
-	tdshm_status status = directory_lock(lock_name, &lock, err);
+	tdshm_status status = directory_enter(&view, &lock, err);
 	if (status != TDSHM_OK)
 		return status;
 	status = directory_view_open(&view, false, err);
@@ -441,12 +458,10 @@ tdshm_status tdshm_name_directory_copy(uint8_t **entries, size_t *used, tdshm_er
 			status = tdshm_error_set(err, TDSHM_SYSTEM_ERROR,
 						 "out of memory reading the name directory");
 	}
-	status = directory_view_intact(&view, status, err);
+	status = directory_leave(&view, lock, status, err);
 	if (status != TDSHM_OK && *entries) {
 		free(*entries);
 		*entries = NULL;
 	}
-	directory_view_close(&view);
-	directory_unlock(lock);
 	return status;
 }
