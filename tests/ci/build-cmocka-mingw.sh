@@ -7,9 +7,8 @@
 # Cached: a second run with the same source version does nothing.
 # Prints nothing on success but the prefix on the last line of stdout.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=${TDSHM_ROOT:-$(cd "$here/../.." && pwd)}
-build_root=${TDSHM_BUILD_ROOT:-$root/build}
+# shellcheck source=tests/ci/common.sh
+. "$(dirname "$0")/common.sh"
 work="$build_root/cmocka-mingw"
 prefix="$work/prefix"
 toolchain="$root/common/cmake/mingw-w64-x86_64.cmake"

@@ -65,6 +65,38 @@ build_linux() {
 		{ tail -n 30 "$work/build-linux.log"; return 1; }
 }
 
+# expect_same_tree BEFORE DIR PASS-WHAT LEFT-WHAT: DIR lists (tree_list) as
+# BEFORE; else fails with what differs.
+expect_same_tree() {
+	local after
+	after=$(tree_list "$2")
+	if [ "$1" = "$after" ]; then
+		pass "$3"
+	else
+		fail "$4: $(diff <(echo "$1") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
+	fi
+}
+# check_folder_install LABEL FLAG DIR FOLDER FILE:WHAT...: install.sh FLAG DIR
+# into the OBS layout made there (FOLDER says what it is), each FILE under
+# DIR, the self-check against that install, and --uninstall leaving DIR
+# exactly as it was. Uses the caller's $home.
+check_folder_install() {
+	local label=$1 flag=$2 dir=$3 folder=$4 before output expected
+	shift 4
+	before=$(tree_list "$dir")
+	output=$(env HOME="$home" bash "$root/installer/install.sh" "$flag" "$dir" --no-deps \
+		--no-check --build-dir "$linux_build" 2>&1) || fail "install.sh $flag: $(tail -n 5 <<<"$output")"
+	for expected in "$@"; do
+		expect_file "$dir/${expected%%:*}" "$label: ${expected#*:}"
+	done
+	output=$(env HOME="$home" TMPDIR="$home/.tmp-check" bash "$root/installer/install.sh" \
+		"$flag" "$dir" --check --no-deps --build-dir "$linux_build" 2>&1)
+	expect_selfcheck_ok "$output" "$label: the self-check against the $label install prints OK"
+	output=$(env HOME="$home" bash "$root/installer/install.sh" "$flag" "$dir" --uninstall 2>&1) ||
+		fail "install.sh $flag --uninstall: $output"
+	expect_same_tree "$before" "$dir" "$label: --uninstall leaves $folder exactly as before" "$label: --uninstall left behind"
+}
+
 part_user() {
 	echo "--- install.sh into a temporary HOME"
 	local home
@@ -75,7 +107,7 @@ part_user() {
 		"$home/.config/obs-studio/plugins/other-plugin/bin/64bit" "$home/.local/share/other-app"
 	touch "$home/.config/obs-studio/global.ini" "$home/.config/obs-studio/plugins/other-plugin/bin/64bit/other-plugin.so" \
 		"$home/.local/share/other-app/state"
-	local before after output
+	local before output
 	before=$(tree_list "$home")
 	mkdir "$home/.tmp-check" # where the self-check leaves its PNG and logs
 	output=$(env HOME="$home" XDG_CONFIG_HOME= XDG_DATA_HOME= TMPDIR="$home/.tmp-check" \
@@ -153,55 +185,24 @@ part_user() {
 		fail "--uninstall and a user file: $(find "$plugin" 2>&1 | head -n 5 | tr '\n' ' ')"
 	fi
 	rm -rf "$plugin"
-	after=$(tree_list "$home")
-	if [ "$before" = "$after" ]; then
-		pass "--uninstall leaves HOME exactly as before ($(wc -l <<<"$before") entries)"
-	else
-		fail "--uninstall left behind: $(diff <(echo "$before") <(echo "$after") | grep '^>' | head -n 5 | tr '\n' ' ')"
-	fi
+	expect_same_tree "$before" "$home" "--uninstall leaves HOME exactly as before ($(wc -l <<<"$before") entries)" "--uninstall left behind"
 
 	echo "--- install.sh --portable"
 	local portable="$home/obs-portable"
 	mkdir -p "$portable/bin/64bit" "$portable/data/obs-studio" "$portable/obs-plugins/64bit"
 	touch "$portable/bin/64bit/obs" "$portable/portable_mode.txt"
-	before=$(tree_list "$portable")
-	output=$(env HOME="$home" bash "$root/installer/install.sh" --portable "$portable" --no-deps \
-		--no-check --build-dir "$linux_build" 2>&1) || fail "install.sh --portable: $(tail -n 5 <<<"$output")"
-	expect_file "$portable/obs-plugins/64bit/obs-tdshm.so" "portable: module in obs-plugins/64bit/"
-	expect_file "$portable/data/obs-plugins/obs-tdshm/locale/en-US.ini" "portable: data in data/obs-plugins/obs-tdshm/"
-	output=$(env HOME="$home" TMPDIR="$home/.tmp-check" bash "$root/installer/install.sh" \
-		--portable "$portable" --check --no-deps --build-dir "$linux_build" 2>&1)
-	expect_selfcheck_ok "$output" "portable: the self-check against the portable install prints OK"
-	output=$(env HOME="$home" bash "$root/installer/install.sh" --portable "$portable" --uninstall 2>&1) ||
-		fail "install.sh --portable --uninstall: $output"
-	after=$(tree_list "$portable")
-	if [ "$before" = "$after" ]; then
-		pass "portable: --uninstall leaves the OBS folder exactly as before"
-	else
-		fail "portable: --uninstall left behind: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
-	fi
+	check_folder_install portable --portable "$portable" "the OBS folder" \
+		"obs-plugins/64bit/obs-tdshm.so:module in obs-plugins/64bit/" \
+		"data/obs-plugins/obs-tdshm/locale/en-US.ini:data in data/obs-plugins/obs-tdshm/"
 
 	echo "--- install.sh --prefix"
 	local prefix="$home/obs-prefix"
 	mkdir -p "$prefix/bin" "$prefix/lib/obs-plugins"
 	touch "$prefix/bin/obs" "$prefix/lib/obs-plugins/obs-filters.so"
-	before=$(tree_list "$prefix")
-	output=$(env HOME="$home" bash "$root/installer/install.sh" --prefix "$prefix" --no-deps \
-		--no-check --build-dir "$linux_build" 2>&1) || fail "install.sh --prefix: $(tail -n 5 <<<"$output")"
-	expect_file "$prefix/lib/obs-plugins/obs-tdshm.so" "prefix: module in lib/obs-plugins/"
-	expect_file "$prefix/share/obs/obs-plugins/obs-tdshm/locale/en-US.ini" "prefix: data in share/obs/obs-plugins/obs-tdshm/"
-	expect_file "$prefix/bin/tdshm" "prefix: tdshm in bin/"
-	output=$(env HOME="$home" TMPDIR="$home/.tmp-check" bash "$root/installer/install.sh" \
-		--prefix "$prefix" --check --no-deps --build-dir "$linux_build" 2>&1)
-	expect_selfcheck_ok "$output" "prefix: the self-check against the prefix install prints OK"
-	output=$(env HOME="$home" bash "$root/installer/install.sh" --prefix "$prefix" --uninstall 2>&1) ||
-		fail "install.sh --prefix --uninstall: $output"
-	after=$(tree_list "$prefix")
-	if [ "$before" = "$after" ]; then
-		pass "prefix: --uninstall leaves the prefix exactly as before"
-	else
-		fail "prefix: --uninstall left behind: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
-	fi
+	check_folder_install prefix --prefix "$prefix" "the prefix" \
+		"lib/obs-plugins/obs-tdshm.so:module in lib/obs-plugins/" \
+		"share/obs/obs-plugins/obs-tdshm/locale/en-US.ini:data in share/obs/obs-plugins/obs-tdshm/" \
+		"bin/tdshm:tdshm in bin/"
 	rm -rf "$home"
 }
 
@@ -315,7 +316,7 @@ part_windows() {
 	local plugin="$programdata/obs-studio/plugins/obs-tdshm"
 	rm -rf "$programdata/obs-studio"
 	mkdir -p "$programdata"
-	local before after
+	local before
 	before=$(tree_list "$programdata")
 
 	wine_run 120 "$setup" /S && pass "setup.exe /S exits 0" || fail "setup.exe /S (see $work/wine.log)"
@@ -387,12 +388,7 @@ part_windows() {
 	fi
 
 	wine_run 120 "$plugin/uninstall-obs-tdshm.exe" /S || fail "uninstall-obs-tdshm.exe /S"
-	after=$(tree_list "$programdata")
-	if [ "$before" = "$after" ]; then
-		pass "the uninstaller leaves ProgramData as before"
-	else
-		fail "the uninstaller left: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
-	fi
+	expect_same_tree "$before" "$programdata" "the uninstaller leaves ProgramData as before" "the uninstaller left"
 	wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\obs-tdshm' >/dev/null 2>&1 &&
 		fail "the Uninstall registry entry is still there" || pass "Uninstall registry entry removed"
 
@@ -414,12 +410,7 @@ part_windows() {
 	[ -e "$plugin" ] && fail "portable install also wrote to ProgramData" || pass "portable install left ProgramData alone"
 	wine_run 120 "$portable/data/obs-plugins/obs-tdshm/uninstall-obs-tdshm.exe" /S ||
 		fail "portable uninstaller"
-	after=$(tree_list "$portable")
-	if [ "$before" = "$after" ]; then
-		pass "portable: the uninstaller leaves the OBS folder as before"
-	else
-		fail "portable: the uninstaller left: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
-	fi
+	expect_same_tree "$before" "$portable" "portable: the uninstaller leaves the OBS folder as before" "portable: the uninstaller left"
 	rm -rf "$portable"
 	timeout 20 wineserver -k 2>/dev/null
 	unset DISPLAY

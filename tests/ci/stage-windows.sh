@@ -6,9 +6,8 @@
 # round trip: `tdshm.exe send` and `tdshm.exe receive --expect counter` side
 # by side under one wineserver (segments and named mutexes across processes).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=${TDSHM_ROOT:-$(cd "$here/../.." && pwd)}
-build_root=${TDSHM_BUILD_ROOT:-$root/build}
+# shellcheck source=tests/ci/common.sh
+. "$(dirname "$0")/common.sh"
 build="$build_root/windows"
 
 # ---- cmocka for mingw (cached) ------------------------------------------
@@ -52,7 +51,6 @@ trap 'wineserver -k 2>/dev/null || true' EXIT
 # drive is the Unix root; so is the vectors path compiled into them).
 export TDSHM_TOOL="$tool"
 
-passed=0 failed=0 failed_names=()
 for exe in "${tests[@]}"; do
 	name=$(basename "$exe" .exe)
 	echo "--- $name (wine) ---"
@@ -61,13 +59,7 @@ for exe in "${tests[@]}"; do
 	timeout 300 wine "$exe" 2>&1
 	rc=$?
 	set -e
-	if [ $rc -eq 0 ]; then
-		passed=$((passed + 1))
-		echo "--- $name passed in $(( $(date +%s) - start )) s ---"
-	else
-		failed=$((failed + 1)); failed_names+=("$name")
-		echo "--- $name FAILED (exit $rc) ---"
-	fi
+	tally "$name" $rc "$start" || true
 done
 
 # ---- two processes through the tool -----------------------------------------

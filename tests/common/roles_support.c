@@ -11,7 +11,20 @@
 
 #include "roles_support.h"
 #include "test_support.h"
+#include "tdshm/chop.h"
 #include "tdshm/names.h"
+
+void tdshm_test_names_make(tdshm_test_names *n, const char *stem)
+{
+	tdshm_error err;
+	tdshm_test_unique_name(n->user, sizeof(n->user), stem);
+	assert_int_equal(tdshm_name_info(n->user, n->info, sizeof(n->info), &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_data(n->user, "", n->data, sizeof(n->data), &err), TDSHM_OK);
+	assert_int_equal(tdshm_name_data_lock(n->user, n->data_lock, sizeof(n->data_lock), &err),
+			 TDSHM_OK);
+	assert_int_equal(tdshm_name_info_lock(n->user, n->info_lock, sizeof(n->info_lock), &err),
+			 TDSHM_OK);
+}
 
 uint8_t tdshm_test_frame_byte(unsigned seed, size_t i)
 {
@@ -117,6 +130,44 @@ tdshm_shm *tdshm_test_td_info_create(const char *info_name, tdshm_info_layout la
 	return info;
 }
 
+tdshm_sender *tdshm_test_sender_new(const char *user, size_t size, uint32_t info_wait_ms)
+{
+	tdshm_sender *sender = NULL;
+	tdshm_error err;
+	if (tdshm_sender_create(user, size, info_wait_ms, &sender, &err) != TDSHM_OK)
+		fail_msg("sender '%s': %s", user, err.message);
+	return sender;
+}
+
+tdshm_sender *tdshm_test_chop_sender_start(const char *user, uint32_t channels, uint32_t length,
+					   float sample_rate, const float *const *planes,
+					   uint32_t info_wait_ms)
+{
+	size_t size = 0;
+	tdshm_error err;
+	assert_int_equal(tdshm_chop_segment_size(channels, length, NULL, &size, &err), TDSHM_OK);
+	tdshm_sender *sender = tdshm_test_sender_new(user, size, info_wait_ms);
+	uint8_t *bytes;
+	size_t mapped;
+	assert_int_equal(tdshm_sender_begin_write(sender, 100, &bytes, &mapped, &err), TDSHM_OK);
+	assert_int_equal(
+	    tdshm_chop_write(bytes, mapped, channels, length, sample_rate, planes, NULL, &err),
+	    TDSHM_OK);
+	tdshm_sender_end_write(sender);
+	return sender;
+}
+
+void tdshm_test_destroy_sender_watching_detach(tdshm_sender *sender, const char *info_name,
+					       size_t detach_offset, uint32_t info_wait_ms)
+{
+	tdshm_error err;
+	tdshm_shm *watch = NULL;
+	assert_int_equal(tdshm_shm_open(info_name, &watch, &err), TDSHM_OK);
+	tdshm_sender_destroy(sender, info_wait_ms);
+	assert_int_equal(tdshm_shm_bytes(watch)[detach_offset], 1);
+	tdshm_shm_close(watch);
+}
+
 tdshm_top_params tdshm_test_bgra8_params(uint32_t width, uint32_t height)
 {
 	tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,
@@ -192,4 +243,11 @@ void tdshm_test_lock_remove(const char *name)
 	tdshm_error ignored;
 	if (tdshm_shm_remove(name, &ignored) != TDSHM_OK)
 		return; /* not there: nothing to remove */
+}
+
+void tdshm_test_segment_name(char *out, size_t cap, const char *stem)
+{
+	char unique[128];
+	tdshm_test_unique_name(unique, sizeof(unique), stem);
+	snprintf(out, cap, "TouchSHM%s", unique);
 }

@@ -11,10 +11,23 @@
 #include <stdint.h>
 
 #include "tdshm/info.h"
+#include "tdshm/names.h"
 #include "tdshm/platform.h"
 #include "tdshm/receiver.h"
 #include "tdshm/sender.h"
 #include "tdshm/top.h"
+
+/* A test's Shared Mem Name (unique, from stem) and the full names of the
+ * objects a sender makes for it. */
+typedef struct tdshm_test_names {
+	char user[128];
+	char info[TDSHM_FULL_NAME_CAP];
+	char data[TDSHM_FULL_NAME_CAP];
+	char data_lock[TDSHM_FULL_NAME_CAP];
+	char info_lock[TDSHM_FULL_NAME_CAP];
+} tdshm_test_names;
+
+void tdshm_test_names_make(tdshm_test_names *n, const char *stem);
 
 /* Byte i of frame seed's pattern. */
 uint8_t tdshm_test_frame_byte(unsigned seed, size_t i);
@@ -29,6 +42,22 @@ void tdshm_test_write_frame(tdshm_sender *sender, unsigned seed);
  * the receiver mapped (whole pages on Windows). */
 tdshm_status tdshm_test_read_frame(tdshm_receiver *receiver, uint32_t wait_ms, unsigned seed,
 				   size_t expect, size_t *size_out, tdshm_error *err);
+
+/* A sender of size bytes as user, created with that wait for the info
+ * lock; fails the test if it cannot be. */
+tdshm_sender *tdshm_test_sender_new(const char *user, size_t size, uint32_t info_wait_ms);
+
+/* A CHOP sender as user sized for channels x length samples, with one block
+ * of planes at sample_rate written (no channel names). */
+tdshm_sender *tdshm_test_chop_sender_start(const char *user, uint32_t channels, uint32_t length,
+					   float sample_rate, const float *const *planes,
+					   uint32_t info_wait_ms);
+
+/* Destroys sender while a mapping of its info segment info_name is held,
+ * which outlives the unlink and shows what the sender wrote last: the
+ * byte at detach_offset (detach in this platform's layout) must be 1. */
+void tdshm_test_destroy_sender_watching_detach(tdshm_sender *sender, const char *info_name,
+					       size_t detach_offset, uint32_t info_wait_ms);
 
 /* A receiver with these intervals and a 100 ms wait for the info lock. */
 tdshm_receiver *tdshm_test_receiver_new(const char *user, uint32_t retry_ms, uint32_t liveness_ms);
@@ -76,3 +105,5 @@ void tdshm_test_td_top_sender_stop(tdshm_test_td_top_sender *td);
 void tdshm_test_lock_name(char *out, size_t cap, const char *stem);
 tdshm_lock *tdshm_test_lock_open(const char *name);
 void tdshm_test_lock_remove(const char *name);
+/* The same for a segment: "TouchSHM<stem>-<pid>-<n>". */
+void tdshm_test_segment_name(char *out, size_t cap, const char *stem);

@@ -22,36 +22,44 @@
 #include <unistd.h>
 
 #include "roles_support.h"
+#include "td_lock_posix.h"
+#include "test_env_posix.h"
 #include "test_support.h"
 #include "tdshm/platform.h"
 
-/* A child process that takes the lock and holds it for hold_ms (for ever
- * when negative); returns once the child holds it. */
-static pid_t fork_holder(const char *name, int hold_ms)
+/* A child that takes the lock name and holds it for hold_ms (for ever with
+ * 0, until killed); returns once it holds it. */
+static pid_t start_holder(const char *name, uint32_t hold_ms)
 {
-	int ready[2];
-	assert_int_equal(pipe(ready), 0);
-	pid_t child = fork();
-	assert_true(child >= 0);
+	int ready;
+	pid_t child = tdshm_test_fork_with_pipe(&ready);
 	if (child == 0) {
 		tdshm_lock *mine = tdshm_test_lock_open(name);
 		tdshm_error err;
 		if (tdshm_lock_acquire(mine, 1000, &err) != TDSHM_OK)
 			_exit(2);
-		if (write(ready[1], "x", 1) != 1)
+		if (write(ready, "x", 1) != 1)
 			_exit(3);
-		if (hold_ms < 0)
+		if (!hold_ms) {
 			for (;;)
 				pause();
-		tdshm_sleep_ms((uint32_t)hold_ms);
+		}
+		tdshm_sleep_ms(hold_ms);
 		tdshm_lock_release(mine);
 		_exit(0);
 	}
-	char c;
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	close(ready[0]);
-	close(ready[1]);
+	tdshm_test_wait_ready(ready);
 	return child;
+}
+
+/* A new lock object made by hand, as another program would make it: the
+ * empty object, no lock in it yet. Its descriptor. */
+static int create_bare_lock_object(char *name, size_t cap)
+{
+	tdshm_test_lock_name(name, cap, "locktest");
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	return fd;
 }
 
 static void test_lock_excludes_second_handle_until_released(void **state)
@@ -121,7 +129,7 @@ static void test_lock_waiter_wakes_on_release_from_other_process(void **state)
 	char name[256];
 	tdshm_test_lock_name(name, sizeof(name), "locktest");
 	tdshm_lock *lock = tdshm_test_lock_open(name);
-	pid_t child = fork_holder(name, 150);
+	pid_t child = start_holder(name, 150);
 	tdshm_error err;
 	uint64_t start = tdshm_clock_ms();
 	assert_int_equal(tdshm_lock_acquire(lock, 3000, &err), TDSHM_OK);
@@ -129,9 +137,7 @@ static void test_lock_waiter_wakes_on_release_from_other_process(void **state)
 	printf("waited %llu ms for a 150 ms hold in another process\n", (unsigned long long)took);
 	assert_in_range(took, 100, 600);
 	tdshm_lock_release(lock);
-	int wstatus;
-	assert_int_equal(waitpid(child, &wstatus, 0), child);
-	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+	tdshm_test_wait_exit_ok(child);
 	tdshm_lock_close(lock);
 	tdshm_test_lock_remove(name);
 }
@@ -169,11 +175,8 @@ static void test_lock_makes_cross_process_updates_atomic(void **state)
 			_exit(0);
 		}
 	}
-	for (int c = 0; c < 2; c++) {
-		int wstatus;
-		assert_int_equal(waitpid(children[c], &wstatus, 0), children[c]);
-		assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
-	}
+	for (int c = 0; c < 2; c++)
+		tdshm_test_wait_exit_ok(children[c]);
 	assert_int_equal(*value, 2 * PER_PROCESS);
 	printf("%d contended acquire/release pairs in 2 processes: %.1f us per pair\n",
 	       2 * PER_PROCESS, (double)(tdshm_clock_ns() - start) / 1000.0 / (2 * PER_PROCESS));
@@ -187,19 +190,14 @@ static void test_lock_held_by_killed_process_is_reclaimed(void **state)
 {
 	char name[256];
 	tdshm_test_lock_name(name, sizeof(name), "locktest");
-	pid_t child = fork_holder(name, -1);
+	pid_t child = start_holder(name, 0);
 	assert_int_equal(kill(child, SIGKILL), 0);
 	int wstatus;
 	assert_int_equal(waitpid(child, &wstatus, 0), child);
 
 	tdshm_lock *lock = tdshm_test_lock_open(name);
 	tdshm_error err;
-	bool held = false;
-	assert_int_equal(tdshm_lock_is_held(lock, &held, &err), TDSHM_OK);
-	assert_true(held);
-	uint64_t start = tdshm_clock_ms();
-	assert_int_equal(tdshm_lock_acquire(lock, 100, &err), TDSHM_TIMED_OUT);
-	uint64_t took = tdshm_clock_ms() - start;
+	uint64_t took = tdshm_test_held_lock_times_out(lock, 100, &err);
 	/* Its bound, with slack for scheduling on a loaded machine. */
 	assert_in_range(took, 99, 300);
 	printf("dead holder: %s\n", err.message);
@@ -246,13 +244,6 @@ static void test_lock_object_is_private_and_persistent(void **state)
 	tdshm_test_lock_remove(name);
 }
 
-/* TouchDesigner's block, as its creator lays it out. */
-struct td_block {
-	pthread_mutex_t mutex;
-	pthread_cond_t cond;
-	bool locked;
-};
-
 /* A lock object made the way TouchDesigner makes it on macOS: just the
  * block, initialised process-shared, in an object the system rounded up to
  * a page, with no pid slot or ready mark of ours. It must work as a lock;
@@ -260,11 +251,9 @@ struct td_block {
 static void test_lock_made_by_touchdesigner_works_without_pid_slot(void **state)
 {
 	char name[256];
-	tdshm_test_lock_name(name, sizeof(name), "locktest");
-	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
+	int fd = create_bare_lock_object(name, sizeof(name));
 	assert_int_equal(ftruncate(fd, 4096), 0);
-	struct td_block *block = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	tdshm_test_td_block *block = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	assert_true(block != MAP_FAILED);
 	close(fd);
 	pthread_mutexattr_t mattr;
@@ -302,9 +291,7 @@ static void test_lock_made_by_touchdesigner_works_without_pid_slot(void **state)
 static void test_lock_left_empty_by_dead_creator_is_replaced(void **state)
 {
 	char name[256];
-	tdshm_test_lock_name(name, sizeof(name), "locktest");
-	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
+	int fd = create_bare_lock_object(name, sizeof(name));
 	close(fd);
 	uint64_t start = tdshm_clock_ms();
 	tdshm_lock *a = tdshm_test_lock_open(name);

@@ -175,11 +175,27 @@ static void test_long_segment_name_maps_to_directory_value(void **state)
 	free(image.bytes);
 }
 
-static void test_directory_bytes_follow_protocol(void **state)
+/* For the tests with a directory of their own: a fresh one, named with the
+ * letter in *state and this process's id, and afterwards removed (also when
+ * the test failed) and the main directory back in use. */
+static int fresh_directory_setup(void **state)
 {
 	char stem[16];
-	snprintf(stem, sizeof(stem), "TDl%u", tdshm_process_id());
+	snprintf(stem, sizeof(stem), "TD%s%u", (const char *)*state, tdshm_process_id());
 	use_fresh_directory(stem);
+	return 0;
+}
+
+static int fresh_directory_teardown(void **state)
+{
+	(void)state;
+	remove_directory();
+	use_main_directory();
+	return 0;
+}
+
+static void test_directory_bytes_follow_protocol(void **state)
+{
 	char names[3][256];
 	tdshm_shm *shms[3];
 	tdshm_error err;
@@ -214,8 +230,6 @@ static void test_directory_bytes_follow_protocol(void **state)
 	for (int i = 0; i < 3; i++)
 		tdshm_shm_close_and_remove(shms[i]);
 	free(image.bytes);
-	remove_directory();
-	use_main_directory();
 }
 
 /* A directory TouchDesigner wrote may have gaps and foreign values: a new
@@ -223,9 +237,7 @@ static void test_directory_bytes_follow_protocol(void **state)
  * that an existing object already has. */
 static void test_new_name_takes_smallest_unused_number(void **state)
 {
-	char stem[16], path[128];
-	snprintf(stem, sizeof(stem), "TDg%u", tdshm_process_id());
-	use_fresh_directory(stem);
+	char path[128];
 	/* Values 0 and 2 taken, one value of another form; and an object
 	 * named like value 1 already exists (a directory lost and re-made):
 	 * the next name gets 3. */
@@ -274,16 +286,12 @@ static void test_new_name_takes_smallest_unused_number(void **state)
 	tdshm_shm_close_and_remove(squatter);
 	tdshm_shm_close_and_remove(shm);
 	free(image.bytes);
-	remove_directory();
-	use_main_directory();
 }
 
 /* A directory whose head does not add up is refused, never read past. */
 static void test_corrupt_directory_is_refused(void **state)
 {
-	char stem[16], path[128];
-	snprintf(stem, sizeof(stem), "TDc%u", tdshm_process_id());
-	use_fresh_directory(stem);
+	char path[128];
 	uint8_t page[4096] = {0};
 	tdshm_store_u64le(page, 0, 1u << 30); /* allocated beyond the segment */
 	tdshm_store_u64le(page, 8, 100);
@@ -301,15 +309,10 @@ static void test_corrupt_directory_is_refused(void **state)
 	assert_non_null(strstr(err.message, "unknown layout"));
 	assert_int_equal(tdshm_shm_create(name, 8, true, &shm, &err), TDSHM_REFUSED);
 	assert_null(shm);
-	remove_directory();
-	use_main_directory();
 }
 
 static void test_opener_never_registers(void **state)
 {
-	char stem[16];
-	snprintf(stem, sizeof(stem), "TDo%u", tdshm_process_id());
-	use_fresh_directory(stem);
 	char name[256];
 	long_name(name, sizeof(name), "dirmissing");
 	tdshm_shm *shm = NULL;
@@ -340,8 +343,6 @@ static void test_opener_never_registers(void **state)
 	tdshm_shm_close_and_remove(present);
 	free(before.bytes);
 	free(after.bytes);
-	remove_directory();
-	use_main_directory();
 }
 
 static void test_recreated_long_name_reuses_its_entry(void **state)
@@ -370,9 +371,6 @@ static void test_recreated_long_name_reuses_its_entry(void **state)
  * was there is still there, byte for byte, and still resolves. */
 static void test_directory_grows_keeping_every_entry(void **state)
 {
-	char stem[16];
-	snprintf(stem, sizeof(stem), "TDw%u", tdshm_process_id());
-	use_fresh_directory(stem);
 	char first[256];
 	long_name(first, sizeof(first), "dirgrow");
 	tdshm_shm *keep = NULL;
@@ -407,8 +405,6 @@ static void test_directory_grows_keeping_every_entry(void **state)
 	tdshm_shm_close_and_remove(keep);
 	free(before.bytes);
 	free(after.bytes);
-	remove_directory();
-	use_main_directory();
 }
 
 static void test_long_lock_name_maps_and_excludes(void **state)
@@ -508,6 +504,10 @@ static int remove_own_directory(void **state)
 	return 0;
 }
 
+#define FRESH_DIRECTORY_TEST(f, letter)                                                            \
+	cmocka_unit_test_prestate_setup_teardown(f, fresh_directory_setup,                         \
+						 fresh_directory_teardown, letter)
+
 int main(void)
 {
 	/* macOS's limit, so the directory path runs here. */
@@ -517,12 +517,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_limit_comes_from_the_environment),
 	    cmocka_unit_test(test_long_segment_name_maps_to_directory_value),
-	    cmocka_unit_test(test_directory_bytes_follow_protocol),
-	    cmocka_unit_test(test_new_name_takes_smallest_unused_number),
-	    cmocka_unit_test(test_corrupt_directory_is_refused),
-	    cmocka_unit_test(test_opener_never_registers),
+	    FRESH_DIRECTORY_TEST(test_directory_bytes_follow_protocol, "l"),
+	    FRESH_DIRECTORY_TEST(test_new_name_takes_smallest_unused_number, "g"),
+	    FRESH_DIRECTORY_TEST(test_corrupt_directory_is_refused, "c"),
+	    FRESH_DIRECTORY_TEST(test_opener_never_registers, "o"),
 	    cmocka_unit_test(test_recreated_long_name_reuses_its_entry),
-	    cmocka_unit_test(test_directory_grows_keeping_every_entry),
+	    FRESH_DIRECTORY_TEST(test_directory_grows_keeping_every_entry, "w"),
 	    cmocka_unit_test(test_long_lock_name_maps_and_excludes),
 	    cmocka_unit_test(test_list_shows_long_names_not_directory_values),
 	    cmocka_unit_test(test_shared_directory_uses_touchdesigner_names),

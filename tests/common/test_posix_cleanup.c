@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "roles_support.h"
 #include "test_support.h"
 #include "tdshm/cleanup.h"
 #include "tdshm/info.h"
@@ -47,9 +48,7 @@ static void test_closed_sender_leaves_locks_and_remove_clears_them(void **state)
 {
 	char name[64];
 	tdshm_test_unique_name(name, sizeof(name), "clean");
-	tdshm_sender *sender = NULL;
-	assert_int_equal(tdshm_sender_create(name, 4096, 1000, &sender, NULL), TDSHM_OK);
-	tdshm_sender_destroy(sender, 1000);
+	tdshm_sender_destroy(tdshm_test_sender_new(name, 4096, 1000), 1000);
 	/* The protocol never removes its two locks. */
 	assert_int_equal(test_objects_present(name), 2);
 

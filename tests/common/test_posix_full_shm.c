@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_env_posix.h"
 #include "test_support.h"
 #include "tdshm/platform.h"
 #include "tdshm/sender.h"
@@ -65,20 +66,18 @@ static int segments_left(char *list, size_t cap)
 	return n;
 }
 
-/* Runs body in a child inside the tiny /dev/shm; the child writes what it
- * found wrong (nothing when all is well) to a pipe. */
+/* Runs body in a child inside the tiny /dev/shm, then checks that it left
+ * no segment; the child writes what it found wrong (nothing when all is
+ * well) to a pipe. */
 static void run_in_tiny_shm(void (*body)(char *problem, size_t cap))
 {
 	if (geteuid() != 0) {
 		printf("needs root for a mount namespace (CI runs as root): not run\n");
 		skip();
 	}
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	pid_t child = fork();
-	assert_true(child >= 0);
+	int fd;
+	pid_t child = tdshm_test_fork_with_pipe(&fd);
 	if (child == 0) {
-		close(fds[0]);
 		char problem[2048] = "";
 		int rc = enter_tiny_shm();
 		if (rc != 0)
@@ -86,15 +85,17 @@ static void run_in_tiny_shm(void (*body)(char *problem, size_t cap))
 				 strerror(rc));
 		else
 			body(problem, sizeof(problem));
-		ssize_t n = write(fds[1], problem, strlen(problem));
+		char left[1024];
+		if (!problem[0] && segments_left(left, sizeof(left)) != 0)
+			snprintf(problem, sizeof(problem), "segments left behind: %s", left);
+		ssize_t n = write(fd, problem, strlen(problem));
 		(void)n;
 		fflush(stdout);
 		_exit(0);
 	}
-	close(fds[1]);
 	char problem[2048];
-	ssize_t n = read(fds[0], problem, sizeof(problem) - 1);
-	close(fds[0]);
+	ssize_t n = read(fd, problem, sizeof(problem) - 1);
+	close(fd);
 	int wstatus = 0;
 	assert_int_equal(waitpid(child, &wstatus, 0), child);
 	if (WIFSIGNALED(wstatus))
@@ -128,15 +129,6 @@ static void body_sender_create_on_full_shm(char *problem, size_t cap)
 	expect_full_message(err.message, problem, cap);
 	if (!strstr(err.message, "1024 KB needed"))
 		snprintf(problem, cap, "the size needed is not named: '%s'", err.message);
-	char left[1024];
-	if (!problem[0] && segments_left(left, sizeof(left)) != 0)
-		snprintf(problem, cap, "segments left behind: %s", left);
-}
-
-static void test_sender_create_on_full_shm_fails_clearly_and_cleans_up(void **state)
-{
-	(void)state;
-	run_in_tiny_shm(body_sender_create_on_full_shm);
 }
 
 static void body_sender_resize_on_full_shm(char *problem, size_t cap)
@@ -169,15 +161,6 @@ static void body_sender_resize_on_full_shm(char *problem, size_t cap)
 		}
 	}
 	tdshm_sender_destroy(sender, 100);
-	char left[1024];
-	if (!problem[0] && segments_left(left, sizeof(left)) != 0)
-		snprintf(problem, cap, "segments left behind: %s", left);
-}
-
-static void test_sender_resize_on_full_shm_fails_clearly(void **state)
-{
-	(void)state;
-	run_in_tiny_shm(body_sender_resize_on_full_shm);
 }
 
 /* The tool, as a user runs it in a container: exit code 3 and the message
@@ -227,23 +210,34 @@ static void body_tool_on_full_shm(char *problem, size_t cap)
 		else
 			expect_full_message(out, problem, cap);
 	}
-	char left[1024];
-	if (!problem[0] && segments_left(left, sizeof(left)) != 0)
-		snprintf(problem, cap, "segments left behind: %s", left);
 }
 
-static void test_tool_send_and_chop_send_on_full_shm_fail_clearly(void **state)
+/* Each test is one body run in the tiny /dev/shm (its initial state). */
+typedef struct tiny_shm_case {
+	void (*body)(char *problem, size_t cap);
+} tiny_shm_case;
+
+static void test_in_tiny_shm(void **state)
 {
-	(void)state;
-	run_in_tiny_shm(body_tool_on_full_shm);
+	const tiny_shm_case *c = *state;
+	run_in_tiny_shm(c->body);
 }
+
+static tiny_shm_case sender_create = {body_sender_create_on_full_shm},
+		     sender_resize = {body_sender_resize_on_full_shm},
+		     tool_send = {body_tool_on_full_shm};
+#define TINY_SHM_TEST(name, c)                                                                     \
+	{                                                                                          \
+		name, test_in_tiny_shm, NULL, NULL, &c                                             \
+	}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sender_create_on_full_shm_fails_clearly_and_cleans_up),
-	    cmocka_unit_test(test_sender_resize_on_full_shm_fails_clearly),
-	    cmocka_unit_test(test_tool_send_and_chop_send_on_full_shm_fail_clearly),
+	    TINY_SHM_TEST("test_sender_create_on_full_shm_fails_clearly_and_cleans_up",
+			  sender_create),
+	    TINY_SHM_TEST("test_sender_resize_on_full_shm_fails_clearly", sender_resize),
+	    TINY_SHM_TEST("test_tool_send_and_chop_send_on_full_shm_fail_clearly", tool_send),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,15 +32,10 @@
 #include <unistd.h>
 
 #include "roles_support.h"
+#include "td_lock_posix.h"
+#include "test_env_posix.h"
 #include "test_support.h"
 #include "tdshm/platform.h"
-
-/* The wire layout TouchDesigner maps (docs/protocol.md §1). */
-typedef struct td_block {
-	pthread_mutex_t mutex;
-	pthread_cond_t cond;
-	bool locked;
-} td_block;
 
 /* The bound OBS's render path uses. */
 #define CALL_BOUND_MS 2
@@ -56,9 +51,10 @@ typedef struct td_block {
 static pid_t children[64];
 static int child_count;
 
-static pid_t fork_child(void)
+/* tdshm_test_fork_with_pipe, the child recorded for the teardown. */
+static pid_t fork_child(int *fd)
 {
-	pid_t pid = fork();
+	pid_t pid = tdshm_test_fork_with_pipe(fd);
 	if (pid == 0) {
 		/* A child left behind by a crashed test (a stopped waiter)
 		 * must not hold the test runner's output open. */
@@ -82,94 +78,41 @@ static int kill_children(void **state)
 	return 0;
 }
 
-static td_block *map_block(const char *name)
+/* A lock of a new name (in name), opened. */
+static tdshm_lock *new_lock(char *name, size_t cap)
 {
-	int fd = shm_open(name, O_RDWR, 0600);
-	if (fd < 0)
-		return NULL;
-	void *map = mmap(NULL, sizeof(td_block), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	return map == MAP_FAILED ? NULL : map;
+	tdshm_test_lock_name(name, cap, "peerlock");
+	return tdshm_test_lock_open(name);
 }
 
-/* TouchDesigner's acquire as the protocol states it: take the mutex; while
- * `locked`, wait on the condition until the deadline; set `locked`; give
- * the mutex back. Then its release: take the mutex, clear, signal, give
- * back. Tells the parent (one byte on ready_fd) when it is about to wait. */
+/* TouchDesigner's acquire and release as the protocol states them
+ * (td_lock_posix.h), telling the parent (one byte on ready_fd) when it is
+ * about to wait. */
 static void td_waiter_main(const char *name, int ready_fd, uint32_t wait_ms)
 {
-	td_block *block = map_block(name);
+	tdshm_test_td_block *block = tdshm_test_td_block_map(name);
 	if (!block)
 		_exit(3);
 	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += wait_ms / 1000;
-	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	int rc = pthread_mutex_lock(&block->mutex);
-	if (rc == EOWNERDEAD)
-		pthread_mutex_consistent(&block->mutex);
-	if (write(ready_fd, "r", 1) != 1)
-		_exit(4);
-	while (block->locked) {
-		rc = pthread_cond_timedwait(&block->cond, &block->mutex, &deadline);
-		if (rc == EOWNERDEAD)
-			pthread_mutex_consistent(&block->mutex);
-		else if (rc == ETIMEDOUT)
-			break;
-	}
-	bool got = !block->locked;
-	if (got)
-		block->locked = true;
-	pthread_mutex_unlock(&block->mutex);
-	if (!got)
+	tdshm_test_realtime_deadline(&deadline, wait_ms);
+	if (!tdshm_test_td_acquire(block, &deadline, ready_fd))
 		_exit(1);
-	pthread_mutex_lock(&block->mutex);
-	block->locked = false;
-	pthread_cond_signal(&block->cond);
-	pthread_mutex_unlock(&block->mutex);
+	tdshm_test_td_release(block);
 	_exit(0);
-}
-
-/* Whether pid is asleep in the kernel (its state in /proc is 'S'). */
-static bool process_sleeping(pid_t pid)
-{
-	char path[64], line[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	bool sleeping = false;
-	if (fgets(line, sizeof(line), f)) {
-		const char *paren = strrchr(line, ')');
-		sleeping = paren && paren[1] == ' ' && paren[2] == 'S';
-	}
-	fclose(f);
-	return sleeping;
 }
 
 /* Starts a TD-like waiter and returns once it sleeps in the condvar. */
 static pid_t start_td_waiter(const char *name, uint32_t wait_ms)
 {
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	pid_t pid = fork_child();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		td_waiter_main(name, fds[1], wait_ms);
-	}
-	close(fds[1]);
-	char byte;
-	assert_int_equal(read(fds[0], &byte, 1), 1);
-	close(fds[0]);
+	int fd;
+	pid_t pid = fork_child(&fd);
+	if (pid == 0)
+		td_waiter_main(name, fd, wait_ms);
+	tdshm_test_wait_ready(fd);
 	uint64_t until = tdshm_clock_ms() + 2000;
-	while (!process_sleeping(pid) && tdshm_clock_ms() < until)
+	while (!tdshm_test_process_sleeping(pid) && tdshm_clock_ms() < until)
 		tdshm_sleep_ms(1);
-	assert_true(process_sleeping(pid));
+	assert_true(tdshm_test_process_sleeping(pid));
 	tdshm_sleep_ms(20); /* deep in the futex wait, not on its way in */
 	return pid;
 }
@@ -283,16 +226,9 @@ typedef struct churners {
 static void churners_start(churners *c, const char *name, uint32_t run_ms)
 {
 	for (int i = 0; i < 2; i++) {
-		int fds[2];
-		assert_int_equal(pipe(fds), 0);
-		c->pid[i] = fork_child();
-		assert_true(c->pid[i] >= 0);
-		if (c->pid[i] == 0) {
-			close(fds[0]);
-			churn_main(name, run_ms, fds[1]);
-		}
-		close(fds[1]);
-		c->fd[i] = fds[0];
+		c->pid[i] = fork_child(&c->fd[i]);
+		if (c->pid[i] == 0)
+			churn_main(name, run_ms, c->fd[i]);
 	}
 }
 
@@ -357,8 +293,7 @@ static void assert_within_bound(const churn_result r[2], const char *what, bool 
 static void run_hostile_waiter_rounds(int sig, const char *what)
 {
 	char name[256];
-	tdshm_test_lock_name(name, sizeof(name), "peerlock");
-	tdshm_lock *lock = tdshm_test_lock_open(name);
+	tdshm_lock *lock = new_lock(name, sizeof(name));
 	uint32_t run_ms = 0;
 	pid_t waiters[ROUNDS];
 	/* The churners run until all rounds are done and a while after. */
@@ -368,12 +303,7 @@ static void run_hostile_waiter_rounds(int sig, const char *what)
 	churners_start(&c, name, run_ms);
 	tdshm_error err;
 	for (int round = 0; round < ROUNDS; round++) {
-		uint64_t until = tdshm_clock_ms() + 3000;
-		tdshm_status status;
-		while ((status = tdshm_lock_acquire(lock, 50, &err)) != TDSHM_OK &&
-		       tdshm_clock_ms() < until)
-			;
-		if (status != TDSHM_OK)
+		if (tdshm_test_lock_acquire_within(lock, 3000, &err) != TDSHM_OK)
 			fail_msg("round %d: our lock never came free: %s", round, err.message);
 		waiters[round] = start_td_waiter(name, 10000);
 		assert_int_equal(kill(waiters[round], sig), 0);
@@ -417,8 +347,7 @@ static void test_lock_release_wakes_td_waiter_promptly(void **state)
 {
 	(void)state;
 	char name[256];
-	tdshm_test_lock_name(name, sizeof(name), "peerlock");
-	tdshm_lock *lock = tdshm_test_lock_open(name);
+	tdshm_lock *lock = new_lock(name, sizeof(name));
 	tdshm_error err;
 	for (int round = 0; round < 5; round++) {
 		assert_int_equal(tdshm_lock_acquire(lock, 100, &err), TDSHM_OK);
@@ -452,30 +381,23 @@ static void test_lock_acquire_bound_over_a_10s_hold(void **state)
 {
 	(void)state;
 	char name[256];
-	tdshm_test_lock_name(name, sizeof(name), "peerlock");
-	tdshm_lock *lock = tdshm_test_lock_open(name);
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	pid_t holder = fork_child();
-	assert_true(holder >= 0);
+	tdshm_lock *lock = new_lock(name, sizeof(name));
+	int fd;
+	pid_t holder = fork_child(&fd);
 	if (holder == 0) {
-		close(fds[0]);
 		tdshm_lock *mine = NULL;
 		tdshm_error e;
 		if (tdshm_lock_open(name, &mine, &e) != TDSHM_OK ||
 		    tdshm_lock_acquire(mine, 1000, &e) != TDSHM_OK)
 			_exit(3);
-		if (write(fds[1], "h", 1) != 1)
+		if (write(fd, "h", 1) != 1)
 			_exit(4);
 		tdshm_sleep_ms(10000);
 		tdshm_lock_release(mine);
 		tdshm_lock_close(mine);
 		_exit(0);
 	}
-	close(fds[1]);
-	char byte;
-	assert_int_equal(read(fds[0], &byte, 1), 1);
-	close(fds[0]);
+	tdshm_test_wait_ready(fd);
 	enum { MAX_SAMPLES = 8000 };
 	uint64_t *waits = calloc(MAX_SAMPLES, sizeof(*waits));
 	assert_non_null(waits);

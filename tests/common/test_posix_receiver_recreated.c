@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "roles_support.h"
 #include "test_support.h"
 #include "tdshm/names.h"
 #include "tdshm/platform.h"
@@ -56,8 +57,7 @@ static void test_receiver_moves_to_segments_recreated_under_the_same_names(void 
 {
 	char name[64];
 	tdshm_test_unique_name(name, sizeof(name), "recreate");
-	tdshm_sender *first = NULL;
-	assert_int_equal(tdshm_sender_create(name, 4096, 1000, &first, NULL), TDSHM_OK);
+	tdshm_sender *first = tdshm_test_sender_new(name, 4096, 1000);
 	write_byte(first, 0x11);
 
 	tdshm_receiver_options options;

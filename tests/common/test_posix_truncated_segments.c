@@ -338,20 +338,11 @@ static void test_chop_reader_refuses_a_block_truncated_while_taken(void **state)
 	tdshm_error err;
 	assert_int_equal(tdshm_name_data(user, "", data, sizeof(data), &err), TDSHM_OK);
 	const uint32_t channels = 2, length = 48000;
-	size_t size = 0;
-	assert_int_equal(tdshm_chop_segment_size(channels, length, NULL, &size, &err), TDSHM_OK);
-	tdshm_sender *sender = NULL;
-	assert_int_equal(tdshm_sender_create(user, size, 1000, &sender, &err), TDSHM_OK);
 	float *plane = calloc(length, sizeof(float));
 	assert_non_null(plane);
 	const float *planes[2] = {plane, plane};
-	uint8_t *bytes;
-	size_t mapped;
-	assert_int_equal(tdshm_sender_begin_write(sender, 100, &bytes, &mapped, &err), TDSHM_OK);
-	assert_int_equal(
-	    tdshm_chop_write(bytes, mapped, channels, length, 48000.0f, planes, NULL, &err),
-	    TDSHM_OK);
-	tdshm_sender_end_write(sender);
+	tdshm_sender *sender =
+	    tdshm_test_chop_sender_start(user, channels, length, 48000.0f, planes, 1000);
 
 	tdshm_shm *segment = NULL;
 	assert_int_equal(tdshm_shm_open(data, &segment, &err), TDSHM_OK);

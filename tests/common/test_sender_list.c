@@ -51,23 +51,11 @@ static tdshm_sender *start_top(const char *name, uint32_t width, uint32_t height
 
 static tdshm_sender *start_chop(const char *name, uint32_t channels, uint32_t length)
 {
-	size_t size = 0;
-	tdshm_error err;
-	assert_int_equal(tdshm_chop_segment_size(channels, length, NULL, &size, &err), TDSHM_OK);
-	tdshm_sender *sender = NULL;
-	assert_int_equal(tdshm_sender_create(name, size, INFO_WAIT_MS, &sender, &err), TDSHM_OK);
 	static float samples[8][1024];
 	const float *planes[8];
 	for (uint32_t c = 0; c < channels; c++)
 		planes[c] = samples[c];
-	uint8_t *bytes;
-	size_t have;
-	assert_int_equal(tdshm_sender_begin_write(sender, 100, &bytes, &have, &err), TDSHM_OK);
-	assert_int_equal(
-	    tdshm_chop_write(bytes, have, channels, length, 44100.0f, planes, NULL, &err),
-	    TDSHM_OK);
-	tdshm_sender_end_write(sender);
-	return sender;
+	return tdshm_test_chop_sender_start(name, channels, length, 44100.0f, planes, INFO_WAIT_MS);
 }
 
 static const tdshm_sender_entry *find(const tdshm_sender_list *list, const char *name)
@@ -168,11 +156,7 @@ static void test_resized_sender_listed_at_new_size(void **state)
 	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err), TDSHM_OK);
 	tdshm_receiver_end_read(receiver);
 	tdshm_receiver_destroy(receiver);
-	tdshm_top_params params = {.kind = TDSHM_TOP_HEADER_CURRENT,
-				   .version = 1,
-				   .width = 200,
-				   .height = 100,
-				   .format = tdshm_pixel_format_by_name("bgra8")};
+	tdshm_top_params params = tdshm_test_bgra8_params(200, 100);
 	size_t want = 0;
 	assert_int_equal(tdshm_top_segment_size(&params, &want, &err), TDSHM_OK);
 	assert_int_equal(tdshm_sender_resize(top, want, INFO_WAIT_MS, &err), TDSHM_OK);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "roles_support.h"
+#include "test_env_posix.h"
 #include "test_support.h"
 #include "tdshm/info.h"
 #include "tdshm/names.h"
@@ -30,29 +31,9 @@
 
 #define INFO_WAIT TDSHM_INFO_LOCK_TIMEOUT_MS
 
-typedef struct names {
-	char user[128];
-	char info[TDSHM_FULL_NAME_CAP];
-	char data[TDSHM_FULL_NAME_CAP];
-	char data_lock[TDSHM_FULL_NAME_CAP];
-	char info_lock[TDSHM_FULL_NAME_CAP];
-} names;
-
-static void names_make(names *n, const char *stem)
-{
-	tdshm_error err;
-	tdshm_test_unique_name(n->user, sizeof(n->user), stem);
-	assert_int_equal(tdshm_name_info(n->user, n->info, sizeof(n->info), &err), TDSHM_OK);
-	assert_int_equal(tdshm_name_data(n->user, "", n->data, sizeof(n->data), &err), TDSHM_OK);
-	assert_int_equal(tdshm_name_data_lock(n->user, n->data_lock, sizeof(n->data_lock), &err),
-			 TDSHM_OK);
-	assert_int_equal(tdshm_name_info_lock(n->user, n->info_lock, sizeof(n->info_lock), &err),
-			 TDSHM_OK);
-}
-
 /* Locks are never removed by the library (TouchDesigner may hold them): a
  * test removes its own. Everything else must already be gone. */
-static void names_cleanup(const names *n)
+static void names_cleanup(const tdshm_test_names *n)
 {
 	tdshm_error err;
 	if (tdshm_shm_remove(n->data_lock, &err) != TDSHM_OK)
@@ -61,16 +42,7 @@ static void names_cleanup(const names *n)
 		fail_msg("info lock: %s", err.message);
 }
 
-static tdshm_sender *sender_new(const char *user, size_t size)
-{
-	tdshm_sender *sender = NULL;
-	tdshm_error err;
-	if (tdshm_sender_create(user, size, INFO_WAIT, &sender, &err) != TDSHM_OK)
-		fail_msg("sender '%s': %s", user, err.message);
-	return sender;
-}
-
-static tdshm_info info_now(const names *n)
+static tdshm_info info_now(const tdshm_test_names *n)
 {
 	tdshm_shm *info_shm = NULL;
 	tdshm_error err;
@@ -88,9 +60,9 @@ static tdshm_info info_now(const names *n)
 
 static void test_sender_writes_info_block_receiver_sets_supported(void **state)
 {
-	names n;
-	names_make(&n, "srinfo");
-	tdshm_sender *sender = sender_new(n.user, 256);
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srinfo");
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 256, INFO_WAIT);
 	assert_string_equal(tdshm_sender_data_name(sender), n.data);
 
 	/* The block is TD's POSIX layout: the vector with supported and the
@@ -126,9 +98,9 @@ static void test_sender_writes_info_block_receiver_sets_supported(void **state)
 
 static void test_receiver_reads_each_frame_with_its_serial(void **state)
 {
-	names n;
-	names_make(&n, "srbytes");
-	tdshm_sender *sender = sender_new(n.user, 4000);
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srbytes");
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 4000, INFO_WAIT);
 	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	tdshm_error err;
 	for (unsigned frame = 1; frame <= 5; frame++) {
@@ -174,8 +146,8 @@ static void test_receiver_reads_each_frame_with_its_serial(void **state)
 
 static void test_receiver_follows_postfix_on_resize(void **state)
 {
-	names n;
-	names_make(&n, "srpostfix");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srpostfix");
 	tdshm_sender *sender;
 	tdshm_receiver *receiver;
 	tdshm_test_start_connected(n.user, 64, 0, &sender, &receiver);
@@ -218,9 +190,9 @@ static void test_receiver_follows_postfix_on_resize(void **state)
 
 static void test_resize_without_receiver_recreates_same_name(void **state)
 {
-	names n;
-	names_make(&n, "srsame");
-	tdshm_sender *sender = sender_new(n.user, 100);
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srsame");
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 100, INFO_WAIT);
 	tdshm_error err;
 	assert_int_equal(tdshm_sender_resize(sender, 5000, INFO_WAIT, &err), TDSHM_OK);
 	assert_string_equal(tdshm_sender_data_name(sender), n.data);
@@ -255,18 +227,13 @@ static void test_resize_without_receiver_recreates_same_name(void **state)
 
 static void test_destroy_sets_detach_and_removes_segments(void **state)
 {
-	names n;
-	names_make(&n, "srdestroy");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srdestroy");
 	tdshm_sender *sender;
 	tdshm_receiver *receiver;
 	tdshm_test_start_connected(n.user, 128, 0, &sender, &receiver);
 	tdshm_error err;
-	/* A mapping outlives the unlink: it shows what the sender wrote last. */
-	tdshm_shm *watch = NULL;
-	assert_int_equal(tdshm_shm_open(n.info, &watch, &err), TDSHM_OK);
-	tdshm_sender_destroy(sender, INFO_WAIT);
-	assert_int_equal(tdshm_shm_bytes(watch)[41], 1); /* detach, POSIX layout */
-	tdshm_shm_close(watch);
+	tdshm_test_destroy_sender_watching_detach(sender, n.info, 41 /* POSIX layout */, INFO_WAIT);
 	assert_false(tdshm_test_shm_exists(n.info));
 	assert_false(tdshm_test_shm_exists(n.data));
 
@@ -284,9 +251,9 @@ static void test_destroy_sets_detach_and_removes_segments(void **state)
 
 static void test_second_sender_with_same_name_is_refused(void **state)
 {
-	names n;
-	names_make(&n, "srtwice");
-	tdshm_sender *first = sender_new(n.user, 64);
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srtwice");
+	tdshm_sender *first = tdshm_test_sender_new(n.user, 64, INFO_WAIT);
 	tdshm_sender *second = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_sender_create(n.user, 64, INFO_WAIT, &second, &err), TDSHM_EXISTS);
@@ -304,8 +271,8 @@ static void test_second_sender_with_same_name_is_refused(void **state)
 
 static void test_receiver_before_sender_finds_it_at_next_retry(void **state)
 {
-	names n;
-	names_make(&n, "srearly");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srearly");
 	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 150, 500);
 	const uint8_t *bytes;
 	size_t size;
@@ -313,7 +280,7 @@ static void test_receiver_before_sender_finds_it_at_next_retry(void **state)
 	assert_int_equal(tdshm_receiver_begin_read(receiver, 100, &bytes, &size, &err),
 			 TDSHM_NOT_FOUND);
 	assert_non_null(strstr(err.message, n.user));
-	tdshm_sender *sender = sender_new(n.user, 64);
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 64, INFO_WAIT);
 	tdshm_test_write_frame(sender, 4);
 	/* Within the retry interval it does not look again, though the sender
 	 * is there now: an instant miss that repeats the last reason. */
@@ -332,8 +299,8 @@ static void test_receiver_before_sender_finds_it_at_next_retry(void **state)
 
 static void test_receiver_refuses_foreign_info_block(void **state)
 {
-	names n;
-	names_make(&n, "srforeign");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srforeign");
 	tdshm_shm *info = NULL, *data = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_shm_create(n.info, 64, true, &info, &err), TDSHM_OK);
@@ -358,8 +325,8 @@ static void test_receiver_refuses_foreign_info_block(void **state)
  * receiver re-opens every liveness interval and notices the segments gone. */
 static void test_receiver_notices_vanished_sender_without_extension(void **state)
 {
-	names n;
-	names_make(&n, "srtdlike");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srtdlike");
 	tdshm_shm *info = NULL, *data = NULL;
 	tdshm_error err;
 	info = tdshm_test_td_info_create(n.info, TDSHM_INFO_LAYOUT_POSIX);
@@ -399,8 +366,8 @@ static void test_receiver_notices_vanished_sender_without_extension(void **state
  * creating and writing it is. */
 static void test_sender_respects_touchdesigner_but_replaces_unwritten_info(void **state)
 {
-	names n;
-	names_make(&n, "srforeigninfo");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srforeigninfo");
 	tdshm_shm *info = NULL;
 	tdshm_error err;
 	info = tdshm_test_td_info_create(n.info, TDSHM_INFO_LAYOUT_POSIX);
@@ -412,7 +379,7 @@ static void test_sender_respects_touchdesigner_but_replaces_unwritten_info(void 
 	/* Now an unwritten block: taken over after a short look. */
 	memset(tdshm_shm_bytes(info), 0, tdshm_shm_size(info));
 	uint64_t start = tdshm_clock_ms();
-	sender = sender_new(n.user, 64);
+	sender = tdshm_test_sender_new(n.user, 64, INFO_WAIT);
 	assert_in_range(tdshm_clock_ms() - start, 50, 1000);
 	assert_int_equal(info_now(&n).magic, TDSHM_INFO_MAGIC);
 	tdshm_shm_close(info); /* the old mapping; its name was taken over */
@@ -427,12 +394,9 @@ static void test_sender_respects_touchdesigner_but_replaces_unwritten_info(void 
  * keeps the data lock; it reports over a pipe, then waits to be killed. */
 static pid_t spawn_sender(const char *user, size_t size, bool in_write)
 {
-	int ready[2];
-	assert_int_equal(pipe(ready), 0);
-	pid_t child = fork();
-	assert_true(child >= 0);
+	int ready;
+	pid_t child = tdshm_test_fork_with_pipe(&ready);
 	if (child == 0) {
-		close(ready[0]);
 		tdshm_sender *sender = NULL;
 		tdshm_error err;
 		if (tdshm_sender_create(user, size, INFO_WAIT, &sender, &err) != TDSHM_OK)
@@ -444,15 +408,12 @@ static pid_t spawn_sender(const char *user, size_t size, bool in_write)
 		tdshm_test_frame_fill(bytes, got, 1);
 		if (!in_write)
 			tdshm_sender_end_write(sender);
-		if (write(ready[1], "x", 1) != 1)
+		if (write(ready, "x", 1) != 1)
 			_exit(4);
 		for (;;)
 			pause();
 	}
-	close(ready[1]);
-	char c;
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	close(ready[0]);
+	tdshm_test_wait_ready(ready);
 	return child;
 }
 
@@ -465,8 +426,8 @@ static void kill_child(pid_t child)
 
 static void test_receiver_sees_killed_sender_gone_within_a_second(void **state)
 {
-	names n;
-	names_make(&n, "srkilled");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srkilled");
 	pid_t child = spawn_sender(n.user, 512, false);
 	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	tdshm_error err;
@@ -496,7 +457,7 @@ static void test_receiver_sees_killed_sender_gone_within_a_second(void **state)
 	tdshm_receiver_destroy(receiver);
 
 	/* A new sender takes the crashed one's name over. */
-	tdshm_sender *sender = sender_new(n.user, 64);
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 64, INFO_WAIT);
 	tdshm_sender_destroy(sender, INFO_WAIT);
 	assert_false(tdshm_test_shm_exists(n.info));
 	assert_false(tdshm_test_shm_exists(n.data));
@@ -508,8 +469,8 @@ static void test_receiver_sees_killed_sender_gone_within_a_second(void **state)
  * write goes through at once; a receiver then reads its frames. */
 static void test_new_sender_takes_over_crashed_senders_lock(void **state)
 {
-	names n;
-	names_make(&n, "srtakeover");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srtakeover");
 	pid_t child = spawn_sender(n.user, 256, true);
 	kill_child(child);
 	tdshm_lock *data_lock = NULL;
@@ -518,7 +479,7 @@ static void test_new_sender_takes_over_crashed_senders_lock(void **state)
 	assert_int_equal(tdshm_lock_open(n.data_lock, &data_lock, &err), TDSHM_OK);
 	assert_int_equal(tdshm_lock_is_held(data_lock, &held, &err), TDSHM_OK);
 	assert_true(held);
-	tdshm_sender *sender = sender_new(n.user, 256);
+	tdshm_sender *sender = tdshm_test_sender_new(n.user, 256, INFO_WAIT);
 	assert_int_equal(tdshm_lock_is_held(data_lock, &held, &err), TDSHM_OK);
 	assert_false(held);
 	tdshm_lock_close(data_lock);
@@ -548,8 +509,8 @@ static bool wait_for_byte(int fd)
  * (never torn: written under the lock) and that it followed each resize. */
 static void test_sender_and_receiver_in_two_processes(void **state)
 {
-	names n;
-	names_make(&n, "srfork");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srfork");
 	tdshm_receiver *receiver = tdshm_test_receiver_new(n.user, 0, 500);
 	int go[2], ack[2];
 	assert_int_equal(pipe(go), 0);
@@ -649,9 +610,7 @@ static void test_sender_and_receiver_in_two_processes(void **state)
 	assert_int_equal(last_serial, 200);
 	assert_int_equal(last_size, 1000 + 200 * 100);
 	assert_int_equal(sizes_seen, 5); /* 1000, then 4 resizes */
-	int wstatus;
-	assert_int_equal(waitpid(child, &wstatus, 0), child);
-	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+	tdshm_test_wait_exit_ok(child);
 	close(go[1]);
 	close(ack[1]);
 	tdshm_receiver_destroy(receiver);

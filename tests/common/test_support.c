@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,4 +130,23 @@ const char *tdshm_test_tool_path(void)
 {
 	const char *env = getenv("TDSHM_TOOL");
 	return env && env[0] ? env : TDSHM_TOOL_PATH;
+}
+
+tdshm_status tdshm_test_lock_acquire_within(tdshm_lock *lock, uint32_t within_ms, tdshm_error *err)
+{
+	uint64_t until = tdshm_clock_ms() + within_ms;
+	tdshm_status status;
+	while ((status = tdshm_lock_acquire(lock, 50, err)) != TDSHM_OK && tdshm_clock_ms() < until)
+		;
+	return status;
+}
+
+uint64_t tdshm_test_held_lock_times_out(tdshm_lock *lock, uint32_t timeout_ms, tdshm_error *err)
+{
+	bool held = false;
+	assert_int_equal(tdshm_lock_is_held(lock, &held, err), TDSHM_OK);
+	assert_true(held);
+	uint64_t start = tdshm_clock_ms();
+	assert_int_equal(tdshm_lock_acquire(lock, timeout_ms, err), TDSHM_TIMED_OUT);
+	return tdshm_clock_ms() - start;
 }

@@ -15,6 +15,7 @@
 #include <windows.h>
 
 #include "tdshm/platform.h"
+#include "roles_support.h"
 #include "test_support.h"
 
 /* ---- locks ------------------------------------------------------------- */
@@ -59,9 +60,8 @@ static HANDLE start_lock_thread(struct lock_thread_job *job)
 static void test_lock_abandoned_by_exited_thread_is_acquired(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winabandon");
-	snprintf(name, sizeof(name), "TouchSHM%sMutex", user);
+	char name[128];
+	tdshm_test_lock_name(name, sizeof(name), "winabandon");
 
 	struct lock_thread_job job = {.name = name, .may_release = NULL};
 	HANDLE thread = start_lock_thread(&job);
@@ -88,9 +88,8 @@ static void test_lock_abandoned_by_exited_thread_is_acquired(void **state)
 static void test_lock_held_by_other_thread_times_out_then_frees(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winbusy");
-	snprintf(name, sizeof(name), "TouchSHM%sMutex", user);
+	char name[128];
+	tdshm_test_lock_name(name, sizeof(name), "winbusy");
 
 	struct lock_thread_job job = {.name = name};
 	job.may_release = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -100,13 +99,7 @@ static void test_lock_held_by_other_thread_times_out_then_frees(void **state)
 	tdshm_lock *lock = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_lock_open(name, &lock, &err), TDSHM_OK);
-	bool held = false;
-	assert_int_equal(tdshm_lock_is_held(lock, &held, &err), TDSHM_OK);
-	assert_true(held);
-
-	uint64_t start = tdshm_clock_ms();
-	assert_int_equal(tdshm_lock_acquire(lock, 200, &err), TDSHM_TIMED_OUT);
-	uint64_t waited = tdshm_clock_ms() - start;
+	uint64_t waited = tdshm_test_held_lock_times_out(lock, 200, &err);
 	print_message("busy lock: TIMED_OUT after %llu ms for a 200 ms timeout: %s\n",
 		      (unsigned long long)waited, err.message);
 	/* Bounded: about the timeout, never much more. */
@@ -129,9 +122,8 @@ static void test_lock_held_by_other_thread_times_out_then_frees(void **state)
 static void test_lock_is_not_recursive_in_one_thread(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winrecurse");
-	snprintf(name, sizeof(name), "TouchSHM%sMutex", user);
+	char name[128];
+	tdshm_test_lock_name(name, sizeof(name), "winrecurse");
 	tdshm_lock *first = NULL, *second = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_lock_open(name, &first, &err), TDSHM_OK);
@@ -173,9 +165,8 @@ static void test_lock_timeout_is_bounded_even_for_infinite(void **state)
 	/* UINT32_MAX is Win32's INFINITE: the backend must not pass it on. We
 	 * cannot wait 49 days, so check the free path only returns at once
 	 * and a held lock with timeout 0 answers at once. */
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "wininf");
-	snprintf(name, sizeof(name), "TouchSHM%sMutex", user);
+	char name[128];
+	tdshm_test_lock_name(name, sizeof(name), "wininf");
 	tdshm_lock *lock = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_lock_open(name, &lock, &err), TDSHM_OK);
@@ -189,9 +180,8 @@ static void test_lock_timeout_is_bounded_even_for_infinite(void **state)
 static void test_segment_size_is_bounded_by_virtualquery(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winsize");
-	snprintf(name, sizeof(name), "TouchSHM%s", user);
+	char name[128];
+	tdshm_test_segment_name(name, sizeof(name), "winsize");
 	const size_t asked = 10000;
 	tdshm_shm *created = NULL, *opened = NULL;
 	tdshm_error err;
@@ -234,9 +224,8 @@ static void test_segment_size_is_bounded_by_virtualquery(void **state)
 static void test_segment_exclusive_create_and_reuse(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winexcl");
-	snprintf(name, sizeof(name), "TouchSHM%s", user);
+	char name[128];
+	tdshm_test_segment_name(name, sizeof(name), "winexcl");
 	tdshm_shm *first = NULL, *again = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_shm_create(name, 8192, true, &first, &err), TDSHM_OK);
@@ -273,9 +262,8 @@ static void count_visit(const char *full_name, void *ctx)
 static void test_segment_missing_and_list(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "winmissing");
-	snprintf(name, sizeof(name), "TouchSHM%s", user);
+	char name[128];
+	tdshm_test_segment_name(name, sizeof(name), "winmissing");
 	tdshm_shm *shm = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_shm_open(name, &shm, &err), TDSHM_NOT_FOUND);

@@ -18,6 +18,7 @@
 #include <windows.h>
 
 #include "tdshm/platform.h"
+#include "roles_support.h"
 #include "test_support.h"
 #include "win/internal.h"
 
@@ -70,10 +71,9 @@ static void listed_visit(const char *full_name, void *ctx)
 static void test_mapping_appears_as_section_and_goes_with_its_handle(void **state)
 {
 	(void)state;
-	char user[96], section_name[128], mutex_name[160];
-	tdshm_test_unique_name(user, sizeof(user), "Obj\xc3\xa9\xe6\x97\xa5");
-	snprintf(section_name, sizeof(section_name), "TouchSHM%s", user);
-	snprintf(mutex_name, sizeof(mutex_name), "TouchSHM%sMutex", user);
+	char section_name[128], mutex_name[160];
+	tdshm_test_segment_name(section_name, sizeof(section_name), "Obj\xc3\xa9\xe6\x97\xa5");
+	snprintf(mutex_name, sizeof(mutex_name), "%sMutex", section_name);
 	tdshm_error err;
 	tdshm_shm *shm = NULL;
 	tdshm_lock *lock = NULL;

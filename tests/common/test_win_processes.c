@@ -19,6 +19,7 @@
 #include <windows.h>
 
 #include "tdshm/platform.h"
+#include "roles_support.h"
 #include "test_support.h"
 
 #define SEGMENT_SIZE 65536
@@ -170,9 +171,8 @@ static void test_segment_and_lock_are_shared_between_processes(void **state)
 {
 	(void)state;
 	/* "TouchSHMVidéo-<pid>-<n>": one non-ASCII character on the way. */
-	char user[64], name[128], lock_name[160];
-	tdshm_test_unique_name(user, sizeof(user), "Vid\xc3\xa9o");
-	snprintf(name, sizeof(name), "TouchSHM%s", user);
+	char name[128], lock_name[160];
+	tdshm_test_segment_name(name, sizeof(name), "Vid\xc3\xa9o");
 	snprintf(lock_name, sizeof(lock_name), "%sMutex", name);
 
 	struct child child;
@@ -197,19 +197,14 @@ static void test_segment_and_lock_are_shared_between_processes(void **state)
 	 * TIMED_OUT. */
 	tdshm_lock *lock = NULL;
 	assert_int_equal(tdshm_lock_open(lock_name, &lock, &err), TDSHM_OK);
-	bool held = false;
-	assert_int_equal(tdshm_lock_is_held(lock, &held, &err), TDSHM_OK);
-	assert_true(held);
-	uint64_t start = tdshm_clock_ms();
-	assert_int_equal(tdshm_lock_acquire(lock, 150, &err), TDSHM_TIMED_OUT);
-	uint64_t waited = tdshm_clock_ms() - start;
+	uint64_t waited = tdshm_test_held_lock_times_out(lock, 150, &err);
 	print_message("lock held by pid %lu: TIMED_OUT after %llu ms (timeout 150)\n",
 		      (unsigned long)child.info.dwProcessId, (unsigned long long)waited);
 	assert_true(waited >= 130 && waited < 3000);
 
 	/* Released over there: ours within the bound. */
 	SetEvent(child.go);
-	start = tdshm_clock_ms();
+	uint64_t start = tdshm_clock_ms();
 	assert_int_equal(tdshm_lock_acquire(lock, 5000, &err), TDSHM_OK);
 	print_message("acquired %llu ms after the child was told to release\n",
 		      (unsigned long long)(tdshm_clock_ms() - start));
@@ -231,9 +226,8 @@ static void test_segment_and_lock_are_shared_between_processes(void **state)
 static void test_lock_abandoned_by_dead_process_is_acquired(void **state)
 {
 	(void)state;
-	char user[64], name[128];
-	tdshm_test_unique_name(user, sizeof(user), "deadholder");
-	snprintf(name, sizeof(name), "TouchSHM%sMutex", user);
+	char name[128];
+	tdshm_test_lock_name(name, sizeof(name), "deadholder");
 
 	struct child child;
 	start_child(&child, "--child-abandon", name);

@@ -30,20 +30,6 @@
 #define INFO_WAIT TDSHM_INFO_LOCK_TIMEOUT_MS
 #define CHILD_WAIT_MS 30000
 
-typedef struct names {
-	char user[128];
-	char info[TDSHM_FULL_NAME_CAP];
-	char data[TDSHM_FULL_NAME_CAP];
-} names;
-
-static void names_make(names *n, const char *stem)
-{
-	tdshm_error err;
-	tdshm_test_unique_name(n->user, sizeof(n->user), stem);
-	assert_int_equal(tdshm_name_info(n->user, n->info, sizeof(n->info), &err), TDSHM_OK);
-	assert_int_equal(tdshm_name_data(n->user, "", n->data, sizeof(n->data), &err), TDSHM_OK);
-}
-
 /* Reads until the receiver reports something other than OK (or a second
  * passes); returns that status and how long it took. */
 static tdshm_status read_until_lost(tdshm_receiver *receiver, uint64_t *took_ms, tdshm_error *err)
@@ -68,8 +54,8 @@ static tdshm_status read_until_lost(tdshm_receiver *receiver, uint64_t *took_ms,
 static void test_info_block_is_tds_windows_layout(void **state)
 {
 	(void)state;
-	names n;
-	names_make(&n, "wsrinfo");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "wsrinfo");
 	tdshm_sender *sender = NULL;
 	tdshm_error err;
 	assert_int_equal(tdshm_sender_create(n.user, 256, INFO_WAIT, &sender, &err), TDSHM_OK);
@@ -106,8 +92,8 @@ static void test_info_block_is_tds_windows_layout(void **state)
 static void test_postfix_is_utf16_and_receiver_follows_it(void **state)
 {
 	(void)state;
-	names n;
-	names_make(&n, "wsrpostfix");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "wsrpostfix");
 	tdshm_sender *sender;
 	tdshm_receiver *receiver;
 	tdshm_test_start_connected(n.user, 64, 64, &sender, &receiver);
@@ -154,18 +140,15 @@ static void test_postfix_is_utf16_and_receiver_follows_it(void **state)
 static void test_detach_makes_receiver_drop_every_handle(void **state)
 {
 	(void)state;
-	names n;
-	names_make(&n, "wsrdetach");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "wsrdetach");
 	tdshm_sender *sender;
 	tdshm_receiver *receiver;
 	tdshm_test_start_connected(n.user, 128, 128, &sender, &receiver);
 	tdshm_error err;
 
-	tdshm_shm *watch = NULL;
-	assert_int_equal(tdshm_shm_open(n.info, &watch, &err), TDSHM_OK);
-	tdshm_sender_destroy(sender, INFO_WAIT);
-	assert_int_equal(tdshm_shm_bytes(watch)[74], 1); /* detach, Windows layout */
-	tdshm_shm_close(watch);
+	tdshm_test_destroy_sender_watching_detach(sender, n.info, 74 /* Windows layout */,
+						  INFO_WAIT);
 	/* The receiver still holds its handles until it looks again. */
 	assert_true(tdshm_test_shm_exists(n.info));
 
@@ -194,8 +177,8 @@ static void test_detach_makes_receiver_drop_every_handle(void **state)
 static void test_receiver_lets_a_td_senders_mappings_vanish(void **state)
 {
 	(void)state;
-	names n;
-	names_make(&n, "wsrtdlike");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "wsrtdlike");
 	tdshm_shm *info = NULL, *data = NULL;
 	tdshm_error err;
 	info = tdshm_test_td_info_create(n.info, TDSHM_INFO_LAYOUT_WINDOWS);
@@ -258,8 +241,8 @@ static int child_sender(const char *user)
 static void test_killed_sender_process_is_seen_gone_and_name_reusable(void **state)
 {
 	(void)state;
-	names n;
-	names_make(&n, "wsrkilled");
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "wsrkilled");
 	wchar_t self[MAX_PATH];
 	DWORD len = GetModuleFileNameW(NULL, self, MAX_PATH);
 	assert_true(len > 0 && len < MAX_PATH);

@@ -7,10 +7,28 @@
 #include "filter_probe.h"
 #include "obs_harness.h"
 #include "tdshm/platform.h"
+#include "test_support.h"
 
 uint64_t probe_now_ms(void)
 {
 	return tdshm_clock_ms();
+}
+
+/* The probe's file of that suffix (".log", ".bin"...). */
+static void probe_path(const filter_probe *probe, const char *suffix, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s", probe->prefix, suffix);
+}
+
+/* Every file the probe writes, so that none from an earlier run is read. */
+static void probe_remove_files(const filter_probe *probe)
+{
+	const char *suffixes[] = {".log", ".bin", ".stop", ".bin.tmp"};
+	char path[600];
+	for (size_t i = 0; i < 4; i++) {
+		probe_path(probe, suffixes[i], path, sizeof(path));
+		remove(path);
+	}
 }
 
 static bool probe_spawn(filter_probe *probe, const char *name, unsigned seconds, const char *mode)
@@ -18,12 +36,7 @@ static bool probe_spawn(filter_probe *probe, const char *name, unsigned seconds,
 	static unsigned counter;
 	snprintf(probe->prefix, sizeof(probe->prefix), "/tmp/tdshm-probe-%u-%u",
 		 (unsigned)tdshm_process_id(), counter++);
-	char path[600];
-	const char *suffixes[] = {".log", ".bin", ".stop", ".bin.tmp"};
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s%s", probe->prefix, suffixes[i]);
-		remove(path);
-	}
+	probe_remove_files(probe);
 	char secs[32];
 	snprintf(secs, sizeof(secs), "%u", seconds);
 	const char *argv[] = {TDSHM_TOP_PROBE_PATH, name, probe->prefix, secs, mode, NULL};
@@ -46,7 +59,7 @@ void probe_stop(filter_probe *probe)
 	if (probe->pid <= 0)
 		return;
 	char path[600];
-	snprintf(path, sizeof(path), "%s.stop", probe->prefix);
+	probe_path(probe, ".stop", path, sizeof(path));
 	FILE *f = fopen(path, "wb");
 	if (f)
 		fclose(f);
@@ -60,18 +73,14 @@ void probe_stop(filter_probe *probe)
 		tdshm_sleep_ms(5);
 	}
 	probe->pid = -1;
-	const char *suffixes[] = {".log", ".bin", ".stop", ".bin.tmp"};
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s%s", probe->prefix, suffixes[i]);
-		remove(path);
-	}
+	probe_remove_files(probe);
 }
 
 probe_event *probe_events(const filter_probe *probe, size_t *count)
 {
 	*count = 0;
 	char path[600];
-	snprintf(path, sizeof(path), "%s.log", probe->prefix);
+	probe_path(probe, ".log", path, sizeof(path));
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
@@ -151,20 +160,15 @@ bool probe_wait_gone(const filter_probe *probe, size_t skip, uint32_t timeout_ms
 uint8_t *probe_segment(const filter_probe *probe, size_t *size)
 {
 	char path[600];
-	snprintf(path, sizeof(path), "%s.bin", probe->prefix);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *data = len > 0 ? malloc((size_t)len) : NULL;
-	if (data && fread(data, 1, (size_t)len, f) != (size_t)len) {
+	probe_path(probe, ".bin", path, sizeof(path));
+	uint8_t *data = tdshm_test_read_file(path, size);
+	/* An empty file holds no segment. */
+	if (data && *size == 0) {
 		free(data);
 		data = NULL;
 	}
-	fclose(f);
-	*size = data ? (size_t)len : 0;
+	if (!data)
+		*size = 0;
 	return data;
 }
 

@@ -388,3 +388,24 @@ void harness_register_test_sources(void)
 	obs_register_source(&harness_tone_source);
 	obs_register_source(&harness_timed_source);
 }
+
+int harness_reset_video(const char *graphics_module, uint32_t width, uint32_t height,
+			uint32_t fps_num, uint32_t fps_den)
+{
+	struct obs_video_info ovi = {
+	    .graphics_module = graphics_module,
+	    .fps_num = fps_num,
+	    .fps_den = fps_den,
+	    .base_width = width,
+	    .base_height = height,
+	    .output_width = width,
+	    .output_height = height,
+	    .output_format = VIDEO_FORMAT_BGRA,
+	    .adapter = 0,
+	    .gpu_conversion = true,
+	    .colorspace = VIDEO_CS_SRGB,
+	    .range = VIDEO_RANGE_FULL,
+	    .scale_type = OBS_SCALE_POINT,
+	};
+	return obs_reset_video(&ovi);
+}

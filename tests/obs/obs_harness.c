@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "harness_sources.h"
+#include "td_lock_posix.h"
 
 extern char **environ;
 
@@ -224,23 +225,8 @@ bool harness_start(const harness_config *cfg)
 	if (!obs_startup("en-US", NULL, NULL))
 		return harness_fail("obs_startup failed");
 
-	struct obs_video_info ovi = {
-	    .graphics_module = "libobs-opengl",
-	    .fps_num = cfg->fps_num,
-	    .fps_den = cfg->fps_den,
-	    .base_width = cfg->width,
-	    .base_height = cfg->height,
-	    .output_width = cfg->width,
-	    .output_height = cfg->height,
-	    /* BGRA: proven to deliver real pixels here (RGBA gave zeros). */
-	    .output_format = VIDEO_FORMAT_BGRA,
-	    .adapter = 0,
-	    .gpu_conversion = true,
-	    .colorspace = VIDEO_CS_SRGB,
-	    .range = VIDEO_RANGE_FULL,
-	    .scale_type = OBS_SCALE_POINT,
-	};
-	int rc = obs_reset_video(&ovi);
+	int rc = harness_reset_video("libobs-opengl", cfg->width, cfg->height, cfg->fps_num,
+				     cfg->fps_den);
 	if (rc != OBS_VIDEO_SUCCESS) {
 		fprintf(stderr, "harness: obs_reset_video failed (%d)\n", rc);
 		return false;
@@ -351,13 +337,7 @@ uint64_t harness_rendered_frames(void)
 bool harness_wait_frames(uint64_t count, uint32_t timeout_ms)
 {
 	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	tdshm_test_realtime_deadline(&deadline, timeout_ms);
 	pthread_mutex_lock(&harness.mutex);
 	uint64_t target = harness.frames + count;
 	int rc = 0;

@@ -27,6 +27,7 @@
 
 #include "obs_harness.h"
 #include "source_helpers.h"
+#include "td_lock_posix.h"
 #include "test_support.h"
 #include "tdshm/names.h"
 #include "tdshm/platform.h"
@@ -151,23 +152,6 @@ static void scene_stop(scene *s)
 
 #define ROUNDS 8
 
-/* Whether pid is asleep in the kernel (its state in /proc is 'S'). */
-static bool process_sleeping(int pid)
-{
-	char path[64], line[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	bool sleeping = false;
-	if (fgets(line, sizeof(line), f)) {
-		const char *paren = strrchr(line, ')');
-		sleeping = paren && paren[1] == ' ' && paren[2] == 'S';
-	}
-	fclose(f);
-	return sleeping;
-}
-
 typedef struct waiter_run {
 	scene *scene;
 	tdshm_lock *lock;
@@ -184,17 +168,12 @@ static void waiter_window(void *ctx, int round)
 	waiter_run *run = ctx;
 	tdshm_error err;
 	const char *argv[] = {TDSHM_TD_WAITER_PATH, run->scene->name, "once", NULL};
-	uint64_t until = source_now_ms() + 3000;
-	tdshm_status status;
-	while ((status = tdshm_lock_acquire(run->lock, 50, &err)) != TDSHM_OK &&
-	       source_now_ms() < until)
-		;
-	if (status != TDSHM_OK)
+	if (tdshm_test_lock_acquire_within(run->lock, 3000, &err) != TDSHM_OK)
 		fail_msg("round %d: the data lock never came free: %s", round, err.message);
 	int waiter = harness_spawn(argv);
 	assert_true(waiter > 0);
-	until = source_now_ms() + 2000;
-	while (!process_sleeping(waiter) && source_now_ms() < until)
+	uint64_t until = source_now_ms() + 2000;
+	while (!tdshm_test_process_sleeping(waiter) && source_now_ms() < until)
 		usleep(1000);
 	usleep(20000);
 	if (round < ROUNDS) {

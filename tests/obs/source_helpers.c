@@ -170,8 +170,11 @@ static bool source_sender_begin(tdshm_sender *sender, size_t needed, uint8_t **b
 	return true;
 }
 
+/* Begins a write of a width x height image in format and writes its header;
+ * *pixels and *room: where the image goes and the bytes there. The caller
+ * ends the write. */
 static bool source_sender_header(tdshm_sender *sender, uint32_t width, uint32_t height,
-				 const char *format, uint8_t **bytes, size_t *size,
+				 const char *format, uint8_t **pixels, size_t *room,
 				 tdshm_top_params *params)
 {
 	memset(params, 0, sizeof(*params));
@@ -184,29 +187,32 @@ static bool source_sender_header(tdshm_sender *sender, uint32_t width, uint32_t 
 	tdshm_error err;
 	if (!params->format || tdshm_top_segment_size(params, &needed, &err) != TDSHM_OK)
 		return false;
-	if (!source_sender_begin(sender, needed, bytes, size))
+	uint8_t *bytes;
+	size_t size;
+	if (!source_sender_begin(sender, needed, &bytes, &size))
 		return false;
-	if (tdshm_top_write_header(params, *bytes, *size, &err) != TDSHM_OK) {
+	if (tdshm_top_write_header(params, bytes, size, &err) != TDSHM_OK) {
 		tdshm_sender_end_write(sender);
 		return false;
 	}
+	size_t offset = tdshm_top_header_size(params);
+	*pixels = bytes + offset;
+	*room = size - offset;
 	return true;
 }
 
 bool source_sender_write_pattern(tdshm_sender *sender, tdshm_pattern_kind kind, uint32_t frame,
 				 uint32_t width, uint32_t height, const char *format)
 {
-	uint8_t *bytes;
-	size_t size;
+	uint8_t *pixels;
+	size_t room;
 	tdshm_top_params params;
-	if (!source_sender_header(sender, width, height, format, &bytes, &size, &params))
+	if (!source_sender_header(sender, width, height, format, &pixels, &room, &params))
 		return false;
-	size_t offset = tdshm_top_header_size(&params);
 	tdshm_pattern_image image = {
 	    .width = width, .height = height, .format = params.format, .bottom_up = true};
 	tdshm_error err;
-	bool ok = tdshm_pattern_fill(kind, frame, &image, bytes + offset, size - offset, &err) ==
-		  TDSHM_OK;
+	bool ok = tdshm_pattern_fill(kind, frame, &image, pixels, room, &err) == TDSHM_OK;
 	tdshm_sender_end_write(sender);
 	return ok;
 }
@@ -214,15 +220,14 @@ bool source_sender_write_pattern(tdshm_sender *sender, tdshm_pattern_kind kind, 
 bool source_sender_write_solid(tdshm_sender *sender, uint32_t width, uint32_t height,
 			       const char *format, const uint8_t *pixel)
 {
-	uint8_t *bytes;
-	size_t size;
+	uint8_t *pixels;
+	size_t room;
 	tdshm_top_params params;
-	if (!source_sender_header(sender, width, height, format, &bytes, &size, &params))
+	if (!source_sender_header(sender, width, height, format, &pixels, &room, &params))
 		return false;
-	size_t offset = tdshm_top_header_size(&params);
 	size_t bpp = params.format->bytes_per_pixel;
 	for (size_t i = 0; i < (size_t)width * height; i++)
-		memcpy(bytes + offset + i * bpp, pixel, bpp);
+		memcpy(pixels + i * bpp, pixel, bpp);
 	tdshm_sender_end_write(sender);
 	return true;
 }

@@ -9,28 +9,12 @@
  * A test helper: a separate process, like TD. */
 #define _DEFAULT_SOURCE
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "td_lock_posix.h"
 #include "tdshm/names.h"
-
-typedef struct td_block {
-	pthread_mutex_t mutex;
-	pthread_cond_t cond;
-	bool locked;
-} td_block;
-
-static void lock_mutex(td_block *block)
-{
-	if (pthread_mutex_lock(&block->mutex) == EOWNERDEAD)
-		pthread_mutex_consistent(&block->mutex);
-}
 
 int main(int argc, char **argv)
 {
@@ -44,44 +28,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tdshm_td_waiter: %s\n", err.message);
 		return 1;
 	}
-	int fd = shm_open(lock_name, O_RDWR, 0);
-	if (fd < 0) {
-		perror("tdshm_td_waiter: shm_open");
-		return 1;
-	}
-	td_block *block = mmap(NULL, sizeof(*block), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (block == MAP_FAILED) {
-		perror("tdshm_td_waiter: mmap");
+	tdshm_test_td_block *block = tdshm_test_td_block_map(lock_name);
+	if (!block) {
+		perror("tdshm_td_waiter: shm_open/mmap");
 		return 1;
 	}
 	bool once = argc == 3;
 	for (;;) {
 		struct timespec deadline;
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += once ? 10 : 0;
-		deadline.tv_nsec += once ? 0 : 100000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-		lock_mutex(block);
-		int rc = 0;
-		while (block->locked && rc != ETIMEDOUT) {
-			rc = pthread_cond_timedwait(&block->cond, &block->mutex, &deadline);
-			if (rc == EOWNERDEAD)
-				pthread_mutex_consistent(&block->mutex);
-		}
-		bool got = !block->locked;
-		if (got)
-			block->locked = true;
-		pthread_mutex_unlock(&block->mutex);
+		tdshm_test_realtime_deadline(&deadline, once ? 10000 : 100);
+		bool got = tdshm_test_td_acquire(block, &deadline, -1);
 		if (got) {
 			usleep(2000); /* "reads the frame" */
-			lock_mutex(block);
-			block->locked = false;
-			pthread_cond_signal(&block->cond);
-			pthread_mutex_unlock(&block->mutex);
+			tdshm_test_td_release(block);
 		}
 		if (once)
 			return got ? 0 : 1;

@@ -111,13 +111,29 @@ class Stage:
         self.desktop.close()
 
 
+def expect_bars(st, what, timeout=10):
+    """Asserts that "TD In" shows the bars within timeout; what says whose
+    failure it is."""
+    problem = source_check(st.obs.ws, "TD In", 640, 360, images.check_bars, timeout)
+    assert problem is None, "%s: %s" % (what, problem)
+
+
+def receive_expect_bars(st, name, what):
+    """`tdshm receive NAME --expect bars` over 30 frames, which must pass on
+    the first try; its last two lines."""
+    rc, out = st.tool.run("receive", name, "--frames", "30", "--expect", "bars",
+                          "--timeout", "15")
+    lines = out.strip().splitlines()
+    assert rc == 0, "%s: exit %d: %s" % (what, rc, " | ".join(lines[-6:]))
+    return " | ".join(lines[-2:])
+
+
 # ---- scenarios ---------------------------------------------------------------
 
 @scenario("source shows 'bars' exactly (640x360, scene canvas size)")
 def source_bars(st):
     st.send(IN_NAME, "640x360", "bars")
-    problem = source_check(st.obs.ws, "TD In", 640, 360, images.check_bars)
-    assert problem is None, problem
+    expect_bars(st, "the source does not show the bars")
 
 
 @scenario("source shows a 'ramp' the right way up (red to the right, green downwards)")
@@ -130,13 +146,8 @@ def source_ramp(st):
 
 @scenario("scene filter's output passes `tdshm receive --expect bars` on the first try")
 def filter_expect(st):
-    problem = source_check(st.obs.ws, "TD In", 640, 360, images.check_bars)
-    assert problem is None, "the source does not show the bars yet: %s" % problem
-    rc, out = st.tool.run("receive", OUT_NAME, "--frames", "30", "--expect", "bars",
-                          "--timeout", "15")
-    last = out.strip().splitlines()[-2:]
-    assert rc == 0, "exit %d: %s" % (rc, " | ".join(out.strip().splitlines()[-6:]))
-    return " | ".join(last)
+    expect_bars(st, "the source does not show the bars yet")
+    return receive_expect_bars(st, OUT_NAME, "the filter's output")
 
 
 def dialog_status(st, window, name):
@@ -258,28 +269,38 @@ def close_dialog(st, window):
         time.sleep(1.0)
 
 
+def open_dialog(st, kind, source, failure):
+    """Opens source's "Properties" or "Filters" dialog; its window, which
+    must show up (failure says whose)."""
+    st.obs.ws.call("OpenInput%sDialog" % kind, {"inputName": source})
+    window = st.desktop.find_window("^%s for '%s'" % (kind, source))
+    assert window, failure
+    return window
+
+
+def expect_status(st, window, steps, shot, pattern, timeout, step, failure, precise=False):
+    """wait_status, noted in steps ("STEP: 'text' after N s"); asserts that
+    the status row matched ("FAILURE says 'text'")."""
+    ok, text, took = wait_status(st, window, shot, pattern, timeout, precise)
+    steps.append("%s: %r after %.1f s" % (step, text, took))
+    assert ok, "%s says %r (%.1f s)" % (failure, text, took)
+
+
 @scenario("source Properties dialog left open: Connected -> stopped -> Connected at the new size, without Refresh")
 def source_dialog_follows_sender(st):
     st.send(IN_NAME, "640x360", "bars")
-    problem = source_check(st.obs.ws, "TD In", 640, 360, images.check_bars)
-    assert problem is None, "the source does not show the bars: %s" % problem
-    st.obs.ws.call("OpenInputPropertiesDialog", {"inputName": "TD In"})
-    window = st.desktop.find_window("^Properties for 'TD In'")
-    assert window, "the Properties dialog did not open"
+    expect_bars(st, "the source does not show the bars")
+    window = open_dialog(st, "Properties", "TD In", "the Properties dialog did not open")
     steps = []
     try:
-        ok, text, took = wait_status(st, window, "src-dialog-a", r"Connected to .ro.in.: 640x360", 8)
-        steps.append("open: %r" % text)
-        assert ok, "on opening the status says %r" % text
+        expect_status(st, window, steps, "src-dialog-a", r"Connected to .ro.in.: 640x360", 8,
+                      "open", "on opening the status")
         st.tool.stop(st.sender)
-        ok, text, took = wait_status(st, window, "src-dialog-b", r"stopped", 8, precise=True)
-        steps.append("sender stopped: %r after %.1f s" % (text, took))
-        assert ok, "after the sender stopped the status still says %r (%.1f s)" % (text, took)
+        expect_status(st, window, steps, "src-dialog-b", r"stopped", 8,
+                      "sender stopped", "after the sender stopped the status still", precise=True)
         st.send(IN_NAME, "320x180", "bars")
-        ok, text, took = wait_status(st, window, "src-dialog-c", r"Connected to .ro.in.: 320x180", 8,
-                                     precise=True)
-        steps.append("sender back at 320x180: %r after %.1f s" % (text, took))
-        assert ok, "after the sender came back at 320x180 the status says %r (%.1f s)" % (text, took)
+        expect_status(st, window, steps, "src-dialog-c", r"Connected to .ro.in.: 320x180", 8,
+                      "sender back at 320x180", "after the sender came back at 320x180 the status", precise=True)
     finally:
         note("    " + " | ".join(steps))
         close_dialog(st, window)
@@ -317,8 +338,7 @@ def async_clear(st):
         "async": True, "on_stop": "clear_after", "clear_after_ms": 1500}})
     try:
         st.send(IN_NAME, "640x360", "bars")
-        problem = source_check(ws, "TD In", 640, 360, images.check_bars, 10)
-        assert problem is None, "async: the bars do not show: %s" % problem
+        expect_bars(st, "async: the bars do not show")
         st.tool.stop(st.sender)
         stopped = time.monotonic()
         time.sleep(0.6)
@@ -337,12 +357,8 @@ def async_clear(st):
 
 @scenario("Tools > TouchDesigner Output passes `tdshm receive --expect bars` on the first try")
 def tools_output_expect(st):
-    problem = source_check(st.obs.ws, "TD In", 640, 360, images.check_bars)
-    assert problem is None, "the source does not show the bars: %s" % problem
-    rc, out = st.tool.run("receive", PROG_NAME, "--frames", "30", "--expect", "bars",
-                          "--timeout", "15")
-    assert rc == 0, "exit %d: %s" % (rc, " | ".join(out.strip().splitlines()[-6:]))
-    return " | ".join(out.strip().splitlines()[-2:])
+    expect_bars(st, "the source does not show the bars")
+    return receive_expect_bars(st, PROG_NAME, "the Tools output")
 
 
 def click_word(d, word, name, dx=0):
@@ -383,14 +399,12 @@ def tools_output_dialog(st):
     assert window, "could not open Tools > TouchDesigner Output (menu item not found by OCR)"
     steps = []
     try:
-        ok, text, _ = wait_status(st, window, "tools-a", r"Ready as .ro.prog|Sending .ro.prog", 6)
-        steps.append("open: %r" % text)
-        assert ok, "on opening the Tools output's status says %r" % text
+        expect_status(st, window, steps, "tools-a", r"Ready as .ro.prog|Sending .ro.prog", 6,
+                      "open", "on opening the Tools output's status")
         recv = st.tool.start("tools-recv", "receive", PROG_NAME, "--timeout", "30", "--frames", "100000")
         try:
-            ok, text, took = wait_status(st, window, "tools-b", r"Sending .ro.prog", 6)
-            steps.append("receiver attached: %r after %.1f s" % (text, took))
-            assert ok, "with a receiver attached the status says %r" % text
+            expect_status(st, window, steps, "tools-b", r"Sending .ro.prog", 6,
+                          "receiver attached", "with a receiver attached the status")
         finally:
             st.tool.stop(recv)
     finally:
@@ -437,26 +451,19 @@ def chop_dialogs(st):
         rc, out = st.tool.run("chop-receive", CHOP_OUT, "--blocks", "30", "--timeout", "15",
                               timeout=30)
         assert rc == 0, "the CHOP source did not play the restarted sender: %s" % out[-200:]
-        ws.call("OpenInputPropertiesDialog", {"inputName": "TD CHOP In"})
-        window = st.desktop.find_window("^Properties for 'TD CHOP In'")
-        assert window, "the CHOP source's Properties dialog did not open"
+        window = open_dialog(st, "Properties", "TD CHOP In", "the CHOP source's Properties dialog did not open")
         try:
-            ok, text, _ = wait_status(st, window, "chop-src-a", r"Connected to .ro.chop.in", 10)
-            steps.append("CHOP source open: %r" % text)
-            assert ok, "CHOP source dialog says %r" % text
+            expect_status(st, window, steps, "chop-src-a", r"Connected to .ro.chop.in", 10,
+                          "CHOP source open", "CHOP source dialog")
             st.tool.stop(send)
-            ok, text, took = wait_status(st, window, "chop-src-b", r"stopped|Waiting", 8)
-            steps.append("CHOP sender stopped: %r after %.1f s" % (text, took))
-            assert ok, "after the CHOP sender stopped the dialog says %r" % text
+            expect_status(st, window, steps, "chop-src-b", r"stopped|Waiting", 8,
+                          "CHOP sender stopped", "after the CHOP sender stopped the dialog")
         finally:
             close_dialog(st, window)
-        ws.call("OpenInputFiltersDialog", {"inputName": "TD CHOP In"})
-        window = st.desktop.find_window("^Filters for 'TD CHOP In'")
-        assert window, "the Filters dialog did not open"
+        window = open_dialog(st, "Filters", "TD CHOP In", "the Filters dialog did not open")
         try:
-            ok, text, _ = wait_status(st, window, "chop-flt-a", r"Sending .ro.chop.out", 8)
-            steps.append("CHOP filter: %r" % text)
-            assert ok, "CHOP filter dialog says %r" % text
+            expect_status(st, window, steps, "chop-flt-a", r"Sending .ro.chop.out", 8,
+                          "CHOP filter", "CHOP filter dialog")
         finally:
             close_dialog(st, window)
     finally:
@@ -471,19 +478,15 @@ def filter_dialog_typing(st):
     ws.call("CreateSourceFilter", {"sourceName": "TD In", "filterName": "TD In Out",
                                    "filterKind": "tdshm_top_filter",
                                    "filterSettings": {"name": "ro_flt"}})
-    ws.call("OpenInputFiltersDialog", {"inputName": "TD In"})
-    window = st.desktop.find_window("^Filters for 'TD In'")
-    assert window, "the Filters dialog did not open"
+    window = open_dialog(st, "Filters", "TD In", "the Filters dialog did not open")
     steps = []
     try:
-        ok, text, _ = wait_status(st, window, "flt-a", r"Ready as .ro.f[il]t|Sending .ro.f[il]t", 8)
-        steps.append("open: %r" % text)
-        assert ok, "the filter's dialog says %r" % text
+        expect_status(st, window, steps, "flt-a", r"Ready as .ro.f[il]t|Sending .ro.f[il]t", 8,
+                      "open", "the filter's dialog")
         recv = st.tool.start("flt-recv", "receive", "ro_flt", "--timeout", "30", "--frames", "100000")
         try:
-            ok, text, took = wait_status(st, window, "flt-b", r"Sending .ro.f[il]t", 6)
-            steps.append("receiver attached: %r after %.1f s" % (text, took))
-            assert ok, "with a receiver the filter's dialog says %r" % text
+            expect_status(st, window, steps, "flt-b", r"Sending .ro.f[il]t", 6,
+                          "receiver attached", "with a receiver the filter's dialog")
         finally:
             st.tool.stop(recv)
         # Typing a new name as a slow typist does: 0.6 s between keys, more
@@ -543,10 +546,8 @@ def quit_cleanly(st):
 def restart_works(st):
     st.start_obs("second")
     st.send(IN_NAME, "640x360", "bars")
-    problem = source_check(st.obs.ws, "TD In", 640, 360, images.check_bars, 15)
-    assert problem is None, "after the restart the source does not show the bars: %s" % problem
-    rc, out = st.tool.run("receive", OUT_NAME, "--frames", "30", "--expect", "bars", "--timeout", "15")
-    assert rc == 0, "after the restart the filter output fails: %s" % " | ".join(out.strip().splitlines()[-4:])
+    expect_bars(st, "after the restart the source does not show the bars", 15)
+    receive_expect_bars(st, OUT_NAME, "after the restart the filter output fails")
     inputs = [i["inputName"] for i in st.obs.ws.call("GetInputList")["inputs"]]
     assert "TD CHOP In" in inputs, "the CHOP source was not saved: inputs %s" % inputs
     return "inputs: %s" % inputs

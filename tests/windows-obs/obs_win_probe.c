@@ -288,6 +288,69 @@ static void unique_name(char *out, size_t cap, const char *what)
 	snprintf(out, cap, "winobs-%s-%lu", what, (unsigned long)GetCurrentProcessId());
 }
 
+/* A source or filter of id on Shared Mem Name name; NULL (said) if none. */
+static obs_source_t *make_named_source(const char *id, const char *label, const char *name)
+{
+	char json[256];
+	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name);
+	return make_source(id, label, json);
+}
+
+/* A scenario's TouchDesigner and what OBS reads of it: `tdshm args` started
+ * as the sender, then a source of id on name. false on a setup failure,
+ * with nothing left running. */
+static bool start_sender_and_source(child *sender, const char *args, const char *id,
+				    const char *label, const char *name, obs_source_t **source)
+{
+	if (!child_start(sender, args))
+		return false;
+	*source = make_named_source(id, label, name);
+	if (!*source) {
+		child_kill(sender);
+		return false;
+	}
+	return true;
+}
+
+/* `tdshm send name` at the probe's size and 30 fps, with more options. */
+static void send_args(char *args, size_t cap, const char *name, const char *options)
+{
+	snprintf(args, cap, "send %s --size %dx%d --fps 30 %s", name, PROBE_W, PROBE_H, options);
+}
+
+/* A video scenario's start: `tdshm send` with options on a new name made
+ * from stem, and OBS's source of it on output 0. false on a setup failure. */
+static bool start_video(const char *stem, const char *options, char *name, size_t cap,
+			child *sender, obs_source_t **source)
+{
+	char args[512];
+	unique_name(name, cap, stem);
+	send_args(args, sizeof(args), name, options);
+	if (!start_sender_and_source(sender, args, "tdshm_top_source", "tdshm in", name, source))
+		return false;
+	obs_set_output_source(0, *source);
+	return true;
+}
+
+/* Takes source off the output, releases it, kills the sender; the
+ * scenario's exit code for ok. */
+static int stop_sender_and_source(child *sender, obs_source_t *source, bool ok)
+{
+	obs_set_output_source(0, NULL);
+	obs_source_release(source);
+	child_kill(sender);
+	return ok ? 0 : 1;
+}
+
+/* Takes source off the output and releases it and its filter. */
+static void release_filtered(obs_source_t *source, obs_source_t *filter)
+{
+	obs_set_output_source(0, NULL);
+	obs_source_filter_remove(source, filter);
+	obs_source_release(filter);
+	obs_source_release(source);
+}
+
 /* ---- scenarios ---------------------------------------------------------------- */
 
 static int scenario_source(int argc, char **argv)
@@ -301,48 +364,29 @@ static int scenario_source(int argc, char **argv)
 	tdshm_pattern_kind kind;
 	if (!tdshm_pattern_by_name(pattern, &kind) || !tdshm_pixel_format_by_name(format))
 		return 2;
-	char name[128], args[512], json[256];
-	unique_name(name, sizeof(name), "src");
-	snprintf(args, sizeof(args), "send %s --size %dx%d --format %s --pattern %s --fps 30 %s",
-		 name, PROBE_W, PROBE_H, format, pattern, legacy ? "--legacy" : "");
+	char name[128], options[256];
+	snprintf(options, sizeof(options), "--format %s --pattern %s %s", format, pattern,
+		 legacy ? "--legacy" : "");
 	child sender;
-	if (!child_start(&sender, args))
+	obs_source_t *source;
+	if (!start_video("src", options, name, sizeof(name), &sender, &source))
 		return 2;
-	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name);
-	obs_source_t *source = make_source("tdshm_top_source", "tdshm in", json);
-	if (!source) {
-		child_kill(&sender);
-		return 2;
-	}
-	obs_set_output_source(0, source);
 	/* 8-bit formats arrive exactly; 32-bit float may round once. */
 	float tolerance = strstr(format, "32f") || strstr(format, "16f") ? 1.0f : 0.0f;
 	bool ok = wait_pattern(source, kind, format, tolerance, 20000, NULL, NULL);
 	printf("probe: %s %s%s: %s\n", pattern, format, legacy ? " (legacy header)" : "",
 	       ok ? "OBS shows it exactly, right way up" : "NOT shown");
-	obs_set_output_source(0, NULL);
-	obs_source_release(source);
-	child_kill(&sender);
-	return ok ? 0 : 1;
+	return stop_sender_and_source(&sender, source, ok);
 }
 
 static int scenario_resize(void)
 {
-	char name[128], args[512], json[256];
-	unique_name(name, sizeof(name), "resize");
-	snprintf(args, sizeof(args),
-		 "send %s --size %dx%d --pattern bars --fps 30 --resize-every 45", name, PROBE_W,
-		 PROBE_H);
+	char name[128];
 	child sender;
-	if (!child_start(&sender, args))
+	obs_source_t *source;
+	if (!start_video("resize", "--pattern bars --resize-every 45", name, sizeof(name), &sender,
+			 &source))
 		return 2;
-	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name);
-	obs_source_t *source = make_source("tdshm_top_source", "tdshm in", json);
-	if (!source) {
-		child_kill(&sender);
-		return 2;
-	}
-	obs_set_output_source(0, source);
 	/* Both sizes, each shown exactly, and back again: 3 changes followed. */
 	uint32_t last_w = 0, changes = 0;
 	uint64_t deadline = now_ms() + 30000;
@@ -363,28 +407,16 @@ static int scenario_resize(void)
 	}
 	bool ok = big && small && changes >= 3;
 	printf("probe: resize: %u size changes followed (%s)\n", changes, ok ? "ok" : "FAILED");
-	obs_set_output_source(0, NULL);
-	obs_source_release(source);
-	child_kill(&sender);
-	return ok ? 0 : 1;
+	return stop_sender_and_source(&sender, source, ok);
 }
 
 static int scenario_restart(void)
 {
-	char name[128], args[512], json[256];
-	unique_name(name, sizeof(name), "restart");
-	snprintf(args, sizeof(args), "send %s --size %dx%d --pattern bars --fps 30", name, PROBE_W,
-		 PROBE_H);
+	char name[128], args[512];
 	child sender;
-	if (!child_start(&sender, args))
+	obs_source_t *source;
+	if (!start_video("restart", "--pattern bars", name, sizeof(name), &sender, &source))
 		return 2;
-	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name);
-	obs_source_t *source = make_source("tdshm_top_source", "tdshm in", json);
-	if (!source) {
-		child_kill(&sender);
-		return 2;
-	}
-	obs_set_output_source(0, source);
 	bool ok = wait_pattern(source, TDSHM_PATTERN_BARS, "bgra8", 0, 20000, NULL, NULL);
 	printf("probe: first sender: %s\n", ok ? "bars shown" : "NOT shown");
 	if (ok) {
@@ -392,8 +424,7 @@ static int scenario_restart(void)
 		printf("probe: sender killed (TerminateProcess: its mutexes abandoned)\n");
 		Sleep(1000);
 		/* The new one sends another picture, so the old one cannot pass. */
-		snprintf(args, sizeof(args), "send %s --size %dx%d --pattern ramp --fps 30", name,
-			 PROBE_W, PROBE_H);
+		send_args(args, sizeof(args), name, "--pattern ramp");
 		if (!child_start(&sender, args))
 			ok = false;
 		else
@@ -402,10 +433,7 @@ static int scenario_restart(void)
 		printf("probe: restarted sender: %s\n",
 		       ok ? "reconnected, ramp shown" : "NOT reconnected");
 	}
-	obs_set_output_source(0, NULL);
-	obs_source_release(source);
-	child_kill(&sender);
-	return ok ? 0 : 1;
+	return stop_sender_and_source(&sender, source, ok);
 }
 
 /* From `tdshm receive`'s last line: "received N frames, ..., corrupted C, ...". */
@@ -433,20 +461,18 @@ static bool parse_receive_summary(const char *path, long long *received, long lo
 
 static int scenario_filter(bool resize)
 {
-	char in[128], out[128], args[512], json[256];
+	char in[128], out[128], args[512];
 	unique_name(in, sizeof(in), "filter-in");
 	unique_name(out, sizeof(out), "filter-out");
-	snprintf(args, sizeof(args), "send %s --size %dx%d --pattern counter --fps 30%s", in,
-		 PROBE_W, PROBE_H, resize ? " --resize-every 30" : "");
+	send_args(args, sizeof(args), in,
+		  resize ? "--pattern counter --resize-every 30" : "--pattern counter");
 	child sender;
-	if (!child_start(&sender, args))
+	obs_source_t *source;
+	if (!start_sender_and_source(&sender, args, "tdshm_top_source", "tdshm in", in, &source))
 		return 2;
-	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", in);
-	obs_source_t *source = make_source("tdshm_top_source", "tdshm in", json);
-	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", out);
-	obs_source_t *filter = make_source("tdshm_top_filter", "tdshm out", json);
-	if (!source || !filter) {
-		child_kill(&sender);
+	obs_source_t *filter = make_named_source("tdshm_top_filter", "tdshm out", out);
+	if (!filter) {
+		stop_sender_and_source(&sender, source, false);
 		return 2;
 	}
 	obs_source_filter_add(source, filter);
@@ -486,10 +512,7 @@ static int scenario_filter(bool resize)
 	       reader_code);
 	bool ok = started && receive_ok && reader_code == 0;
 	printf("probe: filter%s: %s\n", resize ? " with resizes" : "", ok ? "ok" : "FAILED");
-	obs_set_output_source(0, NULL);
-	obs_source_filter_remove(source, filter);
-	obs_source_release(filter);
-	obs_source_release(source);
+	release_filtered(source, filter);
 	child_kill(&sender);
 	return ok ? 0 : 1;
 }
@@ -611,21 +634,16 @@ static double median_hz(const float *x, size_t n, float *peak)
 
 static int scenario_chop_source(void)
 {
-	char name[128], args[512], json[256];
+	char name[128], args[512];
 	unique_name(name, sizeof(name), "chop");
 	snprintf(
 	    args, sizeof(args),
 	    "chop-send %s --channels 2 --rate 48000 --freq 440,880 --names left,right --seconds 40",
 	    name);
 	child sender;
-	if (!child_start(&sender, args))
+	obs_source_t *source;
+	if (!start_sender_and_source(&sender, args, "tdshm_chop_source", "chop in", name, &source))
 		return 2;
-	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name);
-	obs_source_t *source = make_source("tdshm_chop_source", "chop in", json);
-	if (!source) {
-		child_kill(&sender);
-		return 2;
-	}
 	obs_set_output_source(0, source);
 	/* Let it connect and OBS's audio buffering settle, then record 4 s. */
 	Sleep(3000);
@@ -654,21 +672,17 @@ static int scenario_chop_source(void)
 		ok = fabs(hz - want[c]) <= 1.0 && peak > 0.05f;
 	}
 	printf("probe: chop-send -> CHOP source -> OBS audio: %s\n", ok ? "ok" : "FAILED");
-	obs_set_output_source(0, NULL);
-	obs_source_release(source);
-	child_kill(&sender);
-	return ok ? 0 : 1;
+	return stop_sender_and_source(&sender, source, ok);
 }
 
 static int scenario_chop_filter(void)
 {
-	char name[128], args[512], json[256];
+	char name[128], args[512];
 	unique_name(name, sizeof(name), "chop-out");
 	obs_source_t *tone =
 	    make_source("harness_tone_source", "tone",
 			"{\"freq_left\": 440.0, \"freq_right\": 880.0, \"amplitude\": 0.5}");
-	snprintf(json, sizeof(json), "{\"name\": \"%s\"}", name);
-	obs_source_t *filter = make_source("tdshm_chop_filter", "chop out", json);
+	obs_source_t *filter = make_named_source("tdshm_chop_filter", "chop out", name);
 	if (!tone || !filter)
 		return 2;
 	obs_source_filter_add(tone, filter);
@@ -685,10 +699,7 @@ static int scenario_chop_filter(void)
 	printf("probe: tone -> CHOP filter -> tdshm chop-receive --expect-freq 440,880: %s (exit "
 	       "%d)\n",
 	       code == 0 ? "accepted" : "did NOT accept", code);
-	obs_set_output_source(0, NULL);
-	obs_source_filter_remove(tone, filter);
-	obs_source_release(filter);
-	obs_source_release(tone);
+	release_filtered(tone, filter);
 	return code == 0 ? 0 : 1;
 }
 
@@ -710,22 +721,7 @@ static bool start_obs(void)
 		return false;
 	}
 	if (strcmp(opt.renderer, "none") != 0) {
-		struct obs_video_info ovi = {
-		    .graphics_module = opt.renderer,
-		    .fps_num = 30,
-		    .fps_den = 1,
-		    .base_width = PROBE_W,
-		    .base_height = PROBE_H,
-		    .output_width = PROBE_W,
-		    .output_height = PROBE_H,
-		    .output_format = VIDEO_FORMAT_BGRA,
-		    .adapter = 0,
-		    .gpu_conversion = true,
-		    .colorspace = VIDEO_CS_SRGB,
-		    .range = VIDEO_RANGE_FULL,
-		    .scale_type = OBS_SCALE_POINT,
-		};
-		int rc = obs_reset_video(&ovi);
+		int rc = harness_reset_video(opt.renderer, PROBE_W, PROBE_H, 30, 1);
 		if (rc != OBS_VIDEO_SUCCESS) {
 			fprintf(stderr, "probe: obs_reset_video with %s failed (%d)\n",
 				opt.renderer, rc);
