@@ -336,6 +336,18 @@ tdshm_status tdshm_receiver_refresh(tdshm_receiver *r, tdshm_error *err)
 	return status;
 }
 
+/* Whether the info block still names the data segment mapped here. Read
+ * without the info lock: a postfix torn by a write in progress reads as
+ * "moved", which only costs the serial of one read. */
+static bool receiver_data_current(tdshm_receiver *r)
+{
+	tdshm_info info;
+	tdshm_error ignored;
+	return tdshm_info_read(tdshm_shm_bytes(r->info), tdshm_shm_size(r->info),
+			       tdshm_info_native_layout(), &info, &ignored) == TDSHM_OK &&
+	       strcmp(info.postfix, r->postfix) == 0;
+}
+
 tdshm_status tdshm_receiver_begin_read_connected(tdshm_receiver *r, uint32_t timeout_ms,
 						 const uint8_t **bytes, size_t *size,
 						 tdshm_error *err)
@@ -361,6 +373,13 @@ tdshm_status tdshm_receiver_begin_read_connected(tdshm_receiver *r, uint32_t tim
 							    tdshm_shm_size(r->info), &ext);
 	if (r->serial_valid)
 		r->serial = ext.frame_serial;
+	/* The serial counts the sender's frames wherever it writes them: one
+	 * that moved to a new data segment (a resize) since this receiver last
+	 * followed it wrote its newest frame there, not into the bytes mapped
+	 * here, so the serial says nothing about these (seen as a frame whose
+	 * bytes did not match its serial right after a resize, 1 run in 20). */
+	if (r->serial_valid && !receiver_data_current(r))
+		r->serial_valid = false;
 	*bytes = tdshm_shm_bytes(r->data);
 	*size = tdshm_shm_size(r->data);
 	return TDSHM_OK;
@@ -384,6 +403,15 @@ tdshm_status tdshm_receiver_begin_read(tdshm_receiver *r, uint32_t timeout_ms,
 				       const uint8_t **bytes, size_t *size, tdshm_error *err)
 {
 	tdshm_status status = tdshm_receiver_refresh(r, err);
+	if (status != TDSHM_OK)
+		return status;
+	status = tdshm_receiver_begin_read_connected(r, timeout_ms, bytes, size, err);
+	if (status != TDSHM_OK || !r->has_ext || r->serial_valid)
+		return status;
+	/* The sender moved between the refresh and the lock: follow it once
+	 * more, so the bytes and the serial are of its newest segment. */
+	tdshm_receiver_end_read(r);
+	status = tdshm_receiver_refresh(r, err);
 	if (status != TDSHM_OK)
 		return status;
 	return tdshm_receiver_begin_read_connected(r, timeout_ms, bytes, size, err);

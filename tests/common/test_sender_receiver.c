@@ -188,6 +188,47 @@ static void test_receiver_follows_postfix_on_resize(void **state)
 	names_cleanup(&n);
 }
 
+/* The sender resizes between the receiver's refresh and its read: the
+ * bytes mapped are still the old segment's, so the serial (which already
+ * counts the frame written into the new one) must not be claimed for them;
+ * a whole begin_read follows the move and reads the new frame with its
+ * serial. */
+static void test_serial_is_not_claimed_for_a_segment_the_sender_left(void **state)
+{
+	tdshm_test_names n;
+	tdshm_test_names_make(&n, "srmoved");
+	tdshm_sender *sender;
+	tdshm_receiver *receiver;
+	tdshm_test_start_connected(n.user, 4096, 0, &sender, &receiver);
+	tdshm_error err;
+	tdshm_test_write_frame(sender, 5);
+	size_t got = 0;
+	uint64_t serial_of_5 = 0, serial = 0;
+	assert_int_equal(tdshm_test_read_frame(receiver, 1000, 5, 0, &got, &err), TDSHM_OK);
+	assert_true(tdshm_receiver_frame_serial(receiver, &serial_of_5));
+
+	assert_int_equal(tdshm_receiver_refresh(receiver, &err), TDSHM_OK);
+	assert_int_equal(tdshm_sender_resize(sender, 8192, INFO_WAIT, &err), TDSHM_OK);
+	tdshm_test_write_frame(sender, 6);
+	const uint8_t *bytes;
+	size_t size;
+	assert_int_equal(tdshm_receiver_begin_read_connected(receiver, 1000, &bytes, &size, &err),
+			 TDSHM_OK);
+	assert_int_equal(size, 4096); /* the old segment, frame 5 in it */
+	assert_true(tdshm_test_frame_holds(bytes, size, 5));
+	assert_false(tdshm_receiver_frame_serial(receiver, &serial));
+	tdshm_receiver_end_read(receiver);
+
+	assert_int_equal(tdshm_receiver_begin_read(receiver, 1000, &bytes, &size, &err), TDSHM_OK);
+	assert_int_equal(size, 8192);
+	assert_true(tdshm_receiver_frame_serial(receiver, &serial));
+	assert_int_equal(serial, serial_of_5 + 1);
+	assert_true(tdshm_test_frame_holds(bytes, size, 6));
+	tdshm_receiver_end_read(receiver);
+	tdshm_test_stop_connected(sender, receiver);
+	names_cleanup(&n);
+}
+
 static void test_resize_without_receiver_recreates_same_name(void **state)
 {
 	tdshm_test_names n;
@@ -661,6 +702,7 @@ int main(void)
 	    cmocka_unit_test(test_sender_writes_info_block_receiver_sets_supported),
 	    cmocka_unit_test(test_receiver_reads_each_frame_with_its_serial),
 	    cmocka_unit_test(test_receiver_follows_postfix_on_resize),
+	    cmocka_unit_test(test_serial_is_not_claimed_for_a_segment_the_sender_left),
 	    cmocka_unit_test(test_resize_without_receiver_recreates_same_name),
 	    cmocka_unit_test(test_destroy_sets_detach_and_removes_segments),
 	    cmocka_unit_test(test_second_sender_with_same_name_is_refused),

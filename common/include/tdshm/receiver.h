@@ -75,7 +75,11 @@ tdshm_status tdshm_receiver_begin_read_connected(tdshm_receiver *receiver, uint3
 
 bool tdshm_receiver_connected(const tdshm_receiver *receiver);
 /* true and *serial set when the sender publishes a frame serial (senders of
- * this project); TD's own senders do not, so callers must re-read anyway. */
+ * this project) and it describes the bytes of the last begin_read; TD's own
+ * senders publish none, so callers must re-read anyway. false too when the
+ * sender moved to a new data segment after the last refresh (a resize):
+ * begin_read then follows it once more, begin_read_connected leaves that
+ * to the next refresh. */
 bool tdshm_receiver_frame_serial(const tdshm_receiver *receiver, uint64_t *serial);
 /* Full name of the data segment in use ("" when not connected). */
 const char *tdshm_receiver_data_name(const tdshm_receiver *receiver);
