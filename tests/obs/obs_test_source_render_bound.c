@@ -8,6 +8,7 @@
  *    (macOS name limit, TDSHM_POSIX_NAME_MAX=31: every name goes through
  *    the directory, whose lock an open waits for up to 5 s). */
 #include <dirent.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include "obs_harness.h"
 #include "source_helpers.h"
 #include "test_support.h"
+#include "tdshm/platform.h"
 
 #define HOLD_MS 3000
 
@@ -58,12 +60,42 @@ static int teardown(void **state)
 	return result;
 }
 
-static harness_timing measure(uint32_t ms)
+/* How late a 1 ms sleep of another thread woke, at worst, over a window:
+ * what this machine's scheduler does to any thread (the graphics thread
+ * inside a render included) while it is measured. */
+typedef struct lateness_probe {
+	volatile bool stop;
+	uint64_t worst_ns;
+} lateness_probe;
+
+static void *lateness_main(void *arg)
 {
+	lateness_probe *probe = arg;
+	while (!probe->stop) {
+		uint64_t t0 = tdshm_clock_ns();
+		usleep(1000);
+		uint64_t late = tdshm_clock_ns() - t0;
+		late = late > 1000000u ? late - 1000000u : 0;
+		if (late > probe->worst_ns)
+			probe->worst_ns = late;
+	}
+	return NULL;
+}
+
+/* The source's render timings over ms, and in *late_ns the machine's worst
+ * sleep lateness over the same time. */
+static harness_timing measure(uint32_t ms, uint64_t *late_ns)
+{
+	lateness_probe probe = {false, 0};
+	pthread_t thread;
+	assert_int_equal(pthread_create(&thread, NULL, lateness_main, &probe), 0);
 	harness_timing_reset();
 	usleep(ms * 1000);
 	harness_timing t;
 	harness_timing_get(&t);
+	probe.stop = true;
+	pthread_join(thread, NULL);
+	*late_ns = probe.worst_ns;
 	return t;
 }
 
@@ -109,13 +141,14 @@ static void test_render_never_waits_for_a_stuck_lock_or_a_slow_name_directory(vo
 	assert_true(harness_wait_frames(30, 5000));
 
 	/* What this machine delivers right now with nothing in the way. */
-	harness_timing base = measure(2000);
+	uint64_t base_late, stuck_late, directory_late;
+	harness_timing base = measure(2000, &base_late);
 	assert_true(base.renders > 10);
 
 	/* A stuck TouchDesigner: its data lock held. */
 	int holder;
 	hold_lock(NULL, name, &holder);
-	harness_timing stuck = measure(HOLD_MS - 800);
+	harness_timing stuck = measure(HOLD_MS - 800, &stuck_late);
 	wait_exit_0(holder);
 
 	/* The sender dies while the name directory's lock is held: the source
@@ -124,7 +157,7 @@ static void test_render_never_waits_for_a_stuck_lock_or_a_slow_name_directory(vo
 	snprintf(directory_lock, sizeof(directory_lock), "%sLock", directory_stem);
 	hold_lock("--full", directory_lock, &holder);
 	harness_kill(sender, true);
-	harness_timing directory = measure(HOLD_MS - 800);
+	harness_timing directory = measure(HOLD_MS - 800, &directory_late);
 	/* (The worker may be the one waiting now, in its liveness check or
 	 * its re-open: the status changes once it is through.) */
 	source_status_text(source, status, sizeof(status));
@@ -151,15 +184,22 @@ static void test_render_never_waits_for_a_stuck_lock_or_a_slow_name_directory(vo
 	       "directory held %.1f ms\n",
 	       ms_of(base.longest_tick_gap_ns), ms_of(stuck.longest_tick_gap_ns),
 	       ms_of(directory.longest_tick_gap_ns));
+	printf("  this machine's worst lateness of a 1 ms sleep: baseline %.1f ms, lock held %.1f "
+	       "ms, directory held %.1f ms\n",
+	       ms_of(base_late), ms_of(stuck_late), ms_of(directory_late));
 	/* Rendering went on through both holds... */
 	assert_true(stuck.renders > base.renders / 2);
 	assert_true(directory.renders > base.renders / 2);
 	/* ...and no render waited on the peer: the longest is this run's own
-	 * longest plus the 2 ms lock bound (and some slack for a preempted
-	 * thread), far below the hold it would otherwise have waited for. */
-	uint64_t allowed = base.longest_render_ns + 2000000ull + 20000000ull;
-	assert_true(stuck.longest_render_ns <= allowed);
-	assert_true(directory.longest_render_ns <= allowed);
+	 * longest plus the 2 ms lock bound, plus what the scheduler did to any
+	 * thread in the same window (a render preempted on a loaded machine:
+	 * seen 93 ms under load 10) and 10 ms of slack, far below the hold it
+	 * would otherwise have waited for. */
+	uint64_t slack = 2000000ull + 10000000ull;
+	assert_true(stuck.longest_render_ns <= base.longest_render_ns + slack + stuck_late);
+	assert_true(directory.longest_render_ns <= base.longest_render_ns + slack + directory_late);
+	assert_true(stuck.longest_render_ns < (uint64_t)HOLD_MS * 1000000ull / 4);
+	assert_true(directory.longest_render_ns < (uint64_t)HOLD_MS * 1000000ull / 4);
 	assert_true(directory.longest_tick_gap_ns < (uint64_t)HOLD_MS * 1000000ull / 4);
 
 	harness_set_output(NULL);
