@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Whole rows of pixels into the 8-bit RGBA/BGRA OBS's async frames hold:
+ * the per-pixel rules of tdshm_pixel_to_rgba8 (clamp to 0..1, NaN gives 0,
+ * round to nearest, ties to even) at memory speed for the formats TD sends
+ * most, and the premultiplied -> straight alpha step OBS's async frames
+ * need. Byte for byte the same results as the per-pixel reference. */
+#pragma once
+
+#include <stdint.h>
+
+#include "tdshm/pixel_format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* width pixels of format at src (bytes_per_pixel each, no alignment
+ * assumed) as 8-bit straight R,G,B,A at dst (4 bytes each). src and dst
+ * must not overlap. */
+void tdshm_convert_row_to_rgba8(const tdshm_pixel_format *format, const uint8_t *src, uint8_t *dst,
+				uint32_t width);
+
+/* In place on width 4-byte pixels whose 4th byte is alpha: colour divided
+ * by alpha, rounded to nearest and clamped to 255 (c * 255 + a / 2) / a;
+ * pixels with alpha 0 or 255 are left as they are. */
+void tdshm_unpremultiply_row8(uint8_t *row, uint32_t width);
+
+/* In place: every pixel's 4th byte (alpha) set to 255. */
+void tdshm_make_opaque_row8(uint8_t *row, uint32_t width);
+
+#ifdef __cplusplus
+}
+#endif
