@@ -72,26 +72,39 @@ static void tdshm_async_report(struct tdshm_source_async *a, const tdshm_top_rea
 }
 
 /* Copies the image into frame as 8-bit RGBA/BGRA with straight alpha, the
- * way OBS draws async frames: one pass over TD's bytes, each row finished
- * (alpha) while it is still in the cache. direct: the format is frame's own. */
+ * way OBS draws async frames: one pass over TD's bytes, rows in TD's order
+ * (the frame's flip turns them the right way up when it is drawn), so an
+ * 8-bit frame is one streaming pass rather than a row-reversed copy
+ * through the caches. direct: the format is frame's own. */
 static void tdshm_async_fill(struct tdshm_source_async *a, const uint8_t *segment,
 			     const tdshm_top_image *image, struct obs_source_frame *frame,
 			     bool direct)
 {
 	const uint8_t *pixels = segment + image->data_offset;
+	frame->flip = a->flip;
+	if (direct && a->straight_alpha && !a->opaque && frame->linesize[0] == image->row_bytes) {
+		tdshm_copy_streaming(frame->data[0], pixels,
+				     (size_t)image->row_bytes * image->height);
+		return;
+	}
 	for (uint32_t y = 0; y < image->height; y++) {
-		uint32_t from = a->flip ? image->height - 1 - y : y;
-		const uint8_t *src = pixels + (size_t)from * image->row_bytes;
+		const uint8_t *src = pixels + (size_t)y * image->row_bytes;
 		uint8_t *dst = frame->data[0] + (size_t)y * frame->linesize[0];
-		if (direct)
-			memcpy(dst, src, image->row_bytes);
-		else /* the core's converter: NaN and out-of-range floats clamp */
-			tdshm_convert_row_to_rgba8(image->format, src, dst, image->width);
 		/* Alpha: OBS wants straight; TD's default is premultiplied. */
-		if (a->opaque)
-			tdshm_make_opaque_row8(dst, image->width);
-		else if (!a->straight_alpha)
-			tdshm_unpremultiply_row8(dst, image->width);
+		if (direct && a->opaque) {
+			tdshm_copy_row8_opaque(src, dst, image->width);
+		} else if (direct && !a->straight_alpha) {
+			tdshm_copy_row8_unpremultiply(src, dst, image->width);
+		} else if (direct) {
+			tdshm_copy_streaming(dst, src, image->row_bytes);
+		} else {
+			/* the core's converter: NaN and out-of-range floats clamp */
+			tdshm_convert_row_to_rgba8(image->format, src, dst, image->width);
+			if (a->opaque)
+				tdshm_make_opaque_row8(dst, image->width);
+			else if (!a->straight_alpha)
+				tdshm_unpremultiply_row8(dst, image->width);
+		}
 	}
 }
 

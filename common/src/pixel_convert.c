@@ -6,6 +6,7 @@
  * with the same results. */
 #include "tdshm/pixel_convert.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #if defined(__SSE2__) || defined(_M_X64)
@@ -128,4 +129,97 @@ void tdshm_make_opaque_row8(uint8_t *row, uint32_t width)
 {
 	for (uint32_t x = 0; x < width; x++)
 		row[(size_t)x * 4 + 3] = 255;
+}
+
+#ifdef TDSHM_CONVERT_SSE2
+/* Pixels one at a time until dst is 16-byte aligned (streaming stores need
+ * it); returns how many. */
+static uint32_t tdshm_copy_head(const uint8_t *src, uint8_t *dst, uint32_t width, bool opaque)
+{
+	uint32_t x = 0;
+	for (; x < width && ((uintptr_t)(dst + (size_t)x * 4) & 15) != 0; x++) {
+		memcpy(dst + (size_t)x * 4, src + (size_t)x * 4, 4);
+		if (opaque)
+			dst[(size_t)x * 4 + 3] = 255;
+		else
+			tdshm_unpremultiply_pixel(dst + (size_t)x * 4);
+	}
+	return x;
+}
+#endif
+
+void tdshm_copy_row8_unpremultiply(const uint8_t *src, uint8_t *dst, uint32_t width)
+{
+#ifdef TDSHM_CONVERT_SSE2
+	uint32_t x = tdshm_copy_head(src, dst, width, false);
+	const __m128i alpha = _mm_set1_epi32((int)0xff000000u);
+	const __m128i zero = _mm_setzero_si128();
+	for (; x + 4 <= width; x += 4) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + (size_t)x * 4));
+		__m128i a = _mm_and_si128(v, alpha);
+		__m128i as_is = _mm_or_si128(_mm_cmpeq_epi32(a, alpha), _mm_cmpeq_epi32(a, zero));
+		if (_mm_movemask_epi8(as_is) != 0xffff) {
+			/* a translucent pixel among the four: the exact path */
+			uint8_t four[16];
+			_mm_storeu_si128((__m128i *)(void *)four, v);
+			for (int k = 0; k < 4; k++)
+				tdshm_unpremultiply_pixel(four + k * 4);
+			v = _mm_loadu_si128((const __m128i *)(const void *)four);
+		}
+		_mm_stream_si128((__m128i *)(void *)(dst + (size_t)x * 4), v);
+	}
+	_mm_sfence();
+	for (; x < width; x++) {
+		memcpy(dst + (size_t)x * 4, src + (size_t)x * 4, 4);
+		tdshm_unpremultiply_pixel(dst + (size_t)x * 4);
+	}
+#else
+	memcpy(dst, src, (size_t)width * 4);
+	tdshm_unpremultiply_row8(dst, width);
+#endif
+}
+
+void tdshm_copy_row8_opaque(const uint8_t *src, uint8_t *dst, uint32_t width)
+{
+#ifdef TDSHM_CONVERT_SSE2
+	uint32_t x = tdshm_copy_head(src, dst, width, true);
+	const __m128i alpha = _mm_set1_epi32((int)0xff000000u);
+	for (; x + 4 <= width; x += 4) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + (size_t)x * 4));
+		_mm_stream_si128((__m128i *)(void *)(dst + (size_t)x * 4), _mm_or_si128(v, alpha));
+	}
+	_mm_sfence();
+	for (; x < width; x++) {
+		memcpy(dst + (size_t)x * 4, src + (size_t)x * 4, 4);
+		dst[(size_t)x * 4 + 3] = 255;
+	}
+#else
+	memcpy(dst, src, (size_t)width * 4);
+	tdshm_make_opaque_row8(dst, width);
+#endif
+}
+
+void tdshm_copy_streaming(uint8_t *dst, const uint8_t *src, size_t bytes)
+{
+#ifdef TDSHM_CONVERT_SSE2
+	size_t head = (16 - ((uintptr_t)dst & 15)) & 15;
+	if (head > bytes)
+		head = bytes;
+	memcpy(dst, src, head);
+	size_t i = head;
+	for (; i + 64 <= bytes; i += 64) {
+		const __m128i *s = (const __m128i *)(const void *)(src + i);
+		__m128i *d = (__m128i *)(void *)(dst + i);
+		__m128i a = _mm_loadu_si128(s), b = _mm_loadu_si128(s + 1);
+		__m128i c = _mm_loadu_si128(s + 2), e = _mm_loadu_si128(s + 3);
+		_mm_stream_si128(d, a);
+		_mm_stream_si128(d + 1, b);
+		_mm_stream_si128(d + 2, c);
+		_mm_stream_si128(d + 3, e);
+	}
+	_mm_sfence();
+	memcpy(dst + i, src + i, bytes - i);
+#else
+	memcpy(dst, src, bytes);
+#endif
 }

@@ -157,6 +157,65 @@ static void test_make_opaque_sets_only_alpha(void **state)
 		assert_int_equal(row[i], i % 4 == 3 ? 255 : (uint8_t)(i * 7));
 }
 
+/* The fused copies give what a copy followed by the in-place step gives,
+ * at every alignment of src and dst and every tail length. */
+static void test_fused_copies_match_copy_then_step(void **state)
+{
+	(void)state;
+	uint32_t rng = 0x5eed5u;
+	enum { MAX_WIDTH = 70 };
+	uint8_t src[MAX_WIDTH * 4 + 16], dst[MAX_WIDTH * 4 + 16], want[MAX_WIDTH * 4];
+	for (int round = 0; round < 600; round++) {
+		const uint32_t width = (uint32_t)round % (MAX_WIDTH + 1);
+		const size_t src_off = (size_t)round % 13, dst_off = (size_t)(round / 7) % 16;
+		for (size_t i = 0; i < (size_t)width * 4; i++) {
+			uint32_t r = next_random(&rng);
+			/* alpha mostly 0 or 255, sometimes anything */
+			src[src_off + i] =
+			    i % 4 == 3 && r % 3 ? (r & 8 ? 255 : 0) : (uint8_t)(r >> 8);
+		}
+		for (int opaque = 0; opaque < 2; opaque++) {
+			memcpy(want, src + src_off, (size_t)width * 4);
+			if (opaque)
+				tdshm_make_opaque_row8(want, width);
+			else
+				tdshm_unpremultiply_row8(want, width);
+			memset(dst, 0x5a, sizeof(dst));
+			if (opaque)
+				tdshm_copy_row8_opaque(src + src_off, dst + dst_off, width);
+			else
+				tdshm_copy_row8_unpremultiply(src + src_off, dst + dst_off, width);
+			if (width)
+				assert_memory_equal(dst + dst_off, want, (size_t)width * 4);
+			if (dst_off + (size_t)width * 4 < sizeof(dst))
+				assert_int_equal(dst[dst_off + (size_t)width * 4], 0x5a);
+			if (dst_off)
+				assert_int_equal(dst[dst_off - 1], 0x5a);
+		}
+	}
+}
+
+static void test_streaming_copy_equals_memcpy_at_every_alignment(void **state)
+{
+	(void)state;
+	uint8_t src[600], dst[640];
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 31 + 7);
+	for (size_t bytes = 0; bytes <= 300; bytes += 7) {
+		for (size_t so = 0; so < 16; so += 5) {
+			for (size_t d = 0; d < 16; d++) {
+				memset(dst, 0xee, sizeof(dst));
+				tdshm_copy_streaming(dst + d, src + so, bytes);
+				if (bytes)
+					assert_memory_equal(dst + d, src + so, bytes);
+				assert_int_equal(dst[d + bytes], 0xee);
+				if (d)
+					assert_int_equal(dst[d - 1], 0xee);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +224,8 @@ int main(void)
 	    cmocka_unit_test(test_every_format_row_matches_the_per_pixel_reference),
 	    cmocka_unit_test(test_unpremultiply_matches_the_division_for_every_colour_and_alpha),
 	    cmocka_unit_test(test_make_opaque_sets_only_alpha),
+	    cmocka_unit_test(test_fused_copies_match_copy_then_step),
+	    cmocka_unit_test(test_streaming_copy_equals_memcpy_at_every_alignment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

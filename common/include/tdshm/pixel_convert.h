@@ -28,6 +28,18 @@ void tdshm_unpremultiply_row8(uint8_t *row, uint32_t width);
 /* In place: every pixel's 4th byte (alpha) set to 255. */
 void tdshm_make_opaque_row8(uint8_t *row, uint32_t width);
 
+/* The same two steps fused with the copy of an 8-bit 4-byte-per-pixel row
+ * from src to dst (no overlap): one pass, with stores that go around the
+ * caches where the CPU has them (the frame is read again only later, by
+ * OBS's own copy), so a row costs what one memcpy of a whole frame does. */
+void tdshm_copy_row8_unpremultiply(const uint8_t *src, uint8_t *dst, uint32_t width);
+void tdshm_copy_row8_opaque(const uint8_t *src, uint8_t *dst, uint32_t width);
+
+/* memcpy for whole frames that are read again only much later (by the
+ * graphics driver, by OBS's own copy): stores that go around the caches
+ * where the CPU has them, whatever the size; plain memcpy elsewhere. */
+void tdshm_copy_streaming(uint8_t *dst, const uint8_t *src, size_t bytes);
+
 #ifdef __cplusplus
 }
 #endif
