@@ -287,6 +287,8 @@ static struct bench_wrap {
 	tdshm_sender *sender;
 	uint8_t *dst;
 	size_t frame_bytes, row_bytes;
+	gs_texture_t *tiny; /* for llvmpipe_finish: staged and read back */
+	gs_stagesurf_t *stage;
 	bool armed;     /* the next render measures */
 	double base_ms; /* what it measured (< 0: the bump failed) */
 	bool done;
@@ -326,12 +328,31 @@ static uint32_t wrap_height(void *data)
 	return wrap.child ? obs_source_get_height(wrap.child) : 0;
 }
 
+/* Waits until llvmpipe's threads have done all the work queued so far (a
+ * read-back waits for it): the plugin's map does the same before its copy,
+ * so neither copy races the rasterizer. */
+static void llvmpipe_finish(void)
+{
+	if (!wrap.tiny) {
+		wrap.tiny = gs_texture_create(16, 16, GS_RGBA, 1, NULL, 0);
+		wrap.stage = gs_stagesurface_create(16, 16, GS_RGBA);
+	}
+	uint8_t *data;
+	uint32_t linesize;
+	if (wrap.tiny && wrap.stage) {
+		gs_stage_texture(wrap.stage, wrap.tiny);
+		if (gs_stagesurface_map(wrap.stage, &data, &linesize))
+			gs_stagesurface_unmap(wrap.stage);
+	}
+}
+
 static void wrap_render(void *data, gs_effect_t *effect)
 {
 	(void)data;
 	(void)effect;
 	pthread_mutex_lock(&wrap.mutex);
 	if (wrap.armed) {
+		llvmpipe_finish();
 		wrap.base_ms =
 		    baseline_ms(wrap.receiver, wrap.dst, wrap.frame_bytes, wrap.row_bytes);
 		if (!sender_bump(wrap.sender))
@@ -794,6 +815,10 @@ int main(void)
 	bench_async();
 	bench_idle();
 	bench_latency();
+	obs_enter_graphics();
+	gs_stagesurface_destroy(wrap.stage);
+	gs_texture_destroy(wrap.tiny);
+	obs_leave_graphics();
 	harness_stop();
 	return 0;
 }
