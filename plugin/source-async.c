@@ -103,7 +103,7 @@ static void tdshm_async_fill(struct tdshm_source_async *a, const uint8_t *segmen
 			if (a->opaque)
 				tdshm_make_opaque_row8(dst, image->width);
 			else if (!a->straight_alpha)
-				tdshm_unpremultiply_row8(dst, image->width);
+				tdshm_unpremultiply_row_rgba8(dst, image->width);
 		}
 	}
 }

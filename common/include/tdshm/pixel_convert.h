@@ -2,8 +2,9 @@
 /* Whole rows of pixels into the 8-bit RGBA/BGRA OBS's async frames hold:
  * the per-pixel rules of tdshm_pixel_to_rgba8 (clamp to 0..1, NaN gives 0,
  * round to nearest, ties to even) at memory speed for the formats TD sends
- * most, and the premultiplied -> straight alpha step OBS's async frames
- * need. Byte for byte the same results as the per-pixel reference. */
+ * most, and copies that apply the premultiplied -> straight alpha step OBS's
+ * async frames need. Byte for byte the same results as the per-pixel
+ * references. */
 #pragma once
 
 #include <stdint.h>
@@ -20,15 +21,11 @@ extern "C" {
 void tdshm_convert_row_to_rgba8(const tdshm_pixel_format *format, const uint8_t *src, uint8_t *dst,
 				uint32_t width);
 
-/* In place on width 4-byte pixels whose 4th byte is alpha: colour divided
- * by alpha, rounded to nearest and clamped to 255 (c * 255 + a / 2) / a;
- * pixels with alpha 0 or 255 are left as they are. */
-void tdshm_unpremultiply_row8(uint8_t *row, uint32_t width);
-
 /* In place: every pixel's 4th byte (alpha) set to 255. */
 void tdshm_make_opaque_row8(uint8_t *row, uint32_t width);
 
-/* The same two steps fused with the copy of an 8-bit 4-byte-per-pixel row
+/* tdshm_unpremultiply_row_rgba8 (pixel_format.h) and the opaque step, each
+ * fused with the copy of an 8-bit 4-byte-per-pixel row
  * from src to dst (no overlap): one pass, with stores that go around the
  * caches where the CPU has them (the frame is read again only later, by
  * OBS's own copy), so a row costs what one memcpy of a whole frame does. */
