@@ -10,7 +10,8 @@
 #include <util/platform.h>
 #include <util/threading.h>
 
-#include "tdshm-source.h"
+#include "source-async.h"
+#include "tdshm/pixel_convert.h"
 #include "tdshm/platform.h"
 #include "tdshm/top_reader.h"
 
@@ -26,6 +27,7 @@ struct tdshm_source_async {
 	obs_source_t *owner;
 	tdshm_source_status *status; /* the owner's (own mutex) */
 	tdshm_source_shared *shared; /* the owner's (atomics) */
+	tdshm_source_timing *timing; /* the owner's (own mutex) */
 	obs_source_t *frames;        /* the private async source */
 	char *name;
 	bool flip, straight_alpha, opaque;
@@ -70,36 +72,38 @@ static void tdshm_async_report(struct tdshm_source_async *a, const tdshm_top_rea
 }
 
 /* Copies the image into frame as 8-bit RGBA/BGRA with straight alpha, the
- * way OBS draws async frames. direct: the format is frame's own. */
+ * way OBS draws async frames: one pass over TD's bytes, rows in TD's order
+ * (the frame's flip turns them the right way up when it is drawn), so an
+ * 8-bit frame is one streaming pass rather than a row-reversed copy
+ * through the caches. direct: the format is frame's own. */
 static void tdshm_async_fill(struct tdshm_source_async *a, const uint8_t *segment,
 			     const tdshm_top_image *image, struct obs_source_frame *frame,
 			     bool direct)
 {
 	const uint8_t *pixels = segment + image->data_offset;
+	frame->flip = a->flip;
+	if (direct && a->straight_alpha && !a->opaque && frame->linesize[0] == image->row_bytes) {
+		tdshm_copy_streaming(frame->data[0], pixels,
+				     (size_t)image->row_bytes * image->height);
+		return;
+	}
 	for (uint32_t y = 0; y < image->height; y++) {
-		uint32_t from = a->flip ? image->height - 1 - y : y;
-		const uint8_t *src = pixels + (size_t)from * image->row_bytes;
+		const uint8_t *src = pixels + (size_t)y * image->row_bytes;
 		uint8_t *dst = frame->data[0] + (size_t)y * frame->linesize[0];
-		if (direct) {
-			memcpy(dst, src, image->row_bytes);
-		} else {
-			/* The core's converter: NaN and out-of-range floats clamp. */
-			for (uint32_t x = 0; x < image->width; x++)
-				tdshm_pixel_to_rgba8(
-				    image->format, src + (size_t)x * image->format->bytes_per_pixel,
-				    dst + (size_t)x * 4);
-		}
 		/* Alpha: OBS wants straight; TD's default is premultiplied. */
-		for (uint32_t x = 0; x < image->width; x++) {
-			uint8_t *p = dst + (size_t)x * 4;
-			if (a->opaque) {
-				p[3] = 255;
-			} else if (!a->straight_alpha && p[3] != 255 && p[3] != 0) {
-				for (int c = 0; c < 3; c++) {
-					unsigned v = (p[c] * 255u + p[3] / 2) / p[3];
-					p[c] = (uint8_t)(v > 255 ? 255 : v);
-				}
-			}
+		if (direct && a->opaque) {
+			tdshm_copy_row8_opaque(src, dst, image->width);
+		} else if (direct && !a->straight_alpha) {
+			tdshm_copy_row8_unpremultiply(src, dst, image->width);
+		} else if (direct) {
+			tdshm_copy_streaming(dst, src, image->row_bytes);
+		} else {
+			/* the core's converter: NaN and out-of-range floats clamp */
+			tdshm_convert_row_to_rgba8(image->format, src, dst, image->width);
+			if (a->opaque)
+				tdshm_make_opaque_row8(dst, image->width);
+			else if (!a->straight_alpha)
+				tdshm_unpremultiply_row_rgba8(dst, image->width);
 		}
 	}
 }
@@ -118,14 +122,24 @@ static bool tdshm_async_output(struct tdshm_source_async *a, tdshm_top_reader *r
 		obs_source_frame_destroy(*frame);
 		*frame = obs_source_frame_create(format, image->width, image->height);
 	}
+	const bool timed = os_atomic_load_long(&a->timing->enabled) != 0;
+	uint64_t t0 = timed ? os_gettime_ns() : 0;
 	if (*frame)
 		tdshm_async_fill(a, read->segment, image, *frame, bgra || rgba);
+	uint64_t t1 = timed ? os_gettime_ns() : 0;
 	uint64_t frames = tdshm_top_reader_end(reader, read, *frame != NULL);
 	if (!*frame)
 		return false;
 	(*frame)->timestamp = os_gettime_ns();
 	(*frame)->full_range = true;
+	uint64_t t2 = timed ? os_gettime_ns() : 0;
 	obs_source_output_video(a->frames, *frame);
+	if (timed) {
+		/* copy: our pass; unmap: OBS's own copy into its frame cache */
+		tdshm_source_frame_time ft = {.copy_ns = t1 - t0, .unmap_ns = os_gettime_ns() - t2};
+		ft.render_ns = ft.copy_ns + ft.unmap_ns;
+		tdshm_source_timing_add(a->timing, &ft);
+	}
 	os_atomic_set_long(&a->shared->width, (long)image->width);
 	os_atomic_set_long(&a->shared->height, (long)image->height);
 	tdshm_source_status_set_image(a->status, image->width, image->height, image->format->name,
@@ -194,13 +208,15 @@ static void *tdshm_async_thread(void *data)
 }
 
 tdshm_source_async *tdshm_source_async_start(obs_source_t *owner, tdshm_source_status *status,
-					     tdshm_source_shared *shared, const char *user_name,
+					     tdshm_source_shared *shared,
+					     tdshm_source_timing *timing, const char *user_name,
 					     bool flip, bool straight_alpha, bool opaque)
 {
 	struct tdshm_source_async *a = bzalloc(sizeof(*a));
 	a->owner = owner;
 	a->status = status;
 	a->shared = shared;
+	a->timing = timing;
 	a->name = bstrdup(user_name);
 	a->flip = flip;
 	a->straight_alpha = straight_alpha;

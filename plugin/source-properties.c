@@ -10,7 +10,9 @@
 
 #include "sender-picker.h"
 #include "dialog-status.h"
-#include "tdshm-source.h"
+#include "source-properties.h"
+#include "source-settings.h"
+#include "source-status.h"
 #include "tdshm/names.h"
 
 /* Image senders only, sorted, without this OBS's own outputs. */
