@@ -53,6 +53,9 @@ static struct tdshm_dialog_status *list_head; /* under list_mutex */
 static pthread_t watcher_thread;
 static os_event_t *watcher_stop;
 static bool watcher_running;
+/* The module is being unloaded: no watcher any more (its status lines use
+ * the module's locale, which is about to be freed). */
+static bool watcher_unloaded;
 
 static void watch_one(struct tdshm_dialog_status *s, uint64_t now)
 {
@@ -97,6 +100,18 @@ static void *watcher_main(void *arg)
 	return NULL;
 }
 
+/* Under lifecycle_mutex. */
+static void watcher_stop_locked(void)
+{
+	if (!watcher_running)
+		return;
+	os_event_signal(watcher_stop);
+	pthread_join(watcher_thread, NULL);
+	os_event_destroy(watcher_stop);
+	watcher_stop = NULL;
+	watcher_running = false;
+}
+
 tdshm_dialog_status *tdshm_dialog_status_create(obs_source_t *source, tdshm_dialog_status_fn fn,
 						tdshm_dialog_refresh_fn refresh, void *owner)
 {
@@ -107,7 +122,7 @@ tdshm_dialog_status *tdshm_dialog_status_create(obs_source_t *source, tdshm_dial
 	s->owner = owner;
 
 	pthread_mutex_lock(&lifecycle_mutex);
-	if (!watcher_running) {
+	if (!watcher_running && !watcher_unloaded) {
 		if (os_event_init(&watcher_stop, OS_EVENT_TYPE_MANUAL) != 0) {
 			pthread_mutex_unlock(&lifecycle_mutex);
 			bfree(s);
@@ -146,16 +161,19 @@ void tdshm_dialog_status_destroy(tdshm_dialog_status *status)
 	pthread_mutex_unlock(&list_mutex);
 	/* The last one stops the watcher (woken at once, joined: no call to
 	 * any fn after this). */
-	if (empty && watcher_running) {
-		os_event_signal(watcher_stop);
-		pthread_join(watcher_thread, NULL);
-		os_event_destroy(watcher_stop);
-		watcher_stop = NULL;
-		watcher_running = false;
-	}
+	if (empty)
+		watcher_stop_locked();
 	pthread_mutex_unlock(&lifecycle_mutex);
 	bfree(status->typed_value);
 	bfree(status);
+}
+
+void tdshm_dialog_status_unload(void)
+{
+	pthread_mutex_lock(&lifecycle_mutex);
+	watcher_unloaded = true;
+	watcher_stop_locked();
+	pthread_mutex_unlock(&lifecycle_mutex);
 }
 
 static void status_line(tdshm_dialog_status *status, tdshm_dialog_status_line *line)

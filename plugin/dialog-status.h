@@ -46,6 +46,12 @@ tdshm_dialog_status *tdshm_dialog_status_create(obs_source_t *source, tdshm_dial
 /* Unregisters: once it returns the watcher no longer calls fn. Call it in
  * destroy before the owner's state goes. */
 void tdshm_dialog_status_destroy(tdshm_dialog_status *status);
+/* From the module's obs_module_free_locale: stops the watcher for good. A
+ * source OBS still holds at shutdown (seen: "1 source(s) were remaining")
+ * is destroyed after libobs has freed the module's locale; its status line
+ * must not be formatted with it (a ThreadSanitizer report in the filter
+ * suite). Dialogs already open keep their last status. */
+void tdshm_dialog_status_unload(void);
 
 /* Adds the "Status" row and the Refresh button: call it first in
  * get_properties so they are at the top. Without a status (properties of

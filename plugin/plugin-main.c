@@ -3,10 +3,43 @@
  * Everything else lives in one file per source/filter. */
 #include <obs-module.h>
 
+#include "dialog-status.h"
 #include "tdshm-output.h"
 
 OBS_DECLARE_MODULE()
-OBS_MODULE_USE_DEFAULT_LOCALE("obs-tdshm", "en-US")
+
+/* The module's locale, as OBS_MODULE_USE_DEFAULT_LOCALE("obs-tdshm", "en-US")
+ * would define it, but for one step: libobs frees a module's locale before
+ * calling obs_module_unload, and destroys the sources still alive at
+ * shutdown only after that, so the dialog-status watcher (which formats
+ * those sources' status lines) is stopped before the locale goes. */
+lookup_t *obs_module_lookup = NULL;
+
+const char *obs_module_text(const char *val)
+{
+	const char *out = val;
+	text_lookup_getstr(obs_module_lookup, val, &out);
+	return out;
+}
+
+bool obs_module_get_string(const char *val, const char **out)
+{
+	return text_lookup_getstr(obs_module_lookup, val, out);
+}
+
+void obs_module_set_locale(const char *locale)
+{
+	if (obs_module_lookup)
+		text_lookup_destroy(obs_module_lookup);
+	obs_module_lookup = obs_module_load_locale(obs_current_module(), "en-US", locale);
+}
+
+void obs_module_free_locale(void)
+{
+	tdshm_dialog_status_unload();
+	text_lookup_destroy(obs_module_lookup);
+	obs_module_lookup = NULL;
+}
 
 MODULE_EXPORT const char *obs_module_name(void)
 {
