@@ -553,13 +553,28 @@ static void test_stream_plays_silence_on_underrun_then_refills(void **state)
 	sim_free(&s);
 }
 
-/* A sender that stalls, then writes one block with all the samples of the
- * stall (TouchDesigner after a slow cook). Shorter than the lead: nothing
- * is heard. Longer: a gap, and then the audio is where it would have been
- * without the stall (the audio for the time the silence filled is
- * dropped), rather than late by the gap for good. */
-static void late_cook(uint64_t stall_ms, uint64_t *silence, uint64_t *dropped,
-		      uint32_t *out_of_step)
+/* 60 usual blocks, then stall_ms in which OBS keeps pulling every 4 ms and
+ * no block comes, then what ends the stall, then 60 usual blocks:
+ *  STALL_LATE_COOK  the sender stalled and then writes one block with all
+ *                   the samples of the stall (TouchDesigner after a slow
+ *                   cook). Shorter than the lead: nothing is heard. Longer:
+ *                   a gap, and then the audio is where it would have been
+ *                   without the stall (the audio for the time the silence
+ *                   filled is dropped), rather than late by the gap for good.
+ *  STALL_LOST       the reader was late: the sender went on writing (and
+ *                   overwriting) usual blocks it never saw, which the
+ *                   sender's serial counts and push_gap stands in for; then
+ *                   the latest block is read.
+ * Either way the output must end in step with the sender: output frame i
+ * carries ramp value i. */
+typedef enum stall_kind { STALL_LATE_COOK, STALL_LOST } stall_kind;
+
+typedef struct stall_result {
+	uint64_t silence, dropped, concealed;
+	uint32_t out_of_step; /* of the last 800 frames */
+} stall_result;
+
+static stall_result stall_then(stall_kind kind, uint64_t stall_ms)
 {
 	sim s;
 	sim_init(&s, 50, 48000 * 4);
@@ -570,14 +585,19 @@ static void late_cook(uint64_t stall_ms, uint64_t *silence, uint64_t *dropped,
 		sim_push(&s, 800);
 		sim_pull(&s, now);
 	}
-	/* The stall: pulls go on every 4 ms, no block. */
 	uint64_t resume = now + stall_ms * MS;
 	for (; now < resume; now += 4 * MS)
 		sim_pull(&s, now);
-	/* The cook at resume is cook k of the 60 fps grid: it writes the
-	 * samples up to the end of block k, everything since the last cook. */
+	/* The block at resume is block k of the 60 fps grid. */
 	uint32_t k = (uint32_t)((resume - t) * 60 / 1000000000ull);
-	sim_push(&s, (k + 1 - block) * 800);
+	if (kind == STALL_LATE_COOK) {
+		/* It holds every sample since the last cook. */
+		sim_push(&s, (k + 1 - block) * 800);
+	} else {
+		s.next_value += (k - block) * 800;
+		tdshm_chop_stream_push_gap(s.stream, (k - block) * 800);
+		sim_push(&s, 800);
+	}
 	block = k + 1;
 	sim_pull(&s, now);
 	for (uint32_t end = block + 60; block < end; block++) {
@@ -589,106 +609,49 @@ static void late_cook(uint64_t stall_ms, uint64_t *silence, uint64_t *dropped,
 	tdshm_chop_stream_get_stats(s.stream, &st);
 	assert_int_equal(s.discontinuities, 0);
 	assert_int_equal(st.starts, 1);
-	*silence = st.silence_frames;
-	*dropped = st.dropped_frames;
-	/* In step: output frame i carries ramp value i, as without a stall. */
-	*out_of_step = 0;
+	stall_result r = {st.silence_frames, st.dropped_frames, st.concealed_frames, 0};
 	for (uint32_t i = s.out_frames - 800; i < s.out_frames; i++)
-		*out_of_step += s.out[0][i] != (float)i;
-	print_message("stall %llu ms: silence %llu, dropped %llu, last 800 frames out of step: "
-		      "%u\n",
-		      (unsigned long long)stall_ms, (unsigned long long)*silence,
-		      (unsigned long long)*dropped, *out_of_step);
+		r.out_of_step += s.out[0][i] != (float)i;
+	print_message("%s, %llu ms: silence %llu, dropped %llu, filled %llu, last 800 frames "
+		      "out of step: %u\n",
+		      kind == STALL_LATE_COOK ? "late cook" : "reader late",
+		      (unsigned long long)stall_ms, (unsigned long long)r.silence,
+		      (unsigned long long)r.dropped, (unsigned long long)r.concealed,
+		      r.out_of_step);
 	sim_free(&s);
+	return r;
 }
 
 static void test_stream_stays_in_step_after_a_late_cooks_long_block(void **state)
 {
 	(void)state;
-	uint64_t silence, dropped;
-	uint32_t out_of_step;
-	late_cook(40, &silence, &dropped, &out_of_step); /* within the 50 ms lead */
-	assert_int_equal(silence, 0);
-	assert_int_equal(dropped, 0);
-	assert_int_equal(out_of_step, 0);
-	late_cook(150, &silence, &dropped, &out_of_step);
-	assert_in_range(silence, 48000 * 80 / 1000, 48000 * 120 / 1000);
-	assert_int_equal(dropped, silence);
-	assert_int_equal(out_of_step, 0);
-}
-
-/* Blocks the reader never saw (overwritten before it ran): the sender's
- * serial says how many, push_gap stands in for them. A reader late by
- * stall_ms misses the blocks of that time; afterwards the output must be
- * in step with the sender (output frame i carries ramp value i), with
- * silence where the lost blocks were, whether or not an underrun played
- * silence for part of that time already. */
-static void lost_blocks(uint64_t stall_ms, uint64_t *concealed, uint64_t *silence,
-			uint64_t *dropped, uint32_t *out_of_step)
-{
-	sim s;
-	sim_init(&s, 50, 48000 * 4);
-	uint64_t t = 2000 * MS, now = t;
-	uint32_t block = 0;
-	for (; block < 60; block++) {
-		now = t + (uint64_t)block * 1000000000ull / 60;
-		sim_push(&s, 800);
-		sim_pull(&s, now);
-	}
-	/* The reader is late: OBS keeps pulling every 4 ms, the sender keeps
-	 * writing (and overwriting) blocks the reader never sees. */
-	uint64_t resume = now + stall_ms * MS;
-	for (; now < resume; now += 4 * MS)
-		sim_pull(&s, now);
-	uint32_t k = (uint32_t)((resume - t) * 60 / 1000000000ull);
-	uint32_t lost = k - block;
-	s.next_value += lost * 800;
-	tdshm_chop_stream_push_gap(s.stream, lost * 800);
-	sim_push(&s, 800); /* block k, the latest, read when the reader runs again */
-	sim_pull(&s, now);
-	block = k + 1;
-	for (uint32_t end = block + 60; block < end; block++) {
-		now = t + (uint64_t)block * 1000000000ull / 60;
-		sim_push(&s, 800);
-		sim_pull(&s, now);
-	}
-	tdshm_chop_stream_stats st;
-	tdshm_chop_stream_get_stats(s.stream, &st);
-	assert_int_equal(s.discontinuities, 0);
-	assert_int_equal(st.starts, 1);
-	*concealed = st.concealed_frames;
-	*silence = st.silence_frames;
-	*dropped = st.dropped_frames;
-	*out_of_step = 0;
-	for (uint32_t i = s.out_frames - 800; i < s.out_frames; i++)
-		*out_of_step += s.out[0][i] != (float)i;
-	print_message("reader late %llu ms, %u block(s) lost: filled %llu, underrun silence %llu, "
-		      "dropped %llu, last 800 frames out of step: %u\n",
-		      (unsigned long long)stall_ms, lost, (unsigned long long)*concealed,
-		      (unsigned long long)*silence, (unsigned long long)st.dropped_frames,
-		      *out_of_step);
-	sim_free(&s);
+	stall_result r = stall_then(STALL_LATE_COOK, 40); /* within the 50 ms lead */
+	assert_int_equal(r.silence, 0);
+	assert_int_equal(r.dropped, 0);
+	assert_int_equal(r.out_of_step, 0);
+	r = stall_then(STALL_LATE_COOK, 150);
+	assert_in_range(r.silence, 48000 * 80 / 1000, 48000 * 120 / 1000);
+	assert_int_equal(r.dropped, r.silence);
+	assert_int_equal(r.out_of_step, 0);
 }
 
 static void test_stream_fills_blocks_never_read_and_stays_in_step(void **state)
 {
 	(void)state;
-	uint64_t concealed, silence, dropped;
-	uint32_t out_of_step;
 	/* Late by 45 ms, within the 50 ms lead: no underrun, the lost block's
 	 * time is silence in the buffer. */
-	lost_blocks(45, &concealed, &silence, &dropped, &out_of_step);
-	assert_int_equal(silence, 0);
-	assert_int_equal(dropped, 0);
-	assert_int_equal(concealed, 800);
-	assert_int_equal(out_of_step, 0);
+	stall_result r = stall_then(STALL_LOST, 45);
+	assert_int_equal(r.silence, 0);
+	assert_int_equal(r.dropped, 0);
+	assert_int_equal(r.concealed, 800);
+	assert_int_equal(r.out_of_step, 0);
 	/* Late by 200 ms: the buffer ran dry and played silence; that much
 	 * of the lost blocks' time is dropped, and the audio is in step. */
-	lost_blocks(200, &concealed, &silence, &dropped, &out_of_step);
-	assert_in_range(silence, 48000 * 130 / 1000, 48000 * 170 / 1000);
-	assert_int_equal(concealed, 10 * 800);
-	assert_int_equal(dropped, silence);
-	assert_int_equal(out_of_step, 0);
+	r = stall_then(STALL_LOST, 200);
+	assert_in_range(r.silence, 48000 * 130 / 1000, 48000 * 170 / 1000);
+	assert_int_equal(r.concealed, 10 * 800);
+	assert_int_equal(r.dropped, r.silence);
+	assert_int_equal(r.out_of_step, 0);
 }
 
 static void test_stream_goes_idle_when_the_sender_stops_and_restarts_later(void **state)

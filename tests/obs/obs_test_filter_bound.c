@@ -32,29 +32,13 @@ static char directory_stem[16];
 
 static int setup(void **state)
 {
-	snprintf(directory_stem, sizeof(directory_stem), "TDfb%d", (int)getpid() % 100000);
-	setenv("TDSHM_POSIX_NAME_DIRECTORY", directory_stem, 1);
-	setenv("TDSHM_POSIX_NAME_MAX", "31", 1);
-	return source_harness_setup(state);
+	return source_harness_setup_with_directory(state, "TDfb", directory_stem,
+						   sizeof(directory_stem));
 }
 
-/* This test's directory objects go with it; TouchDesigner's shared
- * directory is never touched. */
 static int teardown(void **state)
 {
-	int result = source_harness_teardown(state);
-	DIR *dir = opendir("/dev/shm");
-	struct dirent *entry;
-	while (dir && (entry = readdir(dir)) != NULL) {
-		if (strncmp(entry->d_name, directory_stem, strlen(directory_stem)) != 0)
-			continue;
-		char path[512];
-		snprintf(path, sizeof(path), "/dev/shm/%s", entry->d_name);
-		unlink(path);
-	}
-	if (dir)
-		closedir(dir);
-	return result;
+	return source_harness_teardown_with_directory(state, directory_stem);
 }
 
 /* ---- what the graphics thread and the machine do, per window ----------- */

@@ -32,32 +32,13 @@ static char directory_stem[16];
 
 static int setup(void **state)
 {
-	/* A directory of this test's own (removed with its objects by the
-	 * sender), and every name through it. */
-	snprintf(directory_stem, sizeof(directory_stem), "TDrb%d", (int)getpid() % 100000);
-	setenv("TDSHM_POSIX_NAME_DIRECTORY", directory_stem, 1);
-	setenv("TDSHM_POSIX_NAME_MAX", "31", 1);
-	return source_harness_setup(state);
+	return source_harness_setup_with_directory(state, "TDrb", directory_stem,
+						   sizeof(directory_stem));
 }
 
-/* The test directory's own objects go with the test: the directory, its
- * lock and the values it handed out ("<stem>-<n>", a killed sender's
- * included). TouchDesigner's shared directory is never touched. */
 static int teardown(void **state)
 {
-	int result = source_harness_teardown(state);
-	DIR *dir = opendir("/dev/shm");
-	struct dirent *entry;
-	while (dir && (entry = readdir(dir)) != NULL) {
-		if (strncmp(entry->d_name, directory_stem, strlen(directory_stem)) != 0)
-			continue;
-		char path[512];
-		snprintf(path, sizeof(path), "/dev/shm/%s", entry->d_name);
-		unlink(path);
-	}
-	if (dir)
-		closedir(dir);
-	return result;
+	return source_harness_teardown_with_directory(state, directory_stem);
 }
 
 /* How late a 1 ms sleep of another thread woke, at worst, over a window:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "source_helpers.h"
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,6 +52,31 @@ int source_harness_teardown(void **state)
 	(void)state;
 	harness_stop();
 	return 0;
+}
+
+int source_harness_setup_with_directory(void **state, const char *prefix, char *stem, size_t cap)
+{
+	snprintf(stem, cap, "%s%d", prefix, (int)getpid() % 100000);
+	setenv("TDSHM_POSIX_NAME_DIRECTORY", stem, 1);
+	setenv("TDSHM_POSIX_NAME_MAX", "31", 1);
+	return source_harness_setup(state);
+}
+
+int source_harness_teardown_with_directory(void **state, const char *stem)
+{
+	int result = source_harness_teardown(state);
+	DIR *dir = opendir("/dev/shm");
+	struct dirent *entry;
+	while (dir && (entry = readdir(dir)) != NULL) {
+		if (strncmp(entry->d_name, stem, strlen(stem)) != 0)
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "/dev/shm/%s", entry->d_name);
+		unlink(path);
+	}
+	if (dir)
+		closedir(dir);
+	return result;
 }
 
 void source_status_text(obs_source_t *source, char *out, size_t cap)

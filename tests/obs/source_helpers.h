@@ -42,6 +42,12 @@ void source_hide_and_release(obs_source_t *source);
  * the harness's default video settings. */
 int source_harness_setup(void **state);
 int source_harness_teardown(void **state);
+/* The same with every name going through a POSIX name directory of the
+ * suite's own (stem prefix + pid; TDSHM_POSIX_NAME_MAX=31 as on macOS), whose
+ * objects the teardown removes: TouchDesigner's shared directory is never
+ * touched. The directory's name goes into stem (at least 16 bytes). */
+int source_harness_setup_with_directory(void **state, const char *prefix, char *stem, size_t cap);
+int source_harness_teardown_with_directory(void **state, const char *stem);
 
 #include "tdshm/pattern.h"
 #include "tdshm/sender.h"
