@@ -51,6 +51,11 @@ static void tdshm_writer_collect(tdshm_frame_writer *writer)
 		 * read as "nothing written yet") until the first image OBS
 		 * rendered for this size and format is copied in. A header
 		 * over an empty image would show as a transparent flash. */
+	} else if (job.repair) {
+		writer_log(LOG_WARNING, writer,
+			   "'%s': another program truncated the data segment; sending into a new "
+			   "one",
+			   writer->live.name);
 	} else {
 		writer->stats.resizes++;
 		writer_log(LOG_INFO, writer, "resized '%s' to %ux%u %s", writer->live.name,
@@ -112,7 +117,11 @@ static bool tdshm_writer_prepare_sender(tdshm_frame_writer *writer, uint32_t wid
 		tdshm_writer_collect(writer);
 		return writer->sender != NULL;
 	}
-	if (needed != writer->segment_size) {
+	/* A data segment another process truncated is made again on the
+	 * worker, as a resize to the same size (begin_write would make it on
+	 * this thread). */
+	job.repair = needed == writer->segment_size && !tdshm_sender_data_intact(writer->sender);
+	if (needed != writer->segment_size || job.repair) {
 		job.kind = TDSHM_SENDER_JOB_RESIZE;
 		job.sender = writer->sender;
 		writer->sender = NULL;

@@ -31,6 +31,7 @@ typedef struct tdshm_sender_job {
 	char owner[128]; /* named in "name is taken" messages */
 	size_t size;
 	uint32_t width, height, format; /* what the size was computed for */
+	bool repair;                    /* RESIZE to the same size: the segment was truncated */
 	/* RESIZE: handed over with the job; CREATE: filled on success. */
 	tdshm_sender *sender;
 	tdshm_name_claim *claim;

@@ -223,6 +223,12 @@ tdshm_status tdshm_sender_resize(tdshm_sender *sender, size_t data_size, uint32_
 	return status;
 }
 
+bool tdshm_sender_data_intact(tdshm_sender *sender)
+{
+	tdshm_error ignored;
+	return sender->data && tdshm_shm_check_intact(sender->data, &ignored) == TDSHM_OK;
+}
+
 tdshm_status tdshm_sender_begin_write(tdshm_sender *sender, uint32_t timeout_ms, uint8_t **bytes,
 				      size_t *size, tdshm_error *err)
 {

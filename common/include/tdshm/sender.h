@@ -40,6 +40,12 @@ void tdshm_sender_end_write(tdshm_sender *sender);
 
 /* Whether a receiver has set `supported` (read without waiting). */
 bool tdshm_sender_receiver_attached(tdshm_sender *sender);
+/* false when another process truncated the data segment under this sender
+ * (POSIX; the mapping reads zero pages then, see tdshm_shm_check_intact).
+ * begin_write makes a new one itself, on the caller's thread; a caller
+ * that must not wait there (OBS's graphics thread) asks first and resizes
+ * to the same size elsewhere. No wait, no system call. */
+bool tdshm_sender_data_intact(tdshm_sender *sender);
 
 size_t tdshm_sender_data_size(const tdshm_sender *sender);
 /* Full name of the current data segment (changes with the postfix). */
