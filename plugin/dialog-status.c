@@ -243,10 +243,15 @@ static bool typing_modified(void *priv, obs_properties_t *props, obs_property_t 
 	return false;
 }
 
-void tdshm_dialog_status_watch_typing(tdshm_dialog_status *status, obs_property_t *field)
+obs_property_t *tdshm_dialog_status_add_typed_text(obs_properties_t *props,
+						   tdshm_dialog_status *status, const char *setting,
+						   const char *label, const char *hint)
 {
+	obs_property_t *field = obs_properties_add_text(props, setting, label, OBS_TEXT_DEFAULT);
+	obs_property_set_long_description(field, hint);
 	if (status && field)
 		obs_property_set_modified_callback2(field, typing_modified, status);
+	return field;
 }
 
 void tdshm_dialog_status_poke(tdshm_dialog_status *status)

@@ -58,9 +58,12 @@ void tdshm_dialog_status_unload(void);
  * the type, no source) the row reads placeholder. */
 void tdshm_dialog_status_add(obs_properties_t *props, tdshm_dialog_status *status,
 			     const char *placeholder);
-/* Marks a text field as typed into: while its value keeps changing the
- * dialog is not rebuilt (the rebuild waits until the user pauses). */
-void tdshm_dialog_status_watch_typing(tdshm_dialog_status *status, obs_property_t *field);
+/* Adds a text field (a Shared Mem Name, a channel list) with its hint,
+ * watched for typing: while its value keeps changing the dialog is not
+ * rebuilt (the rebuild waits until the user pauses). */
+obs_property_t *tdshm_dialog_status_add_typed_text(obs_properties_t *props,
+						   tdshm_dialog_status *status, const char *setting,
+						   const char *label, const char *hint);
 
 /* Asks open dialogs to rebuild now (after a setting the owner knows changes
  * what the dialog shows); still at most once a second. */

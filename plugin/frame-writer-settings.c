@@ -139,10 +139,8 @@ void tdshm_frame_writer_stats_to_calldata(const tdshm_writer_stats *stats, calld
 
 void tdshm_frame_writer_add_properties(obs_properties_t *props, tdshm_dialog_status *dialog)
 {
-	obs_property_t *p =
-	    obs_properties_add_text(props, TDSHM_SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
-	obs_property_set_long_description(p, TEXT_NAME_HINT);
-	tdshm_dialog_status_watch_typing(dialog, p);
+	obs_property_t *p = tdshm_dialog_status_add_typed_text(props, dialog, TDSHM_SETTING_NAME,
+							       TEXT_NAME, TEXT_NAME_HINT);
 
 	p = obs_properties_add_list(props, TDSHM_SETTING_FORMAT, TEXT_FORMAT, OBS_COMBO_TYPE_LIST,
 				    OBS_COMBO_FORMAT_STRING);

@@ -125,10 +125,9 @@ void tdshm_output_audio_add_properties(obs_properties_t *props, tdshm_output_aud
 				       tdshm_dialog_status *dialog)
 {
 	obs_properties_t *group = obs_properties_create();
-	obs_property_t *p = obs_properties_add_text(
-	    group, TDSHM_OUTPUT_AUDIO_NAME, obs_module_text("ChopFilter.Name"), OBS_TEXT_DEFAULT);
-	obs_property_set_long_description(p, obs_module_text("ChopFilter.Name.Hint"));
-	tdshm_dialog_status_watch_typing(dialog, p);
+	obs_property_t *p = tdshm_dialog_status_add_typed_text(
+	    group, dialog, TDSHM_OUTPUT_AUDIO_NAME, obs_module_text("ChopFilter.Name"),
+	    obs_module_text("ChopFilter.Name.Hint"));
 	p = obs_properties_add_list(group, TDSHM_OUTPUT_AUDIO_TRACK,
 				    obs_module_text("ProgramOutput.Audio.Track"),
 				    OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_INT);

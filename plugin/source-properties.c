@@ -85,10 +85,9 @@ obs_properties_t *tdshm_source_properties_create(tdshm_dialog_status *dialog)
 	 * as in every dialog of the plugin. */
 	tdshm_dialog_status_add(props, dialog, obs_module_text("TopSource.Status.NoName"));
 
-	obs_property_t *p = obs_properties_add_text(
-	    props, SETTING_NAME, obs_module_text("TopSource.Name"), OBS_TEXT_DEFAULT);
-	obs_property_set_long_description(p, obs_module_text("TopSource.Name.Hint"));
-	tdshm_dialog_status_watch_typing(dialog, p);
+	obs_property_t *p = tdshm_dialog_status_add_typed_text(
+	    props, dialog, SETTING_NAME, obs_module_text("TopSource.Name"),
+	    obs_module_text("TopSource.Name.Hint"));
 	p = obs_properties_add_list(props, SETTING_PICK, obs_module_text("TopSource.Live"),
 				    OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
 	tdshm_source_fill_live(p);

@@ -102,10 +102,8 @@ static obs_properties_t *chop_filter_properties(void *data)
 	obs_properties_t *props = obs_properties_create();
 	tdshm_dialog_status *dialog = f ? f->dialog : NULL;
 	tdshm_dialog_status_add(props, dialog, obs_module_text("ChopFilter.Status.NoName"));
-	obs_property_t *p =
-	    obs_properties_add_text(props, SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
-	obs_property_set_long_description(p, TEXT_NAME_HINT);
-	tdshm_dialog_status_watch_typing(dialog, p);
+	obs_property_t *p = tdshm_dialog_status_add_typed_text(props, dialog, SETTING_NAME,
+							       TEXT_NAME, TEXT_NAME_HINT);
 	p = obs_properties_add_int(props, SETTING_BLOCK_LENGTH, TEXT_BLOCK_LENGTH, 0,
 				   (int)TDSHM_CHOP_READER_MAX_LENGTH, 1);
 	obs_property_set_long_description(p, TEXT_BLOCK_LENGTH_HINT);

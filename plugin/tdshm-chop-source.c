@@ -184,17 +184,14 @@ static obs_properties_t *chop_source_properties(void *data)
 	obs_properties_t *props = obs_properties_create();
 	tdshm_dialog_status *dialog = s ? s->dialog : NULL;
 	tdshm_dialog_status_add(props, dialog, obs_module_text("ChopSource.Status.NoName"));
-	obs_property_t *p =
-	    obs_properties_add_text(props, SETTING_NAME, TEXT_NAME, OBS_TEXT_DEFAULT);
-	obs_property_set_long_description(p, TEXT_NAME_HINT);
-	tdshm_dialog_status_watch_typing(dialog, p);
+	obs_property_t *p = tdshm_dialog_status_add_typed_text(props, dialog, SETTING_NAME,
+							       TEXT_NAME, TEXT_NAME_HINT);
 	p = obs_properties_add_list(props, SETTING_PICK, TEXT_LIVE, OBS_COMBO_TYPE_LIST,
 				    OBS_COMBO_FORMAT_STRING);
 	chop_source_fill_live(p);
 	obs_property_set_modified_callback(p, pick_modified);
-	p = obs_properties_add_text(props, SETTING_CHANNELS, TEXT_CHANNELS, OBS_TEXT_DEFAULT);
-	obs_property_set_long_description(p, TEXT_CHANNELS_HINT);
-	tdshm_dialog_status_watch_typing(dialog, p);
+	p = tdshm_dialog_status_add_typed_text(props, dialog, SETTING_CHANNELS, TEXT_CHANNELS,
+					       TEXT_CHANNELS_HINT);
 	p = obs_properties_add_int(props, SETTING_BUFFER_MS, TEXT_BUFFER_MS, 10, 1000, 5);
 	obs_property_int_set_suffix(p, " ms");
 	obs_property_set_long_description(p, TEXT_BUFFER_MS_HINT);

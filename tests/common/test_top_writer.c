@@ -40,6 +40,16 @@ static uint8_t *segment_alloc(size_t size)
 	return seg;
 }
 
+/* A segment of the frame's size (into *size) with src written into it. */
+static uint8_t *segment_written(const tdshm_top_frame *frame, const void *src, size_t linesize,
+				size_t *size)
+{
+	assert_int_equal(tdshm_top_frame_segment_size(frame, size, NULL), TDSHM_OK);
+	uint8_t *seg = segment_alloc(*size);
+	assert_int_equal(tdshm_top_frame_write(frame, src, linesize, seg, *size, NULL), TDSHM_OK);
+	return seg;
+}
+
 static void assert_guard_intact(const uint8_t *seg, size_t size)
 {
 	for (size_t i = 0; i < 64; i++)
@@ -92,9 +102,7 @@ static void test_top_down_option_keeps_source_row_order(void **state)
 	tdshm_top_frame frame = frame_for("rgba8", 1, 4);
 	frame.bottom_up = false;
 	size_t size = 0;
-	assert_int_equal(tdshm_top_frame_segment_size(&frame, &size, NULL), TDSHM_OK);
-	uint8_t *seg = segment_alloc(size);
-	assert_int_equal(tdshm_top_frame_write(&frame, src, 4, seg, size, NULL), TDSHM_OK);
+	uint8_t *seg = segment_written(&frame, src, 4, &size);
 	tdshm_top_image image;
 	assert_int_equal(tdshm_top_parse(seg, size, &image, NULL), TDSHM_OK);
 	assert_int_equal(image.format->value, TDSHM_FMT_R8G8B8A8_UNORM);
@@ -111,9 +119,7 @@ static void test_straight_alpha_divides_8bit_colour_by_alpha(void **state)
 	tdshm_top_frame frame = frame_for("bgra8", 4, 1);
 	frame.alpha = TDSHM_ALPHA_STRAIGHT;
 	size_t size = 0;
-	assert_int_equal(tdshm_top_frame_segment_size(&frame, &size, NULL), TDSHM_OK);
-	uint8_t *seg = segment_alloc(size);
-	assert_int_equal(tdshm_top_frame_write(&frame, src, 16, seg, size, NULL), TDSHM_OK);
+	uint8_t *seg = segment_written(&frame, src, 16, &size);
 	const uint8_t expect[16] = {128, 64, 0, 128, 0, 0, 0, 0, 1, 2, 3, 255, 255, 0, 0, 128};
 	assert_memory_equal(seg + TDSHM_TOP_V1_SIZE, expect, 16);
 	/* The source (the mapped read-back) is never modified. */
@@ -127,9 +133,7 @@ static void test_premultiplied_alpha_copies_bytes_unchanged(void **state)
 	uint8_t src[8] = {64, 32, 0, 128, 9, 9, 9, 0};
 	tdshm_top_frame frame = frame_for("rgba8", 2, 1);
 	size_t size = 0;
-	assert_int_equal(tdshm_top_frame_segment_size(&frame, &size, NULL), TDSHM_OK);
-	uint8_t *seg = segment_alloc(size);
-	assert_int_equal(tdshm_top_frame_write(&frame, src, 8, seg, size, NULL), TDSHM_OK);
+	uint8_t *seg = segment_written(&frame, src, 8, &size);
 	assert_memory_equal(seg + TDSHM_TOP_V1_SIZE, src, 8);
 	free(seg);
 }
