@@ -253,6 +253,14 @@ static void test_writer_refuses_what_it_cannot_express(void **state)
 
 /* ---- hostile headers ------------------------------------------------------- */
 
+/* A buffer of size bytes to mutate a copy of a valid segment in. */
+static uint8_t *scratch_segment(size_t size)
+{
+	uint8_t *bad = malloc(size);
+	assert_non_null(bad);
+	return bad;
+}
+
 static uint8_t *valid_segment(tdshm_top_header_kind kind, int32_t version, const char *format,
 			      size_t *size)
 {
@@ -297,16 +305,17 @@ static void test_every_truncation_is_refused(void **state)
 	assert_int_equal(tdshm_top_parse(NULL, 100, &img, &err), TDSHM_REFUSED);
 }
 
+/* In the refusal tests: a fresh copy of seg in bad, stmt on it, refused
+ * with a message holding says. */
+#define MUTATE(stmt, says)                                                                         \
+	TDSHM_TEST_REFUSED_AFTER(tdshm_test_top_expect_refused, bad, seg, size, stmt, says)
+
 static void test_refusals_name_the_problem(void **state)
 {
 	(void)state;
 	size_t size;
 	uint8_t *seg = valid_segment(TDSHM_TOP_HEADER_CURRENT, 1, "rgba8", &size);
-	uint8_t *bad = malloc(size);
-	assert_non_null(bad);
-
-#define MUTATE(stmt, says)                                                                         \
-	TDSHM_TEST_REFUSED_AFTER(tdshm_test_top_expect_refused, bad, seg, size, stmt, says)
+	uint8_t *bad = scratch_segment(size);
 
 	MUTATE(tdshm_store_u32le(bad, 0, 0x12345678u),
 	       "not a TouchDesigner image segment (magic 0x12345678");
@@ -332,7 +341,6 @@ static void test_refusals_name_the_problem(void **state)
 	/* A bigger format than the data holds. */
 	MUTATE(tdshm_store_u32le(bad, 24, TDSHM_FMT_R32G32B32A32_FLOAT),
 	       "says 4x3 rgba32f (192 bytes) but holds only 48 bytes");
-#undef MUTATE
 	free(bad);
 	free(seg);
 
@@ -367,32 +375,20 @@ static void test_legacy_refusals_name_the_problem(void **state)
 	(void)state;
 	size_t size;
 	uint8_t *seg = valid_segment(TDSHM_TOP_HEADER_LEGACY, 0, "rgba8", &size);
-	uint8_t *bad = malloc(size);
-	assert_non_null(bad);
-	memcpy(bad, seg, size);
-	tdshm_store_u32le(bad, 24, 0x1234);
-	tdshm_test_top_expect_refused(bad, size, "unknown legacy data format 0x1234");
-	memcpy(bad, seg, size);
-	tdshm_store_u32le(bad, 28, 0x9999);
-	tdshm_test_top_expect_refused(bad, size, "unknown legacy data type 0x9999");
-	memcpy(bad, seg, size);
-	tdshm_store_u32le(bad, 24, TDSHM_GL_LUMINANCE);
-	tdshm_test_top_expect_refused(bad, size,
-				      "LUMINANCE with 8-bit components is not supported");
-	memcpy(bad, seg, size);
-	tdshm_store_u32le(bad, 24, TDSHM_GL_BGRA);
-	tdshm_store_u32le(bad, 28, TDSHM_GL_FLOAT);
-	tdshm_test_top_expect_refused(bad, size,
-				      "BGRA with 32-bit float components is not supported");
-	memcpy(bad, seg, size);
-	tdshm_store_i32le(bad, 36, 39);
-	tdshm_test_top_expect_refused(bad, size, "inside the 40-byte header");
-	memcpy(bad, seg, size);
-	tdshm_store_i32le(bad, 36, 41);
-	tdshm_test_top_expect_refused(bad, size, "but holds only");
-	memcpy(bad, seg, size);
-	tdshm_store_i32le(bad, 4, 0);
-	tdshm_test_top_expect_refused(bad, size, "version 0");
+	uint8_t *bad = scratch_segment(size);
+	MUTATE(tdshm_store_u32le(bad, 24, 0x1234), "unknown legacy data format 0x1234");
+	MUTATE(tdshm_store_u32le(bad, 28, 0x9999), "unknown legacy data type 0x9999");
+	MUTATE(tdshm_store_u32le(bad, 24, TDSHM_GL_LUMINANCE),
+	       "LUMINANCE with 8-bit components is not supported");
+	MUTATE(
+	    {
+		    tdshm_store_u32le(bad, 24, TDSHM_GL_BGRA);
+		    tdshm_store_u32le(bad, 28, TDSHM_GL_FLOAT);
+	    },
+	    "BGRA with 32-bit float components is not supported");
+	MUTATE(tdshm_store_i32le(bad, 36, 39), "inside the 40-byte header");
+	MUTATE(tdshm_store_i32le(bad, 36, 41), "but holds only");
+	MUTATE(tdshm_store_i32le(bad, 4, 0), "version 0");
 	/* An unfamiliar internal format is only TD's business: accepted. */
 	memcpy(bad, seg, size);
 	tdshm_store_u32le(bad, 32, 0xBEEF);
@@ -455,8 +451,7 @@ static void test_random_header_damage_never_yields_an_out_of_bounds_image(void *
 			uint8_t *seg =
 			    valid_segment(kind ? TDSHM_TOP_HEADER_CURRENT : TDSHM_TOP_HEADER_LEGACY,
 					  1, formats[f], &size);
-			uint8_t *bad = malloc(size);
-			assert_non_null(bad);
+			uint8_t *bad = scratch_segment(size);
 			for (int trial = 0; trial < 20000; trial++) {
 				memcpy(bad, seg, size);
 				int flips = 1 + (int)(seed % 3);
