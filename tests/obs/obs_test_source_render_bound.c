@@ -9,6 +9,7 @@
  *    the directory, whose lock an open waits for up to 5 s). */
 #include <dirent.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,14 +46,14 @@ static int teardown(void **state)
  * what this machine's scheduler does to any thread (the graphics thread
  * inside a render included) while it is measured. */
 typedef struct lateness_probe {
-	volatile bool stop;
-	uint64_t worst_ns;
+	atomic_bool stop;  /* set by the test thread */
+	uint64_t worst_ns; /* the probe's thread; read after the join */
 } lateness_probe;
 
 static void *lateness_main(void *arg)
 {
 	lateness_probe *probe = arg;
-	while (!probe->stop) {
+	while (!atomic_load(&probe->stop)) {
 		uint64_t t0 = tdshm_clock_ns();
 		usleep(1000);
 		uint64_t late = tdshm_clock_ns() - t0;
@@ -67,14 +68,15 @@ static void *lateness_main(void *arg)
  * sleep lateness over the same time. */
 static harness_timing measure(uint32_t ms, uint64_t *late_ns)
 {
-	lateness_probe probe = {false, 0};
+	lateness_probe probe = {.worst_ns = 0};
+	atomic_init(&probe.stop, false);
 	pthread_t thread;
 	assert_int_equal(pthread_create(&thread, NULL, lateness_main, &probe), 0);
 	harness_timing_reset();
 	usleep(ms * 1000);
 	harness_timing t;
 	harness_timing_get(&t);
-	probe.stop = true;
+	atomic_store(&probe.stop, true);
 	pthread_join(thread, NULL);
 	*late_ns = probe.worst_ns;
 	return t;
