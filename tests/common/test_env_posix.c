@@ -46,3 +46,30 @@ void tdshm_test_wait_exit_ok(pid_t child)
 	assert_int_equal(waitpid(child, &wstatus, 0), child);
 	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
 }
+
+static void *sleep_probe_main(void *arg)
+{
+	tdshm_test_sleep_probe *probe = arg;
+	while (!atomic_load(&probe->stop)) {
+		uint64_t t = tdshm_clock_ns();
+		tdshm_sleep_ms(1);
+		uint64_t took = tdshm_clock_ns() - t;
+		if (took > 1000000u && took - 1000000u > probe->worst_ns)
+			probe->worst_ns = took - 1000000u;
+	}
+	return NULL;
+}
+
+bool tdshm_test_sleep_probe_start(tdshm_test_sleep_probe *probe)
+{
+	probe->worst_ns = 0;
+	atomic_init(&probe->stop, false);
+	return pthread_create(&probe->thread, NULL, sleep_probe_main, probe) == 0;
+}
+
+uint64_t tdshm_test_sleep_probe_stop(tdshm_test_sleep_probe *probe)
+{
+	atomic_store(&probe->stop, true);
+	pthread_join(probe->thread, NULL);
+	return probe->worst_ns;
+}

@@ -144,27 +144,6 @@ static uint64_t elapsed_since(uint64_t start)
 	return tdshm_clock_ns() - start;
 }
 
-/* How late this process is woken from a 1 ms sleep, sampled continuously
- * on a thread of its own while the peer churns: the machine's own lateness
- * under the same load, for the tolerance. */
-typedef struct sleep_probe {
-	atomic_bool stop;
-	uint64_t worst_ns; /* written by the probe, read after the join */
-} sleep_probe;
-
-static void *sleep_probe_main(void *arg)
-{
-	sleep_probe *probe = arg;
-	while (!atomic_load(&probe->stop)) {
-		uint64_t t = tdshm_clock_ns();
-		tdshm_sleep_ms(1);
-		uint64_t took = elapsed_since(t);
-		if (took > 1000000u && took - 1000000u > probe->worst_ns)
-			probe->worst_ns = took - 1000000u;
-	}
-	return NULL;
-}
-
 /* A peer of ours: acquire with the render bound, hold a moment, release,
  * for run_ms. */
 static void churn_main(const char *name, uint32_t run_ms, int result_fd)
@@ -173,10 +152,8 @@ static void churn_main(const char *name, uint32_t run_ms, int result_fd)
 	tdshm_error err;
 	if (tdshm_lock_open(name, &lock, &err) != TDSHM_OK)
 		_exit(3);
-	sleep_probe probe = {.worst_ns = 0};
-	atomic_init(&probe.stop, false);
-	pthread_t probe_thread;
-	if (pthread_create(&probe_thread, NULL, sleep_probe_main, &probe) != 0)
+	tdshm_test_sleep_probe probe;
+	if (!tdshm_test_sleep_probe_start(&probe))
 		_exit(5);
 	churn_result r = {0};
 	uint64_t end = tdshm_clock_ms() + run_ms;
@@ -207,9 +184,7 @@ static void churn_main(const char *name, uint32_t run_ms, int result_fd)
 		struct timespec gap = {0, 100000};
 		nanosleep(&gap, NULL);
 	}
-	atomic_store(&probe.stop, true);
-	pthread_join(probe_thread, NULL);
-	r.worst_oversleep_ns = probe.worst_ns;
+	r.worst_oversleep_ns = tdshm_test_sleep_probe_stop(&probe);
 	if (write(result_fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
 		_exit(4);
 	/* Closing may leave a waker stuck in a wedged condvar: _exit, as a
@@ -405,10 +380,8 @@ static void test_lock_acquire_bound_over_a_10s_hold(void **state)
 	uint64_t worst_oversleep = 0, total = 0;
 	/* The machine's lateness also on a thread of its own, sampled all the
 	 * time (the inline samples miss what happens during a call). */
-	sleep_probe probe = {.worst_ns = 0};
-	atomic_init(&probe.stop, false);
-	pthread_t probe_thread;
-	assert_int_equal(pthread_create(&probe_thread, NULL, sleep_probe_main, &probe), 0);
+	tdshm_test_sleep_probe probe;
+	assert_true(tdshm_test_sleep_probe_start(&probe));
 	uint64_t end = tdshm_clock_ms() + 9500;
 	tdshm_error err;
 	while (tdshm_clock_ms() < end && n < MAX_SAMPLES) {
@@ -426,8 +399,7 @@ static void test_lock_acquire_bound_over_a_10s_hold(void **state)
 		if (took > bound_ns && took - bound_ns > worst_oversleep)
 			worst_oversleep = took - bound_ns;
 	}
-	atomic_store(&probe.stop, true);
-	pthread_join(probe_thread, NULL);
+	tdshm_test_sleep_probe_stop(&probe);
 	uint64_t inline_oversleep = worst_oversleep;
 	if (probe.worst_ns > worst_oversleep)
 		worst_oversleep = probe.worst_ns;

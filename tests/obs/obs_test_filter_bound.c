@@ -28,19 +28,6 @@
 
 #define HOLD_MS 3000
 
-static char directory_stem[16];
-
-static int setup(void **state)
-{
-	return source_harness_setup_with_directory(state, "TDfb", directory_stem,
-						   sizeof(directory_stem));
-}
-
-static int teardown(void **state)
-{
-	return source_harness_teardown_with_directory(state, directory_stem);
-}
-
 /* ---- what the graphics thread and the machine do, per window ----------- */
 
 static struct {
@@ -166,7 +153,7 @@ static void test_capture_never_waits_for_a_sender_behind_a_stuck_name_directory(
 
 	/* Another process holds the name directory's lock; the filter is
 	 * renamed, so its new sender must go through the directory. */
-	snprintf(lock, sizeof(lock), "%sLock", directory_stem);
+	snprintf(lock, sizeof(lock), "%sLock", source_private_directory());
 	snprintf(hold, sizeof(hold), "%d", HOLD_MS);
 	const char *argv[] = {TDSHM_LOCK_HOLDER_PATH, "--full", lock, hold, NULL};
 	int holder = harness_spawn(argv);
@@ -229,5 +216,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_capture_never_waits_for_a_sender_behind_a_stuck_name_directory),
 	};
-	return cmocka_run_group_tests_name("filter: capture bound", tests, setup, teardown);
+	return cmocka_run_group_tests_name("filter: capture bound", tests,
+					   source_harness_setup_private_directory,
+					   source_harness_teardown_private_directory);
 }

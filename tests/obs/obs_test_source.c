@@ -169,33 +169,6 @@ static void test_legacy_headers_show_the_same_picture(void **state)
 	legacy_header = false;
 }
 
-/* Polls OBS's output (up to 3 s) until it holds the ramp with rows in the
- * given order; true when it does. */
-static bool wait_ramp(bool bottom_up)
-{
-	uint64_t deadline = source_now_ms() + 3000;
-	for (;;) {
-		harness_frame frame;
-		assert_true(harness_wait_frames(1, 2000));
-		assert_true(harness_copy_latest_frame(&frame));
-		tdshm_pattern_image image = {.width = W,
-					     .height = H,
-					     .format = tdshm_pixel_format_by_name("bgra8"),
-					     .bottom_up = bottom_up,
-					     .stride = frame.linesize};
-		tdshm_pattern_result result;
-		tdshm_error err;
-		bool ok = tdshm_pattern_check(TDSHM_PATTERN_RAMP, &image, frame.bgra,
-					      (size_t)frame.linesize * H, NULL, &result,
-					      &err) == TDSHM_OK;
-		harness_frame_free(&frame);
-		if (ok)
-			return true;
-		if (source_now_ms() >= deadline)
-			return false;
-	}
-}
-
 static void test_flip_off_shows_td_rows_upside_down(void **state)
 {
 	(void)state;
@@ -210,15 +183,15 @@ static void test_flip_off_shows_td_rows_upside_down(void **state)
 	connected_frame(source, &frame);
 	harness_frame_free(&frame);
 	/* Flip off: TD's bottom-up rows appear upside down, and stay so. */
-	assert_true(wait_ramp(true));
+	assert_true(source_wait_ramp(W, H, true));
 	assert_true(harness_wait_frames(10, 5000));
-	assert_false(wait_ramp(false));
+	assert_false(source_wait_ramp(W, H, false));
 
 	/* And flip on (the default) turns it the right way up, live. */
 	obs_data_t *settings_on = obs_data_create_from_json("{\"flip\":true}");
 	obs_source_update(source, settings_on);
 	obs_data_release(settings_on);
-	assert_true(wait_ramp(false));
+	assert_true(source_wait_ramp(W, H, false));
 	source_hide_and_release(source);
 	harness_kill(pid, false);
 }

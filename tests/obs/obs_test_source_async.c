@@ -160,33 +160,6 @@ static void test_async_nan_float_image_is_black(void **state)
 	tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);
 }
 
-/* Polls OBS's output (up to 3 s) until it holds a 640x360 ramp with rows
- * in the given order; true when it does. */
-static bool async_wait_ramp(bool bottom_up)
-{
-	uint64_t deadline = source_now_ms() + 3000;
-	for (;;) {
-		harness_frame frame;
-		assert_true(harness_wait_frames(1, 2000));
-		assert_true(harness_copy_latest_frame(&frame));
-		tdshm_pattern_image image = {.width = 640,
-					     .height = 360,
-					     .format = tdshm_pixel_format_by_name("bgra8"),
-					     .bottom_up = bottom_up,
-					     .stride = frame.linesize};
-		tdshm_pattern_result result;
-		tdshm_error err;
-		bool ok = tdshm_pattern_check(TDSHM_PATTERN_RAMP, &image, frame.bgra,
-					      (size_t)frame.linesize * 360, NULL, &result,
-					      &err) == TDSHM_OK;
-		harness_frame_free(&frame);
-		if (ok)
-			return true;
-		if (source_now_ms() >= deadline)
-			return false;
-	}
-}
-
 /* Async frames keep TD's row order and let OBS flip them (the frame's
  * flip): the right way up by default, upside down with flip off, for the
  * 8-bit copy and the float conversion alike. */
@@ -204,12 +177,12 @@ static void test_async_frames_are_the_right_way_up(void **state)
 		snprintf(settings, sizeof(settings), "{\"name\":\"%s\",\"async\":true}", name);
 		obs_source_t *source = source_show("tdshm-in", settings);
 		assert_true(source_wait_connected(source, 10000, status, sizeof(status)));
-		if (!async_wait_ramp(false))
+		if (!source_wait_ramp(640, 360, false))
 			fail_msg("%s: async frame not the right way up", formats[i]);
 		obs_data_t *flip_off = obs_data_create_from_json("{\"flip\":false}");
 		obs_source_update(source, flip_off);
 		obs_data_release(flip_off);
-		if (!async_wait_ramp(true))
+		if (!source_wait_ramp(640, 360, true))
 			fail_msg("%s: flip off did not show TD's rows as they are", formats[i]);
 		source_hide_and_release(source);
 		tdshm_sender_destroy(sender, TDSHM_INFO_LOCK_TIMEOUT_MS);

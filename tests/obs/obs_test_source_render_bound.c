@@ -24,61 +24,23 @@
 #include "harness_sources.h"
 #include "obs_harness.h"
 #include "source_helpers.h"
+#include "test_env_posix.h"
 #include "test_support.h"
 #include "tdshm/platform.h"
 
 #define HOLD_MS 3000
 
-static char directory_stem[16];
-
-static int setup(void **state)
-{
-	return source_harness_setup_with_directory(state, "TDrb", directory_stem,
-						   sizeof(directory_stem));
-}
-
-static int teardown(void **state)
-{
-	return source_harness_teardown_with_directory(state, directory_stem);
-}
-
-/* How late a 1 ms sleep of another thread woke, at worst, over a window:
- * what this machine's scheduler does to any thread (the graphics thread
- * inside a render included) while it is measured. */
-typedef struct lateness_probe {
-	atomic_bool stop;  /* set by the test thread */
-	uint64_t worst_ns; /* the probe's thread; read after the join */
-} lateness_probe;
-
-static void *lateness_main(void *arg)
-{
-	lateness_probe *probe = arg;
-	while (!atomic_load(&probe->stop)) {
-		uint64_t t0 = tdshm_clock_ns();
-		usleep(1000);
-		uint64_t late = tdshm_clock_ns() - t0;
-		late = late > 1000000u ? late - 1000000u : 0;
-		if (late > probe->worst_ns)
-			probe->worst_ns = late;
-	}
-	return NULL;
-}
-
 /* The source's render timings over ms, and in *late_ns the machine's worst
  * sleep lateness over the same time. */
 static harness_timing measure(uint32_t ms, uint64_t *late_ns)
 {
-	lateness_probe probe = {.worst_ns = 0};
-	atomic_init(&probe.stop, false);
-	pthread_t thread;
-	assert_int_equal(pthread_create(&thread, NULL, lateness_main, &probe), 0);
+	tdshm_test_sleep_probe probe;
+	assert_true(tdshm_test_sleep_probe_start(&probe));
 	harness_timing_reset();
 	usleep(ms * 1000);
 	harness_timing t;
 	harness_timing_get(&t);
-	atomic_store(&probe.stop, true);
-	pthread_join(thread, NULL);
-	*late_ns = probe.worst_ns;
+	*late_ns = tdshm_test_sleep_probe_stop(&probe);
 	return t;
 }
 
@@ -137,7 +99,7 @@ static void test_render_never_waits_for_a_stuck_lock_or_a_slow_name_directory(vo
 	/* The sender dies while the name directory's lock is held: the source
 	 * notices (pid gone) and must re-open through the directory. */
 	char directory_lock[32];
-	snprintf(directory_lock, sizeof(directory_lock), "%sLock", directory_stem);
+	snprintf(directory_lock, sizeof(directory_lock), "%sLock", source_private_directory());
 	hold_lock("--full", directory_lock, &holder);
 	harness_kill(sender, true);
 	harness_timing directory = measure(HOLD_MS - 800, &directory_late);
@@ -196,5 +158,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_render_never_waits_for_a_stuck_lock_or_a_slow_name_directory),
 	};
-	return cmocka_run_group_tests_name("source: render path bound", tests, setup, teardown);
+	return cmocka_run_group_tests_name("source: render path bound", tests,
+					   source_harness_setup_private_directory,
+					   source_harness_teardown_private_directory);
 }

@@ -15,6 +15,7 @@
 
 #include "obs_harness.h"
 #include "test_support.h"
+#include "tdshm/pattern.h"
 #include "tdshm/pixel_format.h"
 
 uint64_t source_now_ms(void)
@@ -54,21 +55,29 @@ int source_harness_teardown(void **state)
 	return 0;
 }
 
-int source_harness_setup_with_directory(void **state, const char *prefix, char *stem, size_t cap)
+static char private_directory[16]; /* the suite's main thread */
+
+const char *source_private_directory(void)
 {
-	snprintf(stem, cap, "%s%d", prefix, (int)getpid() % 100000);
-	setenv("TDSHM_POSIX_NAME_DIRECTORY", stem, 1);
+	return private_directory;
+}
+
+int source_harness_setup_private_directory(void **state)
+{
+	snprintf(private_directory, sizeof(private_directory), "TDpd%d", (int)getpid() % 100000);
+	setenv("TDSHM_POSIX_NAME_DIRECTORY", private_directory, 1);
 	setenv("TDSHM_POSIX_NAME_MAX", "31", 1);
 	return source_harness_setup(state);
 }
 
-int source_harness_teardown_with_directory(void **state, const char *stem)
+int source_harness_teardown_private_directory(void **state)
 {
 	int result = source_harness_teardown(state);
+	size_t len = strlen(private_directory);
 	DIR *dir = opendir("/dev/shm");
 	struct dirent *entry;
-	while (dir && (entry = readdir(dir)) != NULL) {
-		if (strncmp(entry->d_name, stem, strlen(stem)) != 0)
+	while (len && dir && (entry = readdir(dir)) != NULL) {
+		if (strncmp(entry->d_name, private_directory, len) != 0)
 			continue;
 		char path[512];
 		snprintf(path, sizeof(path), "/dev/shm/%s", entry->d_name);
@@ -338,4 +347,29 @@ void source_setting_name(obs_source_t *source, char *out, size_t cap)
 	obs_data_t *settings = obs_source_get_settings(source);
 	snprintf(out, cap, "%s", obs_data_get_string(settings, "name"));
 	obs_data_release(settings);
+}
+
+bool source_wait_ramp(uint32_t width, uint32_t height, bool bottom_up)
+{
+	uint64_t deadline = source_now_ms() + 3000;
+	for (;;) {
+		harness_frame frame;
+		assert_true(harness_wait_frames(1, 2000));
+		assert_true(harness_copy_latest_frame(&frame));
+		tdshm_pattern_image image = {.width = width,
+					     .height = height,
+					     .format = tdshm_pixel_format_by_name("bgra8"),
+					     .bottom_up = bottom_up,
+					     .stride = frame.linesize};
+		tdshm_pattern_result result;
+		tdshm_error err;
+		bool ok = tdshm_pattern_check(TDSHM_PATTERN_RAMP, &image, frame.bgra,
+					      (size_t)frame.linesize * height, NULL, &result,
+					      &err) == TDSHM_OK;
+		harness_frame_free(&frame);
+		if (ok)
+			return true;
+		if (source_now_ms() >= deadline)
+			return false;
+	}
 }

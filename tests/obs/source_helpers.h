@@ -38,16 +38,21 @@ obs_source_t *source_show(const char *source_name, const char *settings_json);
 /* Takes the source off the output and releases it. */
 void source_hide_and_release(obs_source_t *source);
 
+/* Whether OBS's output shows the ramp pattern at width x height (as TD
+ * would lay it out: bottom_up, or top row first) within 3 s. */
+bool source_wait_ramp(uint32_t width, uint32_t height, bool bottom_up);
+
 /* cmocka group setup/teardown of the source suites: a headless OBS with
  * the harness's default video settings. */
 int source_harness_setup(void **state);
 int source_harness_teardown(void **state);
 /* The same with every name going through a POSIX name directory of the
- * suite's own (stem prefix + pid; TDSHM_POSIX_NAME_MAX=31 as on macOS), whose
+ * suite's own ("TDpd" + pid; TDSHM_POSIX_NAME_MAX=31 as on macOS), whose
  * objects the teardown removes: TouchDesigner's shared directory is never
- * touched. The directory's name goes into stem (at least 16 bytes). */
-int source_harness_setup_with_directory(void **state, const char *prefix, char *stem, size_t cap);
-int source_harness_teardown_with_directory(void **state, const char *stem);
+ * touched. source_private_directory() names it. */
+int source_harness_setup_private_directory(void **state);
+int source_harness_teardown_private_directory(void **state);
+const char *source_private_directory(void);
 
 #include "tdshm/pattern.h"
 #include "tdshm/sender.h"
