@@ -181,7 +181,9 @@ static void worker_read(struct tdshm_chop_source *s)
 	tdshm_chop_take take;
 	status = tdshm_chop_reader_take(s->reader, bytes, size, has_serial, serial, &take, &err);
 	tdshm_receiver_end_read(s->receiver);
-	if (status != TDSHM_OK)
+	if (status == TDSHM_NOT_FOUND)
+		status_with_name(s, "ChopSource.Status.Waiting", NULL);
+	else if (status != TDSHM_OK)
 		status_problem(s, status, err.message);
 	else if (take.is_new)
 		worker_play(s, &take);

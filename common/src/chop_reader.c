@@ -101,6 +101,15 @@ tdshm_status tdshm_chop_reader_take(tdshm_chop_reader *reader, const uint8_t *se
 	take->map = &reader->map;
 	take->planes = (const float *const *)reader->planes;
 
+	/* New shared memory reads all zero until its sender writes the first
+	 * block (a moment later): not written yet, not a foreign segment
+	 * (seen as a "refused ... magic 0x00000000" warning in real OBS when
+	 * the source connected in that moment). */
+	size_t zero = 0;
+	while (zero < size && segment[zero] == 0)
+		zero++;
+	if (zero == size)
+		return tdshm_error_set(err, TDSHM_NOT_FOUND, "not written yet");
 	tdshm_chop_block block;
 	tdshm_status status = tdshm_chop_parse(segment, size, &block, err);
 	if (status != TDSHM_OK)

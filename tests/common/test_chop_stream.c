@@ -320,6 +320,35 @@ static void test_reader_refuses_every_bad_chop_vector_and_keeps_working(void **s
 	free(good);
 }
 
+/* A segment its sender has created but not written yet (all zero): waiting,
+ * not refused; the first block written into it is then taken. */
+static void test_reader_waits_on_a_segment_not_written_yet(void **state)
+{
+	(void)state;
+	size_t size;
+	uint8_t *seg = chop_segment(2, 4, 0.5f, NULL, &size);
+	uint8_t *blank = calloc(1, size);
+	assert_non_null(blank);
+	tdshm_chop_reader *reader = NULL;
+	assert_int_equal(tdshm_chop_reader_create(NULL, &reader, NULL), TDSHM_OK);
+	tdshm_chop_take take;
+	tdshm_error err;
+	assert_int_equal(tdshm_chop_reader_take(reader, blank, size, true, 0, &take, &err),
+			 TDSHM_NOT_FOUND);
+	assert_string_equal(err.message, "not written yet");
+	assert_false(take.is_new);
+	/* Zero magic over a block that is not all zero is still refused. */
+	memcpy(blank, seg, size);
+	memset(blank, 0, 4);
+	assert_int_equal(tdshm_chop_reader_take(reader, blank, size, true, 1, &take, &err),
+			 TDSHM_REFUSED);
+	assert_int_equal(tdshm_chop_reader_take(reader, seg, size, true, 1, &take, &err), TDSHM_OK);
+	assert_true(take.is_new);
+	tdshm_chop_reader_destroy(reader);
+	free(blank);
+	free(seg);
+}
+
 static void test_reader_refuses_no_channels_and_unusable_rates(void **state)
 {
 	(void)state;
@@ -797,6 +826,7 @@ int main(void)
 	    cmocka_unit_test(test_sender_names_numbered_or_speakers),
 	    cmocka_unit_test(test_reader_takes_the_vector_block_once_with_picked_channels),
 	    cmocka_unit_test(test_reader_refuses_every_bad_chop_vector_and_keeps_working),
+	    cmocka_unit_test(test_reader_waits_on_a_segment_not_written_yet),
 	    cmocka_unit_test(test_reader_refuses_no_channels_and_unusable_rates),
 	    cmocka_unit_test(test_reader_follows_a_channel_count_change),
 	    cmocka_unit_test(test_reader_takes_blocks_of_changing_length_as_new_audio),

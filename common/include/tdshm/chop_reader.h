@@ -44,7 +44,8 @@ void tdshm_chop_reader_destroy(tdshm_chop_reader *reader);
  * the detector's counters are kept. */
 void tdshm_chop_reader_forget(tdshm_chop_reader *reader);
 /* REFUSED (with the parser's message) for a hostile or unusable block:
- * nothing is read outside segment[0..size). */
+ * nothing is read outside segment[0..size). NOT_FOUND for a segment that is
+ * all zero: created by its sender, no block written yet. */
 tdshm_status tdshm_chop_reader_take(tdshm_chop_reader *reader, const uint8_t *segment, size_t size,
 				    bool has_serial, uint64_t serial, tdshm_chop_take *take,
 				    tdshm_error *err) TDSHM_MUST_CHECK;
