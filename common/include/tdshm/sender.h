@@ -44,7 +44,8 @@ bool tdshm_sender_receiver_attached(tdshm_sender *sender);
  * (POSIX; the mapping reads zero pages then, see tdshm_shm_check_intact).
  * begin_write makes a new one itself, on the caller's thread; a caller
  * that must not wait there (OBS's graphics thread) asks first and resizes
- * to the same size elsewhere. No wait, no system call. */
+ * to the same size elsewhere. No wait; on POSIX one fstat (begin_write
+ * makes the same check again). */
 bool tdshm_sender_data_intact(tdshm_sender *sender);
 
 size_t tdshm_sender_data_size(const tdshm_sender *sender);
